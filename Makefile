@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh Debian machine:
+#   make run    install what is missing, build, and serve the portal on http://127.0.0.1:3000
+#   make test   install what is missing, then run every test (unit, integration, browser)
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/target
+# npm's wasm-opt 132 must come before any other on PATH.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
+
+.PHONY: run test tools test-tools unit e2e build lint
+
+run: tools
+	cargo leptos serve --release
+
+build: tools
+	cargo leptos build --release
+
+tools:
+	bash .ci/tools.sh build
+
+test-tools:
+	bash .ci/tools.sh test
+
+test: test-tools unit e2e
+
+unit:
+	cargo test --features ssr
+
+# A fresh database per run; a server left on the port by an earlier failed run is stopped first.
+e2e:
+	-@pid=$$(ss -ltnpH 'sport = :3000' 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1); \
+	  if [ -n "$$pid" ]; then echo "stopping stale server $$pid on :3000"; kill $$pid; sleep 1; fi
+	rm -rf $(E2E_DATA) && mkdir -p $(E2E_DATA)
+	TWOFA_DATA_DIR=$(E2E_DATA) TWOFA_DATABASE_URL=sqlite://$(E2E_DATA)/e2e.db TWOFA_LOG=warn \
+	  cargo leptos end-to-end --release
+
+lint:
+	cargo clippy --features ssr --all-targets -- -D warnings

@@ -1,0 +1,129 @@
+import { test, expect, Page } from '@playwright/test';
+import { hydrated, latestCode, sentCount, shot, uniqueFrenchMobile, uniqueUser } from './helpers';
+
+/** Signs in through the demo and stops on the phone form. */
+async function reachPhoneForm(page: Page, javaScript: boolean) {
+  await page.goto('/demo');
+  await hydrated(page, javaScript);
+  await page.getByLabel('User name').fill(uniqueUser('bad'));
+  await page.getByRole('button', { name: /Sign in/ }).click();
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, javaScript);
+  await page.locator('button[data-channel="sms"]').click();
+  await expect(page).toHaveURL(/\/phone$/);
+  await hydrated(page, javaScript);
+}
+
+async function reachTokenForm(page: Page, javaScript: boolean) {
+  await reachPhoneForm(page, javaScript);
+  const phone = uniqueFrenchMobile();
+  await page.getByLabel('Country').selectOption('FR');
+  await page.getByLabel('Phone number').fill(phone.national);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await expect(page).toHaveURL(/\/verify$/);
+  await hydrated(page, javaScript);
+  return phone;
+}
+
+for (const javaScript of [true, false]) {
+  test.describe(javaScript ? 'with JavaScript' : 'without JavaScript', () => {
+    test.use({ javaScriptEnabled: javaScript });
+
+    test('an unparseable number is refused and what was typed stays in the form', async ({ page }) => {
+      await reachPhoneForm(page, javaScript);
+      await page.getByLabel('Phone number').fill('06 12 not a number');
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await expect(page.getByRole('alert')).toHaveText(/This phone number is not valid/);
+      await expect(page.getByLabel('Phone number')).toHaveValue('06 12 not a number');
+      await expect(page.getByLabel('Country')).toHaveValue('FR');
+      await shot(page, test.info(), `invalid-number-${javaScript ? 'js' : 'nojs'}`);
+    });
+
+    test('a landline cannot receive a text message', async ({ page }) => {
+      await reachPhoneForm(page, javaScript);
+      await page.getByLabel('Country').selectOption('FR');
+      await page.getByLabel('Phone number').fill('01 42 68 53 00');
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await expect(page.getByRole('alert')).toHaveText(/Text messages can only go to a mobile number/);
+      await expect(page.getByLabel('Phone number')).toHaveValue('01 42 68 53 00');
+    });
+
+    test('letters in the code are refused without spending an attempt', async ({ page }) => {
+      await reachTokenForm(page, javaScript);
+      await page.getByLabel('Verification code').fill('12ab56');
+      await page.getByRole('button', { name: 'Verify', exact: true }).click();
+      await expect(page.getByRole('alert')).toHaveText('The code is made of digits only.');
+      await expect(page.locator('.attempts')).toHaveText('Attempts left: 5');
+      await page.getByLabel('Verification code').fill('1234567890');
+      await page.getByRole('button', { name: 'Verify', exact: true }).click();
+      await expect(page.getByRole('alert')).toHaveText('The code has 6 digits.');
+    });
+
+    test('a code typed with spaces and dashes is accepted', async ({ page }) => {
+      const phone = await reachTokenForm(page, javaScript);
+      const code = await latestCode(page.request, phone.e164);
+      await page.getByLabel('Verification code').fill(` ${code.slice(0, 3)} - ${code.slice(3)} `);
+      await page.getByRole('button', { name: 'Verify', exact: true }).click();
+      await expect(page).toHaveURL(/\/success$/);
+    });
+
+    test('five wrong codes end on the failure page, which offers to try again', async ({ page }) => {
+      const phone = await reachTokenForm(page, javaScript);
+      const code = await latestCode(page.request, phone.e164);
+      const wrong = code === '000000' ? '111111' : '000000';
+      for (let left = 4; left >= 1; left--) {
+        await page.getByLabel('Verification code').fill(wrong);
+        await page.getByRole('button', { name: 'Verify', exact: true }).click();
+        await expect(page.getByRole('alert')).toHaveText(`This code is not right. Attempts left: ${left}.`);
+        await hydrated(page, javaScript);
+      }
+      await page.getByLabel('Verification code').fill(wrong);
+      await page.getByRole('button', { name: 'Verify', exact: true }).click();
+      await expect(page).toHaveURL(/\/failure$/);
+      await expect(page.locator('.lead')).toHaveText(/Too many wrong codes were entered/);
+      await hydrated(page, javaScript);
+      await shot(page, test.info(), `failure-${javaScript ? 'js' : 'nojs'}`);
+      await page.getByRole('button', { name: 'Try again' }).click();
+      await expect(page).toHaveURL(/\/methods$/);
+    });
+
+    test('asking for a new code too soon says how long to wait', async ({ page }) => {
+      const phone = await reachTokenForm(page, javaScript);
+      const resend = page.getByRole('button', { name: 'Send a new code' });
+      if (javaScript) {
+        await expect(resend).toBeDisabled();
+        await expect(page.locator('.resend .hint')).toHaveText(/You can ask for a new code in \d+ s\./);
+      } else {
+        await resend.click();
+        await expect(page.getByRole('alert')).toHaveText(/Please wait \d+ s before asking for a new code\./);
+        expect(await sentCount(page.request, phone.e164)).toBe(1);
+      }
+    });
+  });
+}
+
+test('a tampered request is refused with a clear page', async ({ page }) => {
+  await page.goto('/start?request=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.forged');
+  await expect(page).toHaveURL(/\/failure$/);
+  await expect(page.locator('.lead')).toHaveText('The link that brought you here is not valid.');
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+  await shot(page, test.info(), 'tampered-request');
+});
+
+test('the language picker switches the portal to French and back', async ({ page }) => {
+  await page.goto('/demo');
+  await hydrated(page, true);
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/\/demo$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Application de démonstration');
+  await page.getByLabel('Langue').selectOption('en');
+  await page.getByRole('button', { name: 'Appliquer' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Demo application');
+});
+
+test('the outbox lists what the console gateway sent', async ({ page }) => {
+  await page.goto('/dev/outbox');
+  await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
+  await shot(page, test.info(), 'outbox');
+});

@@ -1,0 +1,64 @@
+import { expect, Page, APIRequestContext, TestInfo } from '@playwright/test';
+
+export interface OutboxEntry {
+  to: string;
+  channel: string;
+  body: string;
+  sent_at: string;
+}
+
+/** A French mobile number no other test uses, so send limits never collide. */
+export function uniqueFrenchMobile(): { national: string; e164: string } {
+  const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+  return { national: `06 ${digits.replace(/(\d\d)(?=\d)/g, '$1 ')}`, e164: `+336${digits}` };
+}
+
+export function uniqueUser(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Waits for WASM to take over the page, when JavaScript runs. */
+export async function hydrated(page: Page, javaScript: boolean) {
+  if (javaScript) {
+    await expect(page.locator('main')).toHaveAttribute('data-hydrated', 'true');
+  }
+}
+
+/** The newest code the console gateway sent to `to`, read from /dev/outbox. */
+export async function latestCode(request: APIRequestContext, to: string, notBefore = 0): Promise<string> {
+  let found: string | undefined;
+  await expect
+    .poll(async () => {
+      const response = await request.get('/dev/outbox?format=json');
+      expect(response.ok()).toBeTruthy();
+      const entries: OutboxEntry[] = await response.json();
+      const entry = entries.filter((e) => e.to === to)[0];
+      const codes = entries.filter((e) => e.to === to).length;
+      if (!entry || codes <= notBefore) return undefined;
+      found = entry.body.match(/\b(\d{6})\b/)?.[1] ?? entry.body.match(/(\d(?:, \d){5})/)?.[1]?.replace(/, /g, '');
+      return found;
+    })
+    .toBeTruthy();
+  return found!;
+}
+
+/** How many messages the console gateway has sent to `to`. */
+export async function sentCount(request: APIRequestContext, to: string): Promise<number> {
+  const entries: OutboxEntry[] = await (await request.get('/dev/outbox?format=json')).json();
+  return entries.filter((e) => e.to === to).length;
+}
+
+/** A different code of the same length, certainly wrong. */
+export function wrongCode(code: string): string {
+  return code
+    .split('')
+    .map((d) => String((Number(d) + 1) % 10))
+    .join('');
+}
+
+/** Saves a full-page screenshot as a test artifact. */
+export async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}

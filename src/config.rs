@@ -1,0 +1,285 @@
+//! Settings: `TWOFA_*` environment variables over an optional TOML file over embedded defaults.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rand::RngCore;
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::domain::Channel;
+use crate::flow::Policy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Generated secrets, the `/demo` relying application, the console outbox.
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayKind {
+    Console,
+}
+
+/// Every setting, as read. Secrets stay wrapped so they never reach a log line.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Settings {
+    pub environment: Environment,
+    pub gateway: GatewayKind,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub public_url: url::Url,
+    pub service_name: String,
+    #[serde(deserialize_with = "channel_list")]
+    pub methods: Vec<Channel>,
+    pub code_length: usize,
+    pub code_ttl_secs: u64,
+    pub max_attempts: u32,
+    pub resend_cooldown_secs: u64,
+    pub max_sends: u32,
+    pub send_window_secs: u64,
+    pub session_idle_minutes: i64,
+    pub default_region: String,
+    pub cookie_secure: Option<bool>,
+    #[serde(skip_serializing)]
+    pub secret_key: Option<SecretString>,
+    #[serde(skip_serializing)]
+    pub client_secret: Option<SecretString>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let policy = Policy::default();
+        Settings {
+            environment: Environment::Development,
+            gateway: GatewayKind::Console,
+            database_url: "sqlite://data/leptos-2fa.db".into(),
+            data_dir: "data".into(),
+            public_url: url::Url::parse("http://127.0.0.1:3000").expect("a valid default URL"),
+            service_name: "leptos-2fa".into(),
+            methods: Channel::ALL.to_vec(),
+            code_length: policy.code_length,
+            code_ttl_secs: policy.code_ttl.as_secs(),
+            max_attempts: policy.max_attempts,
+            resend_cooldown_secs: policy.resend_cooldown.as_secs(),
+            max_sends: policy.max_sends,
+            send_window_secs: policy.send_window.as_secs(),
+            session_idle_minutes: 30,
+            default_region: "US".into(),
+            cookie_secure: None,
+            secret_key: None,
+            client_secret: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {setting} {problem}")]
+    Invalid { setting: &'static str, problem: String },
+    #[error("cannot read or write the generated secret {path}: {source}")]
+    SecretFile { path: String, source: std::io::Error },
+}
+
+fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting, problem: problem.into() }
+}
+
+/// Accepts `"sms,call"` from the environment as well as a TOML array.
+fn channel_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Channel>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        List(Vec<String>),
+    }
+    let names = match Raw::deserialize(deserializer)? {
+        Raw::Text(text) => text.split(',').map(str::to_owned).collect(),
+        Raw::List(list) => list,
+    };
+    let mut channels = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let channel: Channel = name.parse().map_err(serde::de::Error::custom)?;
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    }
+    Ok(channels)
+}
+
+impl Settings {
+    /// Reads the defaults, then `TWOFA_CONFIG` (a TOML file) if set, then `TWOFA_*` variables.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Ok(path) = std::env::var("TWOFA_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Self::from_figment(figment.merge(Env::prefixed("TWOFA_").ignore(&["config"])))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.policy().validate().map_err(|e| invalid("TWOFA_*", e.to_string()))?;
+        if self.methods.is_empty() {
+            return Err(invalid("TWOFA_METHODS", "must name at least one of sms, call, email"));
+        }
+        if !matches!(self.public_url.scheme(), "http" | "https") {
+            return Err(invalid("TWOFA_PUBLIC_URL", "must be an http or https URL"));
+        }
+        if self.default_region.parse::<phonenumber::country::Id>().is_err() {
+            return Err(invalid("TWOFA_DEFAULT_REGION", format!("{:?} is not an ISO 3166 region code", self.default_region)));
+        }
+        if self.session_idle_minutes <= 0 {
+            return Err(invalid("TWOFA_SESSION_IDLE_MINUTES", "must be greater than zero"));
+        }
+        if self.environment == Environment::Production {
+            if self.secret_key.is_none() {
+                return Err(invalid("TWOFA_SECRET_KEY", "is required in production"));
+            }
+            if self.client_secret.is_none() {
+                return Err(invalid("TWOFA_CLIENT_SECRET", "is required in production"));
+            }
+        }
+        for (setting, secret) in [("TWOFA_SECRET_KEY", &self.secret_key), ("TWOFA_CLIENT_SECRET", &self.client_secret)] {
+            if secret.as_ref().is_some_and(|s| secrecy::ExposeSecret::expose_secret(s).len() < 32) {
+                return Err(invalid(setting, "must be at least 32 characters long"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy {
+            code_length: self.code_length,
+            code_ttl: Duration::from_secs(self.code_ttl_secs),
+            max_attempts: self.max_attempts,
+            resend_cooldown: Duration::from_secs(self.resend_cooldown_secs),
+            max_sends: self.max_sends,
+            send_window: Duration::from_secs(self.send_window_secs),
+        }
+    }
+
+    /// Secure cookies unless told otherwise or served over plain http.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure.unwrap_or(self.public_url.scheme() == "https")
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.environment == Environment::Development
+    }
+
+    /// The code-hashing key: configured, or in development generated once and kept in the data folder.
+    pub fn secret_key(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(&self.secret_key, "secret_key")
+    }
+
+    /// The key shared with relying applications, configured or generated likewise.
+    pub fn client_secret(&self) -> Result<SecretString, ConfigError> {
+        self.secret_or_generated(&self.client_secret, "client_secret")
+    }
+
+    fn secret_or_generated(&self, configured: &Option<SecretString>, file: &str) -> Result<SecretString, ConfigError> {
+        match configured {
+            Some(secret) => Ok(secret.clone()),
+            None => read_or_create_secret(&self.data_dir.join(file)),
+        }
+    }
+}
+
+/// Keeps a development secret across restarts, so pending codes and sessions survive them.
+fn read_or_create_secret(path: &Path) -> Result<SecretString, ConfigError> {
+    let io_error = |source| ConfigError::SecretFile { path: path.display().to_string(), source };
+    match std::fs::read_to_string(path) {
+        Ok(existing) if existing.trim().len() >= 32 => return Ok(existing.trim().to_owned().into()),
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(io_error(error)),
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(io_error)?;
+    }
+    std::fs::write(path, &secret).map_err(io_error)?;
+    restrict_to_owner(path).map_err(io_error)?;
+    tracing::warn!(path = %path.display(), "generated a development secret; set it explicitly in production");
+    Ok(secret.into())
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        Settings::from_figment(figment)
+    }
+
+    #[test]
+    fn the_embedded_defaults_run_the_console_gateway_on_sqlite() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.gateway, GatewayKind::Console);
+        assert!(settings.database_url.starts_with("sqlite://data/"));
+        assert_eq!(settings.methods, Channel::ALL.to_vec());
+        assert!(!settings.cookie_secure());
+    }
+
+    #[test]
+    fn methods_are_read_from_a_comma_separated_list() {
+        let settings = load(&[("methods", "email, sms")]).unwrap();
+        assert_eq!(settings.methods, vec![Channel::Email, Channel::Sms]);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_the_setting_named() {
+        let error = load(&[("methods", "sms,fax")]).unwrap_err().to_string();
+        assert!(error.contains("fax"), "{error}");
+        let error = load(&[("code_length", "4")]).unwrap_err().to_string();
+        assert!(error.contains("code_length"), "{error}");
+        let error = load(&[("default_region", "XX")]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_DEFAULT_REGION"), "{error}");
+        let error = load(&[("gateway", "pigeon")]).unwrap_err().to_string();
+        assert!(error.contains("gateway"), "{error}");
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_its_secrets() {
+        let error = load(&[("environment", "production")]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_SECRET_KEY"), "{error}");
+    }
+
+    #[test]
+    fn a_generated_development_secret_survives_a_restart() {
+        let folder = tempfile::tempdir().unwrap();
+        let settings = Settings { data_dir: folder.path().to_owned(), ..Settings::default() };
+        let first = settings.secret_key().unwrap();
+        let second = settings.secret_key().unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&first), secrecy::ExposeSecret::expose_secret(&second));
+    }
+}

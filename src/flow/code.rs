@@ -1,0 +1,147 @@
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use sha2::Sha256;
+use std::fmt;
+
+use super::verification::VerificationId;
+
+/// A one-time code. Its digits are kept out of `Debug` output and logs.
+#[derive(Clone)]
+pub struct OtpCode(SecretString);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeFormatError {
+    #[error("the code may only contain digits")]
+    NotDigits,
+    #[error("the code must have {expected} digits")]
+    WrongLength { expected: usize },
+}
+
+impl OtpCode {
+    /// Draws `length` uniformly random digits from the thread's CSPRNG.
+    pub fn generate(length: usize) -> Self {
+        let mut rng = rand::rng();
+        let digits: String = (0..length)
+            .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+            .collect();
+        OtpCode(digits.into())
+    }
+
+    /// Reads what a user typed: spaces and dashes are ignored, anything else must be a digit.
+    pub fn parse(input: &str, expected_length: usize) -> Result<Self, CodeFormatError> {
+        let digits: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '‑' | '–'))
+            .collect();
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(CodeFormatError::NotDigits);
+        }
+        if digits.len() != expected_length {
+            return Err(CodeFormatError::WrongLength { expected: expected_length });
+        }
+        Ok(OtpCode(digits.into()))
+    }
+
+    /// The digits, for the message that delivers them and nothing else.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OtpCode(******)")
+    }
+}
+
+/// Keys the stored form of a code with the server secret, so a leaked database holds no codes.
+pub struct CodeHasher {
+    key: SecretBox<Vec<u8>>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl CodeHasher {
+    pub fn new(secret: &[u8]) -> Self {
+        CodeHasher { key: SecretBox::new(Box::new(secret.to_vec())) }
+    }
+
+    fn mac(&self, id: &VerificationId, code: &OtpCode) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(self.key.expose_secret())
+            .expect("HMAC accepts keys of any length");
+        // The id binds the hash to one verification: equal codes never hash alike.
+        mac.update(id.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(code.expose().as_bytes());
+        mac
+    }
+
+    pub fn hash(&self, id: &VerificationId, code: &OtpCode) -> Vec<u8> {
+        self.mac(id, code).finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time comparison against the stored hash.
+    pub fn matches(&self, id: &VerificationId, code: &OtpCode, stored: &[u8]) -> bool {
+        self.mac(id, code).verify_slice(stored).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_have_the_requested_number_of_digits() {
+        for length in 6..=10 {
+            let code = OtpCode::generate(length);
+            assert_eq!(code.expose().len(), length);
+            assert!(code.expose().chars().all(|c| c.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn generated_codes_differ_from_one_another() {
+        let codes: std::collections::HashSet<String> =
+            (0..50).map(|_| OtpCode::generate(8).expose().to_owned()).collect();
+        assert!(codes.len() > 45, "50 random 8-digit codes gave only {} distinct", codes.len());
+    }
+
+    #[test]
+    fn spaces_and_dashes_in_a_typed_code_are_ignored() {
+        assert_eq!(OtpCode::parse(" 123-456 ", 6).unwrap().expose(), "123456");
+        assert_eq!(OtpCode::parse("12 34 56", 6).unwrap().expose(), "123456");
+    }
+
+    #[test]
+    fn letters_in_a_typed_code_are_refused() {
+        assert_eq!(OtpCode::parse("12a456", 6).unwrap_err(), CodeFormatError::NotDigits);
+        assert_eq!(OtpCode::parse("", 6).unwrap_err(), CodeFormatError::NotDigits);
+    }
+
+    #[test]
+    fn a_code_of_the_wrong_length_is_refused() {
+        assert_eq!(
+            OtpCode::parse("1234567", 6).unwrap_err(),
+            CodeFormatError::WrongLength { expected: 6 }
+        );
+    }
+
+    #[test]
+    fn a_code_matches_only_its_own_hash_and_verification() {
+        let hasher = CodeHasher::new(b"server secret");
+        let id = VerificationId::generate();
+        let code = OtpCode::parse("123456", 6).unwrap();
+        let stored = hasher.hash(&id, &code);
+        assert!(hasher.matches(&id, &code, &stored));
+        assert!(!hasher.matches(&id, &OtpCode::parse("123457", 6).unwrap(), &stored));
+        assert!(!hasher.matches(&VerificationId::generate(), &code, &stored));
+        assert!(!CodeHasher::new(b"other secret").matches(&id, &code, &stored));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_digits() {
+        let code = OtpCode::parse("987654", 6).unwrap();
+        assert!(!format!("{code:?}").contains("987654"));
+    }
+}

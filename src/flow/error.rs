@@ -1,0 +1,24 @@
+use super::code::CodeFormatError;
+
+/// Every way a send or a check can be refused by the flow's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    CodeFormat(#[from] CodeFormatError),
+    #[error("wrong code, {attempts_left} attempts left")]
+    WrongCode { attempts_left: u32 },
+    #[error("too many wrong codes")]
+    MaxAttemptsReached,
+    #[error("the code has expired")]
+    Expired,
+    #[error("the code was already used")]
+    AlreadyApproved,
+    #[error("the verification was canceled")]
+    Canceled,
+    #[error("a new code can be sent in {retry_in} s")]
+    ResendTooSoon { retry_in: u64 },
+    #[error("too many codes sent to this destination, next in {retry_in} s")]
+    TooManySends { retry_in: u64 },
+    #[error("no such verification")]
+    NotFound,
+}

@@ -1,0 +1,19 @@
+//! The core verification flow: codes, limits and the life of a verification.
+//!
+//! Plain Rust with an injectable clock; it knows nothing of HTTP, storage or Leptos.
+
+pub mod clock;
+pub mod code;
+pub mod destination;
+pub mod error;
+pub mod limits;
+pub mod policy;
+pub mod verification;
+
+pub use clock::{Clock, FakeClock, SystemClock, UnixTime};
+pub use code::{CodeFormatError, CodeHasher, OtpCode};
+pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
+pub use error::FlowError;
+pub use limits::ensure_send_allowed;
+pub use policy::{Policy, PolicyError};
+pub use verification::{Status, Verification, VerificationId};

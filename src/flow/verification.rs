@@ -1,0 +1,348 @@
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::{CodeHasher, Destination, FlowError, OtpCode, Policy, UnixTime};
+use crate::domain::Channel;
+
+/// An unguessable verification id: 128 random bits, URL-safe.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VerificationId(String);
+
+impl VerificationId {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        VerificationId(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Accepts only the shape `generate` produces, so junk never reaches a query.
+    pub fn parse(value: &str) -> Result<Self, FlowError> {
+        let decoded = URL_SAFE_NO_PAD.decode(value).map_err(|_| FlowError::NotFound)?;
+        if decoded.len() != 16 {
+            return Err(FlowError::NotFound);
+        }
+        Ok(VerificationId(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VerificationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Approved,
+    Canceled,
+    Expired,
+    MaxAttemptsReached,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Canceled => "canceled",
+            Status::Expired => "expired",
+            Status::MaxAttemptsReached => "max_attempts_reached",
+        }
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        [Status::Pending, Status::Approved, Status::Canceled, Status::Expired, Status::MaxAttemptsReached]
+            .into_iter()
+            .find(|status| status.as_str() == value)
+            .ok_or_else(|| format!("unknown verification status {value:?}"))
+    }
+}
+
+/// One attempt to prove control of a destination, from the first send to its final status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub id: VerificationId,
+    /// The user it belongs to; nobody else may check or resend it.
+    pub subject: String,
+    pub destination: Destination,
+    pub channel: Channel,
+    pub code_hash: Vec<u8>,
+    pub status: Status,
+    pub attempts: u32,
+    pub sends: u32,
+    pub created_at: UnixTime,
+    pub last_sent_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub approved_at: Option<UnixTime>,
+}
+
+impl Verification {
+    /// A new pending verification whose first code is `code`, sent now.
+    pub fn issue(
+        subject: &str,
+        destination: Destination,
+        channel: Channel,
+        code: &OtpCode,
+        hasher: &CodeHasher,
+        now: UnixTime,
+        policy: &Policy,
+    ) -> Self {
+        let id = VerificationId::generate();
+        Verification {
+            code_hash: hasher.hash(&id, code),
+            id,
+            subject: subject.to_owned(),
+            destination,
+            channel,
+            status: Status::Pending,
+            attempts: 0,
+            sends: 1,
+            created_at: now,
+            last_sent_at: now,
+            expires_at: now.plus(policy.code_ttl),
+            approved_at: None,
+        }
+    }
+
+    /// The status as of `now`: a pending code past its expiry is expired.
+    pub fn status_at(&self, now: UnixTime) -> Status {
+        if self.status == Status::Pending && now >= self.expires_at {
+            Status::Expired
+        } else {
+            self.status
+        }
+    }
+
+    pub fn attempts_left(&self, policy: &Policy) -> u32 {
+        policy.max_attempts.saturating_sub(self.attempts)
+    }
+
+    pub fn resend_available_in(&self, now: UnixTime, policy: &Policy) -> u64 {
+        now.seconds_until(self.last_sent_at.plus(policy.resend_cooldown))
+    }
+
+    pub fn expires_in(&self, now: UnixTime) -> u64 {
+        now.seconds_until(self.expires_at)
+    }
+
+    /// Refuses to go on with a verification that has reached a final status.
+    fn ensure_open(&mut self, now: UnixTime) -> Result<(), FlowError> {
+        match self.status_at(now) {
+            Status::Pending => Ok(()),
+            Status::Approved => Err(FlowError::AlreadyApproved),
+            Status::Canceled => Err(FlowError::Canceled),
+            Status::MaxAttemptsReached => Err(FlowError::MaxAttemptsReached),
+            Status::Expired => {
+                self.status = Status::Expired;
+                Err(FlowError::Expired)
+            }
+        }
+    }
+
+    /// Checks a typed code. Every check of an open verification counts as an attempt.
+    pub fn check(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+        self.ensure_open(now)?;
+        if self.attempts >= policy.max_attempts {
+            self.status = Status::MaxAttemptsReached;
+            return Err(FlowError::MaxAttemptsReached);
+        }
+        self.attempts += 1;
+        if hasher.matches(&self.id, code, &self.code_hash) {
+            self.status = Status::Approved;
+            self.approved_at = Some(now);
+            return Ok(());
+        }
+        match self.attempts_left(policy) {
+            0 => {
+                self.status = Status::MaxAttemptsReached;
+                Err(FlowError::MaxAttemptsReached)
+            }
+            attempts_left => Err(FlowError::WrongCode { attempts_left }),
+        }
+    }
+
+    /// Replaces the code with a fresh one after the cooldown; the attempts made so far still count.
+    pub fn resend(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+        match self.ensure_open(now) {
+            Ok(()) | Err(FlowError::Expired) => {}
+            Err(other) => return Err(other),
+        }
+        let retry_in = self.resend_available_in(now, policy);
+        if retry_in > 0 {
+            return Err(FlowError::ResendTooSoon { retry_in });
+        }
+        self.code_hash = hasher.hash(&self.id, code);
+        self.status = Status::Pending;
+        self.sends += 1;
+        self.last_sent_at = now;
+        self.expires_at = now.plus(policy.code_ttl);
+        Ok(())
+    }
+
+    pub fn cancel(&mut self, now: UnixTime) {
+        if self.status_at(now) == Status::Pending {
+            self.status = Status::Canceled;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Clock, FakeClock, PhoneNumber};
+    use std::time::Duration;
+
+    struct Fixture {
+        clock: FakeClock,
+        hasher: CodeHasher,
+        policy: Policy,
+        code: OtpCode,
+        verification: Verification,
+    }
+
+    fn fixture() -> Fixture {
+        let clock = FakeClock::at(UnixTime(1_700_000_000));
+        let hasher = CodeHasher::new(b"test secret");
+        let policy = Policy::default();
+        let code = OtpCode::parse("246810", 6).unwrap();
+        let phone = PhoneNumber::parse(Some("FR"), "0612345678").unwrap();
+        let verification =
+            Verification::issue("alice", Destination::Phone(phone), Channel::Sms, &code, &hasher, clock.now(), &policy);
+        Fixture { clock, hasher, policy, code, verification }
+    }
+
+    fn wrong() -> OtpCode {
+        OtpCode::parse("111111", 6).unwrap()
+    }
+
+    impl Fixture {
+        fn check(&mut self, code: &OtpCode) -> Result<(), FlowError> {
+            self.verification.check(code, &self.hasher, self.clock.now(), &self.policy)
+        }
+
+        fn resend(&mut self, code: &OtpCode) -> Result<(), FlowError> {
+            self.verification.resend(code, &self.hasher, self.clock.now(), &self.policy)
+        }
+    }
+
+    #[test]
+    fn the_right_code_approves_the_verification() {
+        let mut f = fixture();
+        let code = f.code.clone();
+        assert_eq!(f.check(&code), Ok(()));
+        assert_eq!(f.verification.status, Status::Approved);
+        assert_eq!(f.verification.approved_at, Some(f.clock.now()));
+    }
+
+    #[test]
+    fn a_wrong_code_leaves_four_attempts() {
+        let mut f = fixture();
+        assert_eq!(f.check(&wrong()), Err(FlowError::WrongCode { attempts_left: 4 }));
+        assert_eq!(f.verification.status, Status::Pending);
+    }
+
+    #[test]
+    fn the_fifth_wrong_code_locks_the_verification_even_for_the_right_code() {
+        let mut f = fixture();
+        for attempts_left in (1..=4).rev() {
+            assert_eq!(f.check(&wrong()), Err(FlowError::WrongCode { attempts_left }));
+        }
+        assert_eq!(f.check(&wrong()), Err(FlowError::MaxAttemptsReached));
+        assert_eq!(f.verification.status, Status::MaxAttemptsReached);
+        let code = f.code.clone();
+        assert_eq!(f.check(&code), Err(FlowError::MaxAttemptsReached));
+    }
+
+    #[test]
+    fn a_code_checked_after_ten_minutes_has_expired() {
+        let mut f = fixture();
+        f.clock.advance(Duration::from_secs(599));
+        assert_eq!(f.verification.status_at(f.clock.now()), Status::Pending);
+        f.clock.advance(Duration::from_secs(1));
+        let code = f.code.clone();
+        assert_eq!(f.check(&code), Err(FlowError::Expired));
+        assert_eq!(f.verification.status, Status::Expired);
+        assert_eq!(f.verification.attempts, 0, "a check of an expired code is not an attempt");
+    }
+
+    #[test]
+    fn an_approved_code_cannot_be_used_again() {
+        let mut f = fixture();
+        let code = f.code.clone();
+        f.check(&code).unwrap();
+        assert_eq!(f.check(&code), Err(FlowError::AlreadyApproved));
+    }
+
+    #[test]
+    fn a_resend_within_the_cooldown_says_how_long_to_wait() {
+        let mut f = fixture();
+        f.clock.advance(Duration::from_secs(12));
+        assert_eq!(f.resend(&wrong()), Err(FlowError::ResendTooSoon { retry_in: 18 }));
+        assert_eq!(f.verification.sends, 1);
+    }
+
+    #[test]
+    fn a_resend_after_the_cooldown_replaces_the_code_and_restarts_the_expiry() {
+        let mut f = fixture();
+        f.clock.advance(Duration::from_secs(30));
+        let fresh = OtpCode::parse("135790", 6).unwrap();
+        assert_eq!(f.resend(&fresh), Ok(()));
+        assert_eq!(f.verification.sends, 2);
+        assert_eq!(f.verification.expires_in(f.clock.now()), 600);
+        let old = f.code.clone();
+        assert_eq!(f.check(&old), Err(FlowError::WrongCode { attempts_left: 4 }));
+        assert_eq!(f.check(&fresh), Ok(()));
+    }
+
+    #[test]
+    fn a_resend_does_not_give_back_spent_attempts() {
+        let mut f = fixture();
+        f.check(&wrong()).unwrap_err();
+        f.check(&wrong()).unwrap_err();
+        f.clock.advance(Duration::from_secs(30));
+        f.resend(&OtpCode::parse("135790", 6).unwrap()).unwrap();
+        assert_eq!(f.verification.attempts_left(&f.policy), 3);
+    }
+
+    #[test]
+    fn an_expired_code_can_be_replaced_by_a_resend() {
+        let mut f = fixture();
+        f.clock.advance(Duration::from_secs(601));
+        let fresh = OtpCode::parse("135790", 6).unwrap();
+        assert_eq!(f.resend(&fresh), Ok(()));
+        assert_eq!(f.check(&fresh), Ok(()));
+    }
+
+    #[test]
+    fn a_canceled_verification_accepts_no_code_and_no_resend() {
+        let mut f = fixture();
+        f.verification.cancel(f.clock.now());
+        let code = f.code.clone();
+        assert_eq!(f.check(&code), Err(FlowError::Canceled));
+        f.clock.advance(Duration::from_secs(60));
+        assert_eq!(f.resend(&code), Err(FlowError::Canceled));
+    }
+
+    #[test]
+    fn verification_ids_are_random_and_only_their_own_shape_parses() {
+        let id = VerificationId::generate();
+        assert_ne!(id, VerificationId::generate());
+        assert_eq!(VerificationId::parse(id.as_str()), Ok(id));
+        assert_eq!(VerificationId::parse("1"), Err(FlowError::NotFound));
+        assert_eq!(VerificationId::parse("'; drop table x; --"), Err(FlowError::NotFound));
+    }
+}

@@ -1,0 +1,49 @@
+//! leptos-2fa: phone and e-mail second-factor verification for Leptos and axum.
+//!
+//! - `flow`: the core rules (codes, limits, expiry), plain Rust.
+//! - `gateways`: delivery by SMS, call and e-mail behind one interface.
+//! - `store`: SQL persistence.
+//! - `identity`: signed requests from relying applications and signed results back.
+//! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
+//! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
+
+#![recursion_limit = "256"]
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod app;
+pub mod domain;
+pub mod protocol;
+pub mod server_fns;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod countries;
+#[cfg(feature = "ssr")]
+pub mod flow;
+#[cfg(feature = "ssr")]
+pub mod gateways;
+#[cfg(feature = "ssr")]
+pub mod identity;
+#[cfg(feature = "ssr")]
+pub mod portal;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod web;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    // Every server-side redirect is a full page load, exactly as without JavaScript: pages
+    // render from server state, and some targets (`/start`, the relying app) are not Leptos routes.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = leptos::prelude::window().location().set_href(location);
+    });
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,78 @@
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use leptos_2fa::config::Settings;
+    use leptos_2fa::state::AppState;
+    use leptos_2fa::web;
+    use std::process::ExitCode;
+    use tracing_subscriber::EnvFilter;
+
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("TWOFA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let leptos_options = match leptos::config::get_configuration(None) {
+        Ok(configuration) => configuration.leptos_options,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = leptos_options.site_addr;
+    let state = match AppState::build(settings, leptos_options).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let gateway = state.settings.gateway;
+    web::spawn_session_cleanup(&state);
+    let router = match web::router(state).await {
+        Ok(router) => router,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot listen on {address}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(%address, ?gateway, "leptos-2fa portal listening on http://{address}");
+    if let Err(error) = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown_signal()).await {
+        eprintln!("leptos-2fa stopped: {error}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(feature = "ssr")]
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {}

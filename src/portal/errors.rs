@@ -1,0 +1,71 @@
+//! The one place where internal errors become the `PortalError` a user sees.
+
+use crate::flow::{CodeFormatError, DestinationError, FlowError};
+use crate::gateways::GatewayError;
+use crate::identity::IdentityError;
+use crate::protocol::PortalError;
+use crate::store::StoreError;
+
+impl From<FlowError> for PortalError {
+    fn from(error: FlowError) -> Self {
+        match error {
+            FlowError::CodeFormat(CodeFormatError::NotDigits) => PortalError::InvalidCode,
+            FlowError::CodeFormat(CodeFormatError::WrongLength { expected }) => PortalError::CodeLength { expected },
+            FlowError::WrongCode { attempts_left } => PortalError::WrongCode { attempts_left },
+            FlowError::MaxAttemptsReached => PortalError::MaxAttemptsReached,
+            FlowError::Expired => PortalError::VerificationExpired,
+            FlowError::AlreadyApproved => PortalError::CodeAlreadyUsed,
+            FlowError::Canceled => PortalError::VerificationCanceled,
+            FlowError::ResendTooSoon { retry_in } => PortalError::ResendCooldown { retry_in },
+            FlowError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
+            FlowError::NotFound => PortalError::VerificationNotFound,
+        }
+    }
+}
+
+impl From<CodeFormatError> for PortalError {
+    fn from(error: CodeFormatError) -> Self {
+        FlowError::from(error).into()
+    }
+}
+
+impl From<DestinationError> for PortalError {
+    fn from(error: DestinationError) -> Self {
+        match error {
+            DestinationError::InvalidPhone => PortalError::InvalidPhoneNumber,
+            DestinationError::NotMobile => PortalError::MobileNumberRequired,
+            DestinationError::InvalidEmail => PortalError::InvalidEmail,
+            DestinationError::WrongKind => PortalError::MethodNotAllowed,
+        }
+    }
+}
+
+impl From<IdentityError> for PortalError {
+    fn from(error: IdentityError) -> Self {
+        match error {
+            IdentityError::Invalid | IdentityError::BadReturnUrl => PortalError::InvalidRequest,
+            IdentityError::Expired => PortalError::RequestExpired,
+        }
+    }
+}
+
+impl From<StoreError> for PortalError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "storage failed");
+        PortalError::Unavailable
+    }
+}
+
+impl From<GatewayError> for PortalError {
+    fn from(error: GatewayError) -> Self {
+        tracing::warn!(%error, "delivery failed");
+        PortalError::DeliveryFailed
+    }
+}
+
+impl From<tower_sessions::session::Error> for PortalError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        tracing::error!(%error, "session storage failed");
+        PortalError::Unavailable
+    }
+}

@@ -1,0 +1,366 @@
+//! A user's way through the portal, kept in the server-side session: which request they came
+//! with, which method they chose, their pending verification and the outcome.
+//!
+//! Each operation returns the `Step` whose page the user should see next; pages render from
+//! this state, so the flow reads the same with and without JavaScript.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::domain::Channel;
+use crate::flow::{Destination, EmailAddress, PhoneNumber, Status, UnixTime, VerificationId};
+use crate::i18n::Locale;
+use crate::identity::with_query_param;
+use crate::protocol::{
+    FailureReason, MethodOption, Notice, PendingCode, PhoneInput, PortalError, PortalView, Step,
+};
+use crate::state::AppState;
+use crate::store::UserRecord;
+
+const SESSION_KEY: &str = "twofa.flow";
+
+/// The relying application's request the user is answering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveRequest {
+    pub subject: String,
+    pub return_url: String,
+    pub nonce: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Verified { channel: Channel, at: UnixTime },
+    Failed(FailureReason),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowSession {
+    pub request: Option<ActiveRequest>,
+    pub channel: Option<Channel>,
+    pub verification: Option<VerificationId>,
+    pub outcome: Option<Outcome>,
+    pub notice: Option<Notice>,
+    pub phone_input: Option<PhoneInput>,
+    pub email_input: Option<String>,
+}
+
+impl FlowSession {
+    pub async fn load(session: &Session) -> Result<Self, PortalError> {
+        Ok(session.get(SESSION_KEY).await?.unwrap_or_default())
+    }
+
+    pub async fn save(&self, session: &Session) -> Result<(), PortalError> {
+        Ok(session.insert(SESSION_KEY, self).await?)
+    }
+
+    fn request(&self) -> Result<&ActiveRequest, PortalError> {
+        self.request.as_ref().ok_or(PortalError::NoActiveRequest)
+    }
+}
+
+/// Opens a flow for a signed request from a relying application (`/start?request=…`).
+pub async fn begin(state: &AppState, session: &Session, token: &str) -> Result<Step, PortalError> {
+    let now = state.verifier.now();
+    let outcome = accept_request(state, token, now).await;
+    // A new request replaces whatever this browser was doing, under a fresh session id.
+    session.cycle_id().await?;
+    let flow = match outcome {
+        Ok(request) => FlowSession { request: Some(request), ..FlowSession::default() },
+        Err(error) => {
+            tracing::info!(%error, "refused a verification request");
+            let reason = match error {
+                PortalError::RequestExpired => FailureReason::RequestExpired,
+                PortalError::RequestReplayed => FailureReason::RequestReplayed,
+                PortalError::InvalidRequest => FailureReason::InvalidRequest,
+                other => return Err(other),
+            };
+            FlowSession { outcome: Some(Outcome::Failed(reason)), ..FlowSession::default() }
+        }
+    };
+    flow.save(session).await?;
+    Ok(current_step(state, &flow, None).await?)
+}
+
+async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<ActiveRequest, PortalError> {
+    let claims = state.client_keys.verify_request(token, now)?;
+    let phone = claims.phone.as_deref().map(|p| PhoneNumber::parse(None, p)).transpose().map_err(|_| PortalError::InvalidRequest)?;
+    let email = claims.email.as_deref().map(EmailAddress::parse).transpose().map_err(|_| PortalError::InvalidRequest)?;
+    if !state.store.claim_nonce(&claims.nonce, UnixTime(claims.exp), now).await? {
+        return Err(PortalError::RequestReplayed);
+    }
+    state.store.ensure_user(&claims.sub, phone.as_ref(), email.as_ref(), now).await?;
+    Ok(ActiveRequest { subject: claims.sub, return_url: claims.return_url, nonce: claims.nonce })
+}
+
+/// The page state for the current user. Reading it consumes the one-time notice.
+pub async fn view(state: &AppState, session: &Session) -> Result<PortalView, PortalError> {
+    let mut flow = FlowSession::load(session).await?;
+    let notice = flow.notice.take();
+    let phone_input = flow.phone_input.take();
+    let email_input = flow.email_input.take();
+    if notice.is_some() || phone_input.is_some() || email_input.is_some() {
+        flow.save(session).await?;
+    }
+    let user = match &flow.request {
+        Some(request) => state.store.user(&request.subject).await?,
+        None => None,
+    };
+    let pending = pending_code(state, &flow).await?;
+    let step = current_step(state, &flow, pending.as_ref().map(|(_, status)| *status)).await?;
+    let settings = &state.settings;
+    let default_country = user.as_ref().and_then(|u| u.phone.as_ref()?.region()).unwrap_or_else(|| settings.default_region.clone());
+    Ok(PortalView {
+        step,
+        service_name: settings.service_name.clone(),
+        methods: settings
+            .methods
+            .iter()
+            .map(|&channel| MethodOption { channel, destination: known_destination(user.as_ref(), channel).map(|d| d.masked()) })
+            .collect(),
+        channel: chosen_channel(state, &flow),
+        pending: pending.filter(|_| step == Step::EnterCode).map(|(pending, _)| pending),
+        failure: match flow.outcome {
+            Some(Outcome::Failed(reason)) => Some(reason),
+            _ => None,
+        },
+        return_host: flow.request.as_ref().and_then(|r| url::Url::parse(&r.return_url).ok()?.host_str().map(str::to_owned)),
+        notice,
+        phone_input: phone_input.unwrap_or(PhoneInput { country: default_country, number: String::new() }),
+        email_input: email_input.unwrap_or_default(),
+        changing: match chosen_channel(state, &flow) {
+            Some(channel) => known_destination(user.as_ref(), channel).is_some(),
+            None => false,
+        },
+        demo: settings.is_development(),
+    })
+}
+
+async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(PendingCode, Status)>, PortalError> {
+    let (Some(request), Some(id)) = (&flow.request, &flow.verification) else { return Ok(None) };
+    let status = match state.verifier.status(&request.subject, id).await {
+        Ok(status) => status,
+        Err(PortalError::VerificationNotFound) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let pending = PendingCode {
+        channel: status.channel,
+        destination: status.destination.masked(),
+        code_length: state.verifier.policy().code_length,
+        attempts_left: status.attempts_left,
+        resend_in: status.resend_in,
+        expires_in: status.expires_in,
+    };
+    Ok(Some((pending, status.status)))
+}
+
+fn chosen_channel(state: &AppState, flow: &FlowSession) -> Option<Channel> {
+    match state.settings.methods.as_slice() {
+        [only] => Some(*only),
+        _ => flow.channel,
+    }
+}
+
+fn known_destination(user: Option<&UserRecord>, channel: Channel) -> Option<Destination> {
+    let user = user?;
+    if channel.uses_phone() {
+        user.phone.clone().map(Destination::Phone)
+    } else {
+        user.email.clone().map(Destination::Email)
+    }
+}
+
+async fn current_step(state: &AppState, flow: &FlowSession, pending: Option<Status>) -> Result<Step, PortalError> {
+    Ok(match (&flow.outcome, &flow.request) {
+        (Some(Outcome::Failed(_)), _) => Step::Failed,
+        (_, None) => Step::NoRequest,
+        (Some(Outcome::Verified { .. }), Some(_)) => Step::Verified,
+        (None, Some(request)) => match pending {
+            Some(Status::Pending | Status::Expired) => Step::EnterCode,
+            _ => match chosen_channel(state, flow) {
+                None => Step::ChooseMethod,
+                Some(channel) => {
+                    let user = state.store.user(&request.subject).await?;
+                    // With a known destination the picker asks before sending, even for one method.
+                    match (known_destination(user.as_ref(), channel).is_some(), channel.uses_phone()) {
+                        (true, _) => Step::ChooseMethod,
+                        (false, true) => Step::RegisterPhone,
+                        (false, false) => Step::RegisterEmail,
+                    }
+                }
+            },
+        },
+    })
+}
+
+/// Runs `operation` on the session's flow and saves it whatever the result: a refusal becomes the
+/// notice of the page the user is sent back to, so nothing they typed is lost.
+async fn with_flow<F>(session: &Session, back_to: Step, operation: F) -> Result<Step, PortalError>
+where
+    F: AsyncFnOnce(&mut FlowSession) -> Result<Step, PortalError>,
+{
+    let mut flow = FlowSession::load(session).await?;
+    let next = match operation(&mut flow).await {
+        Ok(step) => step,
+        Err(error @ (PortalError::Unavailable | PortalError::NoActiveRequest)) => return Err(error),
+        Err(error) => {
+            flow.notice = Some(Notice::Error(error));
+            back_to
+        }
+    };
+    flow.save(session).await?;
+    Ok(next)
+}
+
+async fn cancel_pending(state: &AppState, flow: &mut FlowSession) -> Result<(), PortalError> {
+    if let (Some(request), Some(id)) = (&flow.request, flow.verification.take()) {
+        match state.verifier.cancel(&request.subject, &id).await {
+            Ok(()) | Err(PortalError::VerificationNotFound) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
+/// Sends the first code of a new verification and moves to the token page.
+async fn send_first_code(
+    state: &AppState,
+    flow: &mut FlowSession,
+    destination: Destination,
+    channel: Channel,
+    locale: Locale,
+) -> Result<Step, PortalError> {
+    let subject = flow.request()?.subject.clone();
+    cancel_pending(state, flow).await?;
+    let status = state.verifier.start(&subject, destination, channel, locale).await?;
+    flow.channel = Some(channel);
+    flow.verification = Some(status.id);
+    flow.notice = Some(Notice::CodeSent);
+    Ok(Step::EnterCode)
+}
+
+fn ensure_allowed(state: &AppState, channel: Channel) -> Result<(), PortalError> {
+    if state.settings.methods.contains(&channel) { Ok(()) } else { Err(PortalError::MethodNotAllowed) }
+}
+
+/// The user picked a method: send at once to a known destination, or ask for one.
+pub async fn choose_method(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
+    with_flow(session, Step::ChooseMethod, async |flow| {
+        ensure_allowed(state, channel)?;
+        let user = state.store.user(&flow.request()?.subject).await?;
+        flow.channel = Some(channel);
+        match known_destination(user.as_ref(), channel) {
+            Some(destination) => send_first_code(state, flow, destination, channel, locale).await,
+            None if channel.uses_phone() => Ok(Step::RegisterPhone),
+            None => Ok(Step::RegisterEmail),
+        }
+    })
+    .await
+}
+
+/// A new or changed phone number: it is saved only once its own code is entered.
+pub async fn register_phone(
+    state: &AppState,
+    session: &Session,
+    input: PhoneInput,
+    locale: Locale,
+) -> Result<Step, PortalError> {
+    with_flow(session, Step::RegisterPhone, async |flow| {
+        flow.phone_input = Some(input.clone());
+        let channel = chosen_channel(state, flow).filter(|c| c.uses_phone()).unwrap_or(Channel::Sms);
+        ensure_allowed(state, channel)?;
+        let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
+        let step = send_first_code(state, flow, Destination::Phone(phone), channel, locale).await?;
+        flow.phone_input = None;
+        Ok(step)
+    })
+    .await
+}
+
+pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
+    with_flow(session, Step::RegisterEmail, async |flow| {
+        flow.email_input = Some(input.clone());
+        ensure_allowed(state, Channel::Email)?;
+        let email = EmailAddress::parse(&input)?;
+        let step = send_first_code(state, flow, Destination::Email(email), Channel::Email, locale).await?;
+        flow.email_input = None;
+        Ok(step)
+    })
+    .await
+}
+
+pub async fn check_code(state: &AppState, session: &Session, typed: &str) -> Result<Step, PortalError> {
+    let step = with_flow(session, Step::EnterCode, async |flow| {
+        let subject = flow.request()?.subject.clone();
+        let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
+        match state.verifier.check(&subject, &id, typed).await {
+            Ok(approval) => {
+                flow.outcome = Some(Outcome::Verified { channel: approval.channel, at: approval.at });
+                Ok(Step::Verified)
+            }
+            Err(PortalError::MaxAttemptsReached) => {
+                flow.outcome = Some(Outcome::Failed(FailureReason::MaxAttemptsReached));
+                Ok(Step::Failed)
+            }
+            Err(PortalError::VerificationExpired) => {
+                flow.outcome = Some(Outcome::Failed(FailureReason::VerificationExpired));
+                Ok(Step::Failed)
+            }
+            Err(error @ (PortalError::VerificationNotFound | PortalError::VerificationCanceled | PortalError::CodeAlreadyUsed)) => {
+                flow.verification = None;
+                flow.notice = Some(Notice::Error(error));
+                Ok(Step::ChooseMethod)
+            }
+            Err(other) => Err(other),
+        }
+    })
+    .await?;
+    if step == Step::Verified {
+        // The session now carries a passed second factor: give it a new id.
+        session.cycle_id().await?;
+    }
+    Ok(step)
+}
+
+pub async fn resend_code(state: &AppState, session: &Session, locale: Locale) -> Result<Step, PortalError> {
+    with_flow(session, Step::EnterCode, async |flow| {
+        let subject = flow.request()?.subject.clone();
+        let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
+        state.verifier.resend(&subject, &id, locale).await?;
+        flow.notice = Some(Notice::CodeResent);
+        Ok(Step::EnterCode)
+    })
+    .await
+}
+
+/// "Try again" after a failure that allows it: back to the method picker.
+pub async fn restart(state: &AppState, session: &Session) -> Result<Step, PortalError> {
+    let mut flow = FlowSession::load(session).await?;
+    if let Some(Outcome::Failed(reason)) = flow.outcome
+        && reason.can_retry()
+        && flow.request.is_some()
+    {
+        flow.outcome = None;
+        flow.verification = None;
+        flow.channel = None;
+        flow.save(session).await?;
+    }
+    current_step(state, &flow, None).await
+}
+
+/// Ends the flow and gives the address to send the user back to: with a signed result after a
+/// success, with `error=verification_failed` after a failure, or nowhere without a request.
+pub async fn finish(state: &AppState, session: &Session) -> Result<Option<String>, PortalError> {
+    let flow = FlowSession::load(session).await?;
+    let Some(request) = &flow.request else { return Ok(None) };
+    let target = match flow.outcome {
+        Some(Outcome::Verified { channel, at }) => {
+            let now = state.verifier.now();
+            let token = state.client_keys.sign_result(&request.subject, channel, at, &request.nonce, now);
+            with_query_param(&request.return_url, "result", &token)
+        }
+        Some(Outcome::Failed(_)) => with_query_param(&request.return_url, "error", "verification_failed"),
+        None => return Ok(None),
+    };
+    FlowSession::default().save(session).await?;
+    Ok(Some(target))
+}

@@ -1,0 +1,11 @@
+//! The portal's application layer: the core flow joined to storage, delivery, sessions and messages.
+//!
+//! Server functions and routes are thin wrappers around what is here.
+
+pub mod errors;
+pub mod journey;
+pub mod messages;
+pub mod service;
+
+pub use journey::{ActiveRequest, FlowSession, Outcome};
+pub use service::{Approval, CodeStatus, Verifier};

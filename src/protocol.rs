@@ -1,0 +1,176 @@
+//! What crosses the wire between the portal's server and its pages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Channel;
+
+/// Every refusal a user can meet. The page turns each into a translated sentence;
+/// none carries a code, a secret or an internal detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error_code", rename_all = "snake_case")]
+pub enum PortalError {
+    #[error("invalid phone number")]
+    InvalidPhoneNumber,
+    #[error("mobile number required")]
+    MobileNumberRequired,
+    #[error("invalid e-mail address")]
+    InvalidEmail,
+    #[error("the code may only contain digits")]
+    InvalidCode,
+    #[error("the code must have {expected} digits")]
+    CodeLength { expected: usize },
+    #[error("wrong code")]
+    WrongCode { attempts_left: u32 },
+    #[error("too many attempts")]
+    MaxAttemptsReached,
+    #[error("verification expired")]
+    VerificationExpired,
+    #[error("code already used")]
+    CodeAlreadyUsed,
+    #[error("resend too soon")]
+    ResendCooldown { retry_in: u64 },
+    #[error("too many codes sent")]
+    TooManySends { retry_in: u64 },
+    #[error("verification not found")]
+    VerificationNotFound,
+    #[error("verification canceled")]
+    VerificationCanceled,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("no verification request in progress")]
+    NoActiveRequest,
+    #[error("invalid verification request")]
+    InvalidRequest,
+    #[error("verification request expired")]
+    RequestExpired,
+    #[error("verification request already used")]
+    RequestReplayed,
+    #[error("the code could not be delivered")]
+    DeliveryFailed,
+    #[error("the service is unavailable")]
+    Unavailable,
+    #[error("the server could not be reached")]
+    Network,
+}
+
+impl PortalError {
+    /// Errors after which this verification cannot go on: the user starts again or goes back.
+    pub fn ends_verification(&self) -> bool {
+        matches!(self, PortalError::MaxAttemptsReached | PortalError::VerificationExpired | PortalError::VerificationCanceled)
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for PortalError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        leptos::logging::warn!("server function failed: {error}");
+        PortalError::Network
+    }
+}
+
+/// Where the user stands in the flow; each step has its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// Nobody sent this visitor here with a signed request.
+    NoRequest,
+    ChooseMethod,
+    RegisterPhone,
+    RegisterEmail,
+    EnterCode,
+    Verified,
+    Failed,
+}
+
+impl Step {
+    pub fn path(self) -> &'static str {
+        match self {
+            Step::NoRequest => "/",
+            Step::ChooseMethod => "/methods",
+            Step::RegisterPhone => "/phone",
+            Step::RegisterEmail => "/email",
+            Step::EnterCode => "/verify",
+            Step::Verified => "/success",
+            Step::Failed => "/failure",
+        }
+    }
+}
+
+/// A method on the picker, with where the code would go if already known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodOption {
+    pub channel: Channel,
+    pub destination: Option<String>,
+}
+
+/// The code the user is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCode {
+    pub channel: Channel,
+    pub destination: String,
+    pub code_length: usize,
+    pub attempts_left: u32,
+    pub resend_in: u64,
+    pub expires_in: u64,
+}
+
+/// Why the flow ended without success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    MaxAttemptsReached,
+    VerificationExpired,
+    InvalidRequest,
+    RequestExpired,
+    RequestReplayed,
+}
+
+impl FailureReason {
+    /// A user may start a new verification after a lost code, not after a bad request.
+    pub fn can_retry(self) -> bool {
+        matches!(self, FailureReason::MaxAttemptsReached | FailureReason::VerificationExpired)
+    }
+}
+
+/// A one-time message for the next page: the outcome of the last form the user sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    Error(PortalError),
+    CodeSent,
+    CodeResent,
+}
+
+/// What the user typed in the phone form, given back when it is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneInput {
+    pub country: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalView {
+    pub step: Step,
+    pub service_name: String,
+    pub methods: Vec<MethodOption>,
+    pub channel: Option<Channel>,
+    pub pending: Option<PendingCode>,
+    pub failure: Option<FailureReason>,
+    /// Host of the relying application, for "back to …" links.
+    pub return_host: Option<String>,
+    pub notice: Option<Notice>,
+    /// Values for the phone form: what was typed, else the registered number.
+    pub phone_input: PhoneInput,
+    pub email_input: String,
+    /// A registered phone or e-mail exists, so the form changes it rather than adds one.
+    pub changing: bool,
+    /// The demo relying application is served (development only).
+    pub demo: bool,
+}
+
+/// One entry of the country selector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountryOption {
+    pub code: String,
+    pub name: String,
+    pub calling_code: u16,
+}

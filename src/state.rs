@@ -1,0 +1,66 @@
+//! The one `AppState` every route, page and server function shares.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+use crate::config::{ConfigError, Settings};
+use crate::flow::{Clock, CodeHasher, SystemClock};
+use crate::gateways::{self, Outbox};
+use crate::identity::ClientKeys;
+use crate::portal::Verifier;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub verifier: Arc<Verifier>,
+    pub client_keys: Arc<ClientKeys>,
+    /// Present only while the console gateway is the active one.
+    pub outbox: Option<Outbox>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AppState {
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, leptos_options, Arc::new(SystemClock)).await
+    }
+
+    /// As `build`, with the clock the flow reads: tests pass a `FakeClock` to reach expiry.
+    pub async fn build_with_clock(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database_url).await?;
+        let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
+        let client_keys = ClientKeys::new(&settings.client_secret()?);
+        let gateways = gateways::build(&settings);
+        let verifier = Verifier::new(
+            store.clone(),
+            gateways.gateway,
+            hasher,
+            settings.policy(),
+            clock,
+            settings.service_name.clone(),
+        );
+        Ok(AppState {
+            leptos_options,
+            settings: Arc::new(settings),
+            store,
+            verifier: Arc::new(verifier),
+            client_keys: Arc::new(client_keys),
+            outbox: gateways.outbox,
+        })
+    }
+}

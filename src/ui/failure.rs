@@ -1,0 +1,51 @@
+use leptos::prelude::*;
+
+use super::flow_page::FlowPage;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::protocol::{FailureReason, PortalView, Step};
+use crate::server_fns::Restart;
+
+/// Why the verification ended, and the ways forward that remain. Nothing here comes from the URL.
+#[component]
+pub fn FailurePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let restart = ServerAction::<Restart>::new();
+    let render = move |view: PortalView| {
+        let reason = view.failure;
+        let explanation = move || match reason {
+            Some(FailureReason::MaxAttemptsReached) => t_string!(i18n, failure.max_attempts_reached),
+            Some(FailureReason::VerificationExpired) => t_string!(i18n, failure.verification_expired),
+            Some(FailureReason::RequestExpired) => t_string!(i18n, failure.request_expired),
+            Some(FailureReason::RequestReplayed) => t_string!(i18n, failure.request_replayed),
+            Some(FailureReason::InvalidRequest) | None => t_string!(i18n, failure.invalid_request),
+        };
+        let can_retry = reason.is_some_and(FailureReason::can_retry) && view.return_host.is_some();
+        let back = view.return_host.clone().map(|host| {
+            view! {
+                <form method="post" action="/finish">
+                    <button type="submit" class="button secondary">{move || t_string!(i18n, failure.back_to, host = host.clone())}</button>
+                </form>
+            }
+        });
+        let start_over = view.return_host.is_none().then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
+        view! {
+            <div class="outcome failure">
+                <svg class="outcome-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm1 15h-2v-2h2v2Zm0-4h-2V7h2v6Z"/>
+                </svg>
+                <h1>{t!(i18n, failure.title)}</h1>
+                <p class="lead" data-reason=format!("{reason:?}")>{explanation}</p>
+                <div class="actions">
+                    {can_retry.then(|| view! {
+                        <ActionForm action=restart>
+                            <button type="submit" class="button primary">{t!(i18n, failure.retry)}</button>
+                        </ActionForm>
+                    })}
+                    {back}
+                </div>
+                {start_over}
+            </div>
+        }
+    };
+    view! { <FlowPage accepts=&[Step::Failed] render/> }
+}

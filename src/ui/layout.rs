@@ -1,0 +1,83 @@
+use leptos::prelude::*;
+use leptos_i18n::Locale as _;
+use leptos_router::hooks::use_location;
+
+use crate::i18n::{Locale, t, td_string, use_i18n};
+
+/// The frame of every page: header with the language picker, a card for the content, a footer.
+#[component]
+pub fn Frame(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let hydrated = RwSignal::new(false);
+    // Effects run only in the browser: the flag tells tests and styles that the page is interactive.
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="page">
+            <header class="masthead">
+                <span class="brand">
+                    <ShieldIcon/>
+                    <span>{t!(i18n, layout.title)}</span>
+                </span>
+                <LanguagePicker/>
+            </header>
+            <main id="content" class="card" data-hydrated=move || hydrated.get().to_string()>
+                {children()}
+            </main>
+            <footer class="colophon">{t!(i18n, layout.footer)}</footer>
+        </div>
+    }
+}
+
+/// A plain form, so the language can be changed without JavaScript too.
+#[component]
+fn LanguagePicker() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    let back = move || {
+        let search = location.search.get();
+        if search.is_empty() { location.pathname.get() } else { format!("{}?{}", location.pathname.get(), search) }
+    };
+    view! {
+        <form class="language" method="post" action="/locale">
+            <label for="language-select">{t!(i18n, layout.language)}</label>
+            <select id="language-select" name="locale">
+                {Locale::get_all()
+                    .iter()
+                    .map(|&locale| {
+                        view! {
+                            <option value=locale.as_str() selected=move || i18n.get_locale() == locale>
+                                {td_string!(locale, language_name)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <input type="hidden" name="back" prop:value=back/>
+            <button type="submit" class="button secondary small">{t!(i18n, layout.apply_language)}</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn ShieldIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M12 2 4 5v6c0 5 3.4 9.6 8 11 4.6-1.4 8-6 8-11V5l-8-3Zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4-6.3 6.3Z"/>
+        </svg>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    let i18n = use_i18n();
+    view! {
+        <Frame>
+            <h1>{t!(i18n, home.title)}</h1>
+            <p>{t!(i18n, home.body)}</p>
+        </Frame>
+    }
+}

@@ -1,0 +1,13 @@
+//! The portal's pages and the components they share.
+
+pub mod demo;
+pub mod email;
+pub mod failure;
+pub mod flow_page;
+pub mod home;
+pub mod layout;
+pub mod methods;
+pub mod notice;
+pub mod phone;
+pub mod success;
+pub mod token;

@@ -1,0 +1,77 @@
+use leptos::prelude::*;
+
+use super::flow_page::FlowPage;
+use super::notice::NoticeBanner;
+use crate::i18n::{t, use_i18n};
+use crate::protocol::{PortalView, Step};
+use crate::server_fns::{RegisterPhone, country_options};
+
+/// Registration of a phone number, or its change when one is already known.
+#[component]
+pub fn PhonePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let register = ServerAction::<RegisterPhone>::new();
+    let countries = Resource::new_blocking(|| (), |_| country_options());
+    let render = move |view: PortalView| {
+        let selected = view.phone_input.country.clone();
+        view! {
+            <h1>
+                {if view.changing { t!(i18n, phone.title_change).into_any() } else { t!(i18n, phone.title_register).into_any() }}
+            </h1>
+            <p class="lead">{t!(i18n, phone.intro)}</p>
+            <NoticeBanner notice=view.notice.clone()/>
+            <ActionForm action=register attr:class="form" attr:novalidate=true>
+                <div class="field">
+                    <label for="country">{t!(i18n, phone.country)}</label>
+                    <select id="country" name="country" autocomplete="tel-country-code">
+                        <Suspense>
+                            {
+                                let selected = selected.clone();
+                                move || {
+                                    let selected = selected.clone();
+                                    Suspend::new(async move {
+                                        countries
+                                            .await
+                                            .unwrap_or_default()
+                                            .into_iter()
+                                            .map(|country| {
+                                                let is_selected = country.code == selected;
+                                                view! {
+                                                    <option value=country.code.clone() selected=is_selected>
+                                                        {format!("{} (+{})", country.name, country.calling_code)}
+                                                    </option>
+                                                }
+                                            })
+                                            .collect_view()
+                                    })
+                                }
+                            }
+                        </Suspense>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="number">{t!(i18n, phone.number)}</label>
+                    <input
+                        id="number"
+                        name="number"
+                        type="tel"
+                        inputmode="tel"
+                        autocomplete="tel-national"
+                        required
+                        autofocus
+                        aria-describedby="number-hint"
+                        value=view.phone_input.number.clone()
+                    />
+                    <p class="hint" id="number-hint">{t!(i18n, phone.number_hint)}</p>
+                </div>
+                <button type="submit" class="button primary" disabled=move || register.pending().get()>
+                    {t!(i18n, phone.submit)}
+                </button>
+            </ActionForm>
+            {(view.methods.len() > 1).then(|| view! {
+                <p class="secondary-links"><a href="/methods">{t!(i18n, phone.other_method)}</a></p>
+            })}
+        }
+    };
+    view! { <FlowPage accepts=&[Step::RegisterPhone, Step::ChooseMethod, Step::EnterCode] render/> }
+}

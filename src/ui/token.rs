@@ -1,0 +1,110 @@
+use leptos::prelude::*;
+use std::time::Duration;
+
+use super::flow_page::FlowPage;
+use super::notice::NoticeBanner;
+use crate::domain::Channel;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::protocol::{PendingCode, PortalView, Step};
+use crate::server_fns::{CheckCode, ResendCode};
+
+/// The token form: where the user types the code they received.
+#[component]
+pub fn TokenPage() -> impl IntoView {
+    let render = move |view: PortalView| match view.pending.clone() {
+        Some(pending) => view! { <TokenForm view pending/> }.into_any(),
+        None => ().into_any(),
+    };
+    view! { <FlowPage accepts=&[Step::EnterCode] render/> }
+}
+
+#[component]
+fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
+    let i18n = use_i18n();
+    let check = ServerAction::<CheckCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let length = pending.code_length;
+    let destination = pending.destination.clone();
+    let sent = move || match pending.channel {
+        Channel::Sms => t_string!(i18n, verify.sent_sms, length = length, destination = destination.clone()),
+        Channel::Call => t_string!(i18n, verify.sent_call, length = length, destination = destination.clone()),
+        Channel::Email => t_string!(i18n, verify.sent_email, length = length, destination = destination.clone()),
+    };
+    let expiry = move || match pending.expires_in.div_ceil(60) {
+        0 | 1 => t_string!(i18n, verify.expires_soon).to_string(),
+        minutes => t_string!(i18n, verify.expires_in, minutes = minutes),
+    };
+    let change_link = match pending.channel {
+        Channel::Email => view! { <a href="/email">{t!(i18n, verify.change_email)}</a> }.into_any(),
+        _ => view! { <a href="/phone">{t!(i18n, verify.change_phone)}</a> }.into_any(),
+    };
+    view! {
+        <h1>{t!(i18n, verify.title)}</h1>
+        <p class="lead">{sent}</p>
+        <NoticeBanner notice=view.notice.clone()/>
+        <ActionForm action=check attr:class="form" attr:novalidate=true>
+            <div class="field">
+                <label for="code">{t!(i18n, verify.code)}</label>
+                <input
+                    id="code"
+                    name="code"
+                    class="code-input"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    spellcheck="false"
+                    required
+                    autofocus
+                    aria-describedby="code-status"
+                />
+                <p class="hint" id="code-status">
+                    <span class="attempts">{move || t_string!(i18n, verify.attempts_left, count = pending.attempts_left)}</span>
+                    " · "
+                    <span class="expiry">{expiry}</span>
+                </p>
+            </div>
+            <button type="submit" class="button primary" disabled=move || check.pending().get()>
+                {t!(i18n, verify.submit)}
+            </button>
+        </ActionForm>
+        <ResendForm resend seconds=pending.resend_in/>
+        <p class="secondary-links">
+            {change_link}
+            {(view.methods.len() > 1).then(|| view! { <a href="/methods">{t!(i18n, verify.other_method)}</a> })}
+        </p>
+    }
+}
+
+/// "Send a new code": counts down the cooldown where JavaScript runs; without it the server
+/// answers an early click with the seconds left.
+#[component]
+fn ResendForm(resend: ServerAction<ResendCode>, seconds: u64) -> impl IntoView {
+    let i18n = use_i18n();
+    let remaining = RwSignal::new(seconds);
+    let counting = RwSignal::new(false);
+    Effect::new(move |_| {
+        counting.set(true);
+        if let Ok(handle) = set_interval_with_handle(
+            move || remaining.update(|left| *left = left.saturating_sub(1)),
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <ActionForm action=resend attr:class="resend">
+            <button
+                type="submit"
+                class="button secondary"
+                disabled=move || resend.pending().get() || (counting.get() && remaining.get() > 0)
+            >
+                {t!(i18n, verify.resend)}
+            </button>
+            <Show when=move || { remaining.get() > 0 }>
+                <span class="hint" aria-live="polite">
+                    {move || t_string!(i18n, verify.resend_in, seconds = remaining.get())}
+                </span>
+            </Show>
+        </ActionForm>
+    }
+}

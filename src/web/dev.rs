@@ -1,0 +1,100 @@
+//! Development helpers: the console gateway's outbox and the demo relying application's entry.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use rand::RngCore;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::flow::PhoneNumber;
+use crate::gateways::OutboxEntry;
+use crate::identity::{REQUEST_AUDIENCE, RequestClaims};
+use crate::state::AppState;
+
+/// Session key of the nonce the demo application expects back in its result.
+pub const DEMO_NONCE_KEY: &str = "demo.nonce";
+/// How long the demo's signed request stays valid.
+const DEMO_REQUEST_SECONDS: i64 = 300;
+
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// `/dev/outbox`: what the console gateway sent, newest first, as HTML or JSON.
+pub async fn outbox(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Response {
+    let Some(outbox) = &state.outbox else { return StatusCode::NOT_FOUND.into_response() };
+    let entries = outbox.entries();
+    if query.format == "json" {
+        return Json(entries).into_response();
+    }
+    Html(outbox_page(&entries)).into_response()
+}
+
+fn outbox_page(entries: &[OutboxEntry]) -> String {
+    let rows: String = entries
+        .iter()
+        .map(|entry| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>\n",
+                escape(&entry.sent_at),
+                escape(entry.channel.as_str()),
+                escape(&entry.to),
+                escape(&entry.body)
+            )
+        })
+        .collect();
+    let body = if entries.is_empty() {
+        "<p class=\"empty\">No message sent yet.</p>".to_owned()
+    } else {
+        format!("<table><thead><tr><th>Sent at (UTC)</th><th>Channel</th><th>To</th><th>Message</th></tr></thead><tbody>\n{rows}</tbody></table>")
+    };
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Outbox · console gateway</title><link rel=\"stylesheet\" href=\"/pkg/leptos-2fa.css\"></head>\
+         <body class=\"outbox\"><main><h1>Outbox</h1><p>Messages the console gateway delivered. Development only: \
+         this page exists only while <code>TWOFA_GATEWAY=console</code>. <a href=\"/dev/outbox?format=json\">JSON</a></p>{body}</main></body></html>"
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[derive(Deserialize)]
+pub struct DemoSignIn {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// The demo application signs a request for the user and sends them to the portal.
+pub async fn start_demo(State(state): State<AppState>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
+    let user: String = form.user.trim().chars().take(64).collect();
+    if user.is_empty() {
+        return Redirect::to("/demo").into_response();
+    }
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Err(error) = session.insert(DEMO_NONCE_KEY, &nonce).await {
+        tracing::error!(%error, "demo: cannot keep the nonce");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let return_url = state.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
+    let claims = RequestClaims {
+        sub: user,
+        return_url,
+        nonce,
+        exp: state.verifier.now().0 + DEMO_REQUEST_SECONDS,
+        aud: REQUEST_AUDIENCE.to_owned(),
+        phone: PhoneNumber::parse(None, &form.phone).ok().map(String::from),
+        email: None,
+    };
+    let token = state.client_keys.sign_request(&claims);
+    Redirect::to(&format!("/start?request={token}")).into_response()
+}

@@ -1,0 +1,78 @@
+//! The HTTP application: Leptos pages and server functions, plus the plain routes around them.
+
+pub mod dev;
+pub mod entry;
+pub mod health;
+pub mod locale;
+
+use axum::Router;
+use axum::routing::{get, post};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::app::{App, shell};
+use crate::state::AppState;
+
+/// Name of the session cookie: only an opaque id, the state stays on the server.
+pub const SESSION_COOKIE: &str = "twofa_session";
+
+/// Builds the whole application; `main` serves it and tests drive it on a random port.
+pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
+    let session_store = SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)?;
+    session_store.migrate().await?;
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(state.settings.cookie_secure())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
+            state.settings.session_idle_minutes,
+        )));
+
+    let routes = generate_route_list(App);
+    let mut router = Router::new()
+        .route("/start", get(entry::start))
+        .route("/finish", post(entry::finish))
+        .route("/locale", post(locale::choose))
+        .route("/healthz", get(health::check));
+    if state.outbox.is_some() {
+        router = router.route("/dev/outbox", get(dev::outbox));
+    }
+    if state.settings.is_development() {
+        router = router.route("/demo/start", post(dev::start_demo));
+    }
+    let router = router
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    Ok(router)
+}
+
+/// Deletes expired sessions in the background.
+pub fn spawn_session_cleanup(state: &AppState) {
+    let store = SqliteStore::new(state.store.pool().clone());
+    let store = match store.with_table_name("sessions") {
+        Ok(store) => store,
+        Err(_) => return,
+    };
+    tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+        store,
+        tokio::time::Duration::from_secs(300),
+    ));
+}

@@ -1,0 +1,305 @@
+//! The portal over real HTTP: pages, server functions and the integration contract,
+//! against a real SQLite file.
+
+mod support;
+
+use leptos_2fa::domain::Channel;
+use leptos_2fa::flow::VerificationId;
+use leptos_2fa::protocol::PortalError;
+use support::{START, TestApp, fresh_mobile, spawn_app, spawn_app_in, visible_text};
+
+#[tokio::test]
+async fn health_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result() {
+    let app = spawn_app().await;
+    let claims = app.request_claims("alice", None);
+    assert_eq!(app.begin_with(&claims).await, "/methods");
+    let methods = visible_text(&app.page_text("/methods").await);
+    assert!(methods.contains("How should we send your code?"), "{methods}");
+    assert!(methods.contains("to a phone number you enter next"), "{methods}");
+
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+    let (national, e164) = fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
+    let token_page = visible_text(&app.page_text("/verify").await);
+    assert!(token_page.contains("Your code is on its way."), "{token_page}");
+    assert!(token_page.contains(&e164[e164.len() - 2..]), "{token_page}");
+
+    let code = app.latest_code(&e164);
+    assert!(!token_page.contains(&code), "the page never shows the code");
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
+    let success = visible_text(&app.page_text("/success").await);
+    assert!(success.contains("You are verified"), "{success}");
+    assert!(success.contains("Continue to app.example"), "{success}");
+
+    let back = app.post_form("/finish", &[]).await;
+    let back = url::Url::parse(&back).unwrap();
+    assert_eq!(back.path(), "/after-2fa");
+    let query: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(query["state"], "abc", "the relying application's own query survives");
+    let result = app.state.client_keys.verify_result(&query["result"], START).unwrap();
+    assert_eq!((result.sub.as_str(), result.method, result.nonce.as_str()), ("alice", Channel::Sms, claims.nonce.as_str()));
+
+    let user = app.state.store.user("alice").await.unwrap().unwrap();
+    assert_eq!(user.phone.unwrap().e164(), e164, "the number is saved once verified");
+    assert_eq!(app.post_form("/finish", &[]).await, "/", "a result is issued only once");
+}
+
+#[tokio::test]
+async fn a_number_is_not_saved_before_its_code_is_entered() {
+    let app = spawn_app().await;
+    app.reach_token_page("bob").await;
+    let user = app.state.store.user("bob").await.unwrap().unwrap();
+    assert_eq!(user.phone, None);
+}
+
+#[tokio::test]
+async fn a_known_phone_number_gets_its_code_from_the_picker() {
+    let app = spawn_app().await;
+    let (_, e164) = fresh_mobile();
+    let claims = app.request_claims("carol", Some(&e164));
+    assert_eq!(app.begin_with(&claims).await, "/methods");
+    let page = visible_text(&app.page_text("/methods").await);
+    assert!(page.contains("to +33 • •• •• •• "), "the known number is shown masked: {page}");
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "call")]).await, "/verify");
+    let code = app.latest_code_spoken(&e164);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
+}
+
+impl TestApp {
+    /// The code a call script spells out ("4, 8, 2, ...").
+    fn latest_code_spoken(&self, to: &str) -> String {
+        let entry = self.state.outbox.as_ref().unwrap().entries().into_iter().find(|e| e.to == to).unwrap();
+        assert_eq!(entry.channel, Channel::Call);
+        let spelled = entry.body.split(": ").nth(1).unwrap();
+        spelled.chars().filter(char::is_ascii_digit).take(6).collect()
+    }
+}
+
+#[tokio::test]
+async fn an_unparseable_number_is_refused_and_the_form_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    app.begin("dave").await;
+    app.post_form("/api/choose_method", &[("channel", "sms")]).await;
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", "06 12 <b>oops</b>")]).await, "/phone");
+    let html = app.page_text("/phone").await;
+    assert!(visible_text(&html).contains("This phone number is not valid."), "{html}");
+    assert!(html.contains("value=\"06 12 &lt;b&gt;oops&lt;/b&gt;\""), "typed value kept, escaped: {html}");
+    assert!(html.contains("<option value=\"FR\" selected"), "country kept");
+}
+
+#[tokio::test]
+async fn a_landline_is_refused_for_text_messages() {
+    let app = spawn_app().await;
+    app.begin("erin").await;
+    app.post_form("/api/choose_method", &[("channel", "sms")]).await;
+    app.post_form("/api/register_phone", &[("country", "FR"), ("number", "01 42 68 53 00")]).await;
+    let page = visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("Text messages can only go to a mobile number."), "{page}");
+}
+
+#[tokio::test]
+async fn a_code_with_spaces_and_dashes_is_accepted() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("frank").await;
+    let code = app.latest_code(&e164);
+    let typed = format!(" {}-{} {} ", &code[..2], &code[2..4], &code[4..]);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &typed)]).await, "/success");
+}
+
+#[tokio::test]
+async fn letters_or_an_over_long_code_are_refused_without_spending_an_attempt() {
+    let app = spawn_app().await;
+    app.reach_token_page("grace").await;
+    app.post_form("/api/check_code", &[("code", "12a456")]).await;
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("The code is made of digits only."), "{page}");
+    assert!(page.contains("Attempts left: 5"), "{page}");
+    app.post_form("/api/check_code", &[("code", "1234567")]).await;
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("The code has 6 digits."), "{page}");
+    assert!(page.contains("Attempts left: 5"), "{page}");
+}
+
+#[tokio::test]
+async fn a_wrong_code_shows_the_attempts_left_and_the_fifth_ends_on_the_failure_page() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("heidi").await;
+    let code = app.latest_code(&e164);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in (1..=4).rev() {
+        assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/verify");
+        let page = visible_text(&app.page_text("/verify").await);
+        assert!(page.contains(&format!("This code is not right. Attempts left: {left}.")), "{page}");
+    }
+    assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/failure");
+    let page = visible_text(&app.page_text("/failure").await);
+    assert!(page.contains("Too many wrong codes were entered"), "{page}");
+    assert!(page.contains("Try again"), "{page}");
+    assert!(page.contains("Back to app.example"), "{page}");
+    assert_eq!(app.get_location("/verify").await, "/failure", "the token page is closed");
+
+    assert_eq!(app.post_form("/api/restart", &[]).await, "/methods");
+    app.advance(31);
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+}
+
+#[tokio::test]
+async fn a_code_entered_after_ten_minutes_has_expired() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("ivan").await;
+    let code = app.latest_code(&e164);
+    app.advance(600);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/failure");
+    let page = visible_text(&app.page_text("/failure").await);
+    assert!(page.contains("The code expired before it was entered."), "{page}");
+    assert!(page.contains("Try again"), "{page}");
+}
+
+#[tokio::test]
+async fn a_new_code_too_soon_is_refused_with_the_seconds_left_then_sent_after_the_cooldown() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("judy").await;
+    app.advance(12);
+    assert_eq!(app.post_form("/api/resend_code", &[]).await, "/verify");
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("Please wait 18 s before asking for a new code."), "{page}");
+    assert_eq!(app.codes_sent_to(&e164).len(), 1);
+
+    app.advance(18);
+    app.post_form("/api/resend_code", &[]).await;
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("A new code is on its way."), "{page}");
+    let codes = app.codes_sent_to(&e164);
+    assert_eq!(codes.len(), 2);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &codes[0])]).await, "/success");
+}
+
+#[tokio::test]
+async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("ken").await;
+    for _ in 0..4 {
+        app.advance(30);
+        app.post_form("/api/resend_code", &[]).await;
+    }
+    assert_eq!(app.codes_sent_to(&e164).len(), 5);
+    app.advance(30);
+    app.post_form("/api/resend_code", &[]).await;
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("Too many codes were sent to this destination. Try again in 8 min."), "{page}");
+    assert_eq!(app.codes_sent_to(&e164).len(), 5);
+}
+
+#[tokio::test]
+async fn a_verification_cannot_be_checked_by_another_user() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("leo").await;
+    let code = app.latest_code(&e164);
+    let id = app.state.store.pool();
+    let alice_id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'leo'").fetch_one(id).await.unwrap();
+    let alice_id = VerificationId::parse(&alice_id).unwrap();
+    assert_eq!(app.state.verifier.check("mallory", &alice_id, &code).await, Err(PortalError::VerificationNotFound));
+    let unknown = VerificationId::generate();
+    assert_eq!(app.state.verifier.check("leo", &unknown, &code).await, Err(PortalError::VerificationNotFound));
+    assert!(app.state.verifier.check("leo", &alice_id, &code).await.is_ok(), "the owner still can");
+}
+
+#[tokio::test]
+async fn a_tampered_expired_or_replayed_request_is_refused_with_a_clear_page() {
+    let app = spawn_app().await;
+    let claims = app.request_claims("mia", None);
+    let token = app.state.client_keys.sign_request(&claims);
+
+    let tampered = format!("{}x", token);
+    assert_eq!(app.get_location(&format!("/start?request={tampered}")).await, "/failure");
+    let page = visible_text(&app.page_text("/failure").await);
+    assert!(page.contains("The link that brought you here is not valid."), "{page}");
+    assert!(!page.contains("Try again"), "{page}");
+
+    assert_eq!(app.get_location(&format!("/start?request={token}")).await, "/methods");
+    assert_eq!(app.get_location(&format!("/start?request={token}")).await, "/failure");
+    let page = visible_text(&app.page_text("/failure").await);
+    assert!(page.contains("The link that brought you here has already been used."), "{page}");
+
+    let mut late = app.request_claims("mia", None);
+    late.exp = app.clock_now() - 1;
+    assert_eq!(app.begin_with(&late).await, "/failure");
+    let page = visible_text(&app.page_text("/failure").await);
+    assert!(page.contains("The link that brought you here has expired."), "{page}");
+}
+
+#[tokio::test]
+async fn a_pending_verification_survives_a_restart_of_the_portal() {
+    let first = spawn_app().await;
+    let e164 = first.reach_token_page("nina").await;
+    let code = first.latest_code(&e164);
+    let restarted = spawn_app_in(first.dir.clone(), first.clock.clone()).await;
+    // Same browser (cookies are per host, not per port), new process on the same database.
+    let continued = support::TestApp { client: first.client.clone(), ..restarted };
+    let page = visible_text(&continued.page_text("/verify").await);
+    assert!(page.contains("Enter your code"), "{page}");
+    assert_eq!(continued.post_form("/api/check_code", &[("code", &code)]).await, "/success");
+}
+
+#[tokio::test]
+async fn the_session_id_changes_when_the_second_factor_succeeds() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("oscar").await;
+    let code = app.latest_code(&e164);
+    let response = app
+        .client
+        .post(app.url("/api/check_code"))
+        .header("accept", "text/html")
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers().get("set-cookie").expect("a new session cookie").to_str().unwrap();
+    assert!(cookie.starts_with("twofa_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[tokio::test]
+async fn without_a_request_the_portal_explains_where_to_go() {
+    let app = spawn_app().await;
+    let home = visible_text(&app.page_text("/").await);
+    assert!(home.contains("Nothing to verify here"), "{home}");
+    assert_eq!(app.get_location("/verify").await, "/");
+    assert_eq!(app.post_form("/api/check_code", &[("code", "123456")]).await, "/");
+}
+
+#[tokio::test]
+async fn pages_follow_the_browser_language_and_the_picker() {
+    let app = spawn_app().await;
+    app.begin("pia").await;
+    let french = app.client.get(app.url("/methods")).header("accept", "text/html").header("accept-language", "fr-FR,fr;q=0.9").send().await.unwrap();
+    let french = visible_text(&french.text().await.unwrap());
+    assert!(french.contains("Comment recevoir votre code ?"), "{french}");
+
+    let back = app.post_form("/locale", &[("locale", "fr"), ("back", "/methods")]).await;
+    assert_eq!(back, "/methods");
+    let picked = visible_text(&app.page_text("/methods").await);
+    assert!(picked.contains("Comment recevoir votre code ?"), "the cookie wins over Accept-Language: {picked}");
+    assert_eq!(app.post_form("/locale", &[("locale", "fr"), ("back", "https://evil.example")]).await, "/");
+}
+
+#[tokio::test]
+async fn the_outbox_lists_messages_as_json_with_the_documented_fields() {
+    let app = spawn_app().await;
+    let e164 = app.reach_token_page("quinn").await;
+    let entries: serde_json::Value = app.client.get(app.url("/dev/outbox?format=json")).send().await.unwrap().json().await.unwrap();
+    let entry = &entries[0];
+    assert_eq!(entry["to"], e164.as_str());
+    assert_eq!(entry["channel"], "sms");
+    assert!(entry["body"].as_str().unwrap().contains("is your leptos-2fa verification code"));
+    assert!(entry["sent_at"].as_str().unwrap().ends_with('Z'));
+    let html = app.page_text("/dev/outbox").await;
+    assert!(html.contains(&e164));
+}

@@ -1,0 +1,186 @@
+//! A real portal on 127.0.0.1 with its own SQLite file, a fake clock and a cookie-keeping client.
+
+#![allow(dead_code)]
+
+use leptos::config::LeptosOptions;
+use leptos_2fa::config::Settings;
+use leptos_2fa::flow::{FakeClock, UnixTime};
+use leptos_2fa::identity::{REQUEST_AUDIENCE, RequestClaims};
+use leptos_2fa::state::AppState;
+use reqwest::header::{ACCEPT, LOCATION};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub clock: FakeClock,
+    pub dir: Arc<TempDir>,
+}
+
+/// What a browser sends: leptos_axum redirects with a 302 only when HTML is accepted.
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+pub const START: UnixTime = UnixTime(1_800_000_000);
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_in(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START)).await
+}
+
+/// Starts a portal on a database folder: a second call on the same folder is a restart.
+pub async fn spawn_app_in(dir: Arc<TempDir>, clock: FakeClock) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let settings = Settings {
+        database_url: format!("sqlite://{}/portal.db", dir.path().display()),
+        data_dir: dir.path().to_owned(),
+        public_url: format!("http://{address}").parse().unwrap(),
+        ..Settings::default()
+    };
+    let options = LeptosOptions::builder().output_name("leptos-2fa").site_root("target/site").site_addr(address).build();
+    let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
+    let router = leptos_2fa::web::router(state.clone()).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { base: format!("http://{address}"), client, state, clock, dir }
+}
+
+static NEXT_NUMBER: AtomicU64 = AtomicU64::new(0);
+
+/// A French mobile number unused by other tests in this process.
+pub fn fresh_mobile() -> (String, String) {
+    let n = NEXT_NUMBER.fetch_add(1, Ordering::SeqCst) + u64::from(std::process::id() % 1000) * 1000;
+    let digits = format!("{:08}", n);
+    (format!("06{digits}"), format!("+336{digits}"))
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request_claims(&self, user: &str, phone: Option<&str>) -> RequestClaims {
+        RequestClaims {
+            sub: user.to_owned(),
+            return_url: "https://app.example/after-2fa?state=abc".to_owned(),
+            nonce: format!("nonce-{user}-{}", NEXT_NUMBER.fetch_add(1, Ordering::SeqCst)),
+            exp: self.clock_now() + 300,
+            aud: REQUEST_AUDIENCE.to_owned(),
+            phone: phone.map(str::to_owned),
+            email: None,
+        }
+    }
+
+    pub fn clock_now(&self) -> i64 {
+        use leptos_2fa::flow::Clock;
+        self.clock.now().0
+    }
+
+    /// Follows `/start` with a signed request; returns where the portal sends the user.
+    pub async fn begin_with(&self, claims: &RequestClaims) -> String {
+        let token = self.state.client_keys.sign_request(claims);
+        self.get_location(&format!("/start?request={token}")).await
+    }
+
+    pub async fn begin(&self, user: &str) -> String {
+        self.begin_with(&self.request_claims(user, None)).await
+    }
+
+    pub async fn get_location(&self, path: &str) -> String {
+        let response = self.client.get(self.url(path)).header(ACCEPT, BROWSER_ACCEPT).send().await.unwrap();
+        assert!(response.status().is_redirection(), "GET {path} answered {}", response.status());
+        location(&response)
+    }
+
+    /// A plain form post, as a browser without JavaScript sends it; returns the redirect target.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> String {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "POST {path} answered {}", response.status());
+        location(&response)
+    }
+
+    /// A page as the browser gets it: status and HTML.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header(ACCEPT, BROWSER_ACCEPT)
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    pub async fn page_text(&self, path: &str) -> String {
+        let (status, body) = self.page(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Codes the console gateway sent to `to`, newest first.
+    pub fn codes_sent_to(&self, to: &str) -> Vec<String> {
+        self.state
+            .outbox
+            .as_ref()
+            .unwrap()
+            .entries()
+            .into_iter()
+            .filter(|entry| entry.to == to)
+            .filter_map(|entry| entry.body.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).map(str::to_owned))
+            .collect()
+    }
+
+    pub fn latest_code(&self, to: &str) -> String {
+        self.codes_sent_to(to).into_iter().next().expect("a code was sent")
+    }
+
+    pub fn advance(&self, seconds: u64) {
+        self.clock.advance(Duration::from_secs(seconds));
+    }
+
+    /// Signs in `user`, registers a fresh mobile by SMS and lands on the token page.
+    pub async fn reach_token_page(&self, user: &str) -> String {
+        assert_eq!(self.begin(user).await, "/methods");
+        assert_eq!(self.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+        let (national, e164) = fresh_mobile();
+        assert_eq!(self.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
+        e164
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get(LOCATION).expect("a Location header").to_str().unwrap().to_owned()
+}
+
+/// The HTML with tags removed and whitespace collapsed, for assertions on visible text.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&#x27;", "'").replace("&amp;", "&").split_whitespace().collect::<Vec<_>>().join(" ")
+}
