@@ -25,8 +25,10 @@ test-tools:
 
 test: test-tools unit e2e
 
+# erase_components type-erases views, as cargo-leptos does for debug builds: without it the
+# test binaries carry gigabytes of view type names.
 unit:
-	cargo test --features ssr
+	RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 # A fresh database per run; a server left on the port by an earlier failed run is stopped first.
 e2e:
@@ -37,4 +39,4 @@ e2e:
 	  cargo leptos end-to-end --release
 
 lint:
-	cargo clippy --features ssr --all-targets -- -D warnings
+	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --all-targets -- -D warnings

@@ -31,6 +31,7 @@ for (const javaScript of [true, false]) {
 
     test('an unparseable number is refused and what was typed stays in the form', async ({ page }) => {
       await reachPhoneForm(page, javaScript);
+      await page.getByLabel('Country').selectOption('FR');
       await page.getByLabel('Phone number').fill('06 12 not a number');
       await page.getByRole('button', { name: 'Send code' }).click();
       await expect(page.getByRole('alert')).toHaveText(/This phone number is not valid/);

@@ -46,7 +46,7 @@ const french: Texts = {
   wrong: /Ce code n’est pas le bon\. Essais restants : 4\./,
   successTitle: /Vous êtes vérifié/,
   continueTo: /Continuer vers 127\.0\.0\.1/,
-  verifiedBy: /a passé la vérification en deux étapes par sms/,
+  verifiedBy: /a passé la vérification en deux étapes par SMS/,
 };
 
 /** The whole journey from the demo application and back, reading the code from the outbox. */

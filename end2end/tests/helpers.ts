@@ -7,10 +7,10 @@ export interface OutboxEntry {
   sent_at: string;
 }
 
-/** A French mobile number no other test uses, so send limits never collide. */
+/** A French mobile number (the 06 12 range is allocated) no other test uses, so send limits never collide. */
 export function uniqueFrenchMobile(): { national: string; e164: string } {
-  const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
-  return { national: `06 ${digits.replace(/(\d\d)(?=\d)/g, '$1 ')}`, e164: `+336${digits}` };
+  const digits = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+  return { national: `06 12 ${digits.replace(/(\d\d)(?=\d)/g, '$1 ')}`, e164: `+33612${digits}` };
 }
 
 export function uniqueUser(prefix: string): string {

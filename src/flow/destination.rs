@@ -85,7 +85,8 @@ impl PhoneNumber {
                 }
             })
             .collect();
-        format!("{}{}", &international[..prefix_end], tail)
+        // Non-breaking spaces keep the number on one line inside a sentence.
+        format!("{}{}", &international[..prefix_end], tail).replace(' ', "\u{a0}")
     }
 }
 
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn a_masked_number_shows_only_the_country_code_and_last_two_digits() {
         let phone = PhoneNumber::parse(Some("FR"), "0612345678").unwrap();
-        assert_eq!(phone.masked(), "+33 • •• •• •• 78");
+        assert_eq!(phone.masked(), "+33\u{a0}•\u{a0}••\u{a0}••\u{a0}••\u{a0}78");
     }
 
     #[test]

@@ -54,6 +54,8 @@ impl Gateway for ConsoleGateway {
 
     async fn deliver(&self, message: &OutboundMessage) -> Result<(), GatewayError> {
         let sent_at = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         let entry = OutboxEntry {

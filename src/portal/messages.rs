@@ -1,5 +1,6 @@
 //! The texts that carry a code, translated from the locale files.
 
+use html_escape::encode_text;
 use leptos_i18n::Locale as _;
 
 use crate::domain::Channel;
@@ -30,23 +31,19 @@ pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, 
                 td_string!(locale, messages.email_ignore).to_string(),
             ];
             let html_paragraphs: String =
-                paragraphs.iter().map(|p| format!("<p>{}</p>", escape_html(p))).collect::<Vec<_>>().join("\n");
+                paragraphs.iter().map(|p| format!("<p>{}</p>", encode_text(p))).collect::<Vec<_>>().join("\n");
             MessageText::Email {
                 subject: subject.clone(),
                 text_body: paragraphs.join("\n\n"),
                 html_body: format!(
                     "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}\n</body></html>",
                     locale.as_str(),
-                    escape_html(&subject),
+                    encode_text(&subject),
                     html_paragraphs
                 ),
             }
         }
     }
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

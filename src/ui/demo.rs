@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::layout::Frame;
-use super::methods::channel_label;
 use super::notice::ErrorPanel;
+use crate::domain::Channel;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::server_fns::{DemoOutcome, demo_result};
 
@@ -42,19 +42,26 @@ pub fn DemoReturnPage() -> impl IntoView {
     );
     view! {
         <Frame>
-            <p class="eyebrow">{t!(i18n, demo.title)}</p>
             <Suspense fallback=move || view! { <p class="loading">{t!(i18n, layout.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match outcome.await {
-                        Ok(DemoOutcome::Verified { user, method, verified_at }) => view! {
-                            <div class="outcome success">
-                                <h1>{t!(i18n, demo.result_title)}</h1>
-                                <p class="lead" data-verified-user=user.clone()>
-                                    {t_string!(i18n, demo.verified, user = user.clone(), method = channel_label(i18n, method).to_lowercase())}
-                                </p>
-                                <p>{t_string!(i18n, demo.verified_at, time = verified_at.clone())}</p>
-                            </div>
-                        }.into_any(),
+                        Ok(DemoOutcome::Verified { user, method, verified_at }) => {
+                            let by = match method {
+                                Channel::Sms => t_string!(i18n, demo.by_sms),
+                                Channel::Call => t_string!(i18n, demo.by_call),
+                                Channel::Email => t_string!(i18n, demo.by_email),
+                            };
+                            view! {
+                                <div class="outcome success">
+                                    <h1>{t!(i18n, demo.result_title)}</h1>
+                                    <p class="lead" data-verified-user=user.clone()>
+                                        {t_string!(i18n, demo.verified, user = user.clone(), method = by)}
+                                    </p>
+                                    <p>{t_string!(i18n, demo.verified_at, time = verified_at.clone())}</p>
+                                </div>
+                            }
+                            .into_any()
+                        }
                         Ok(DemoOutcome::Declined) => view! {
                             <h1>{t!(i18n, demo.result_title)}</h1>
                             <p class="notice error" role="alert">{t!(i18n, demo.declined)}</p>
@@ -67,7 +74,7 @@ pub fn DemoReturnPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="secondary-links"><a href="/demo" rel="external">{t!(i18n, demo.again)}</a></p>
+            <p class="centered-links"><a class="button secondary" href="/demo" rel="external">{t!(i18n, demo.again)}</a></p>
         </Frame>
     }
 }

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
+use super::outcome::{FinishForm, OutcomeIcon, OutcomeKind};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::protocol::{FailureReason, PortalView, Step};
 use crate::server_fns::Restart;
@@ -20,19 +21,14 @@ pub fn FailurePage() -> impl IntoView {
             Some(FailureReason::InvalidRequest) | None => t_string!(i18n, failure.invalid_request),
         };
         let can_retry = reason.is_some_and(FailureReason::can_retry) && view.return_host.is_some();
-        let back = view.return_host.clone().map(|host| {
-            view! {
-                <form method="post" action="/finish">
-                    <button type="submit" class="button secondary">{move || t_string!(i18n, failure.back_to, host = host.clone())}</button>
-                </form>
-            }
-        });
+        let back = view
+            .return_host
+            .clone()
+            .map(|host| view! { <FinishForm label=t_string!(i18n, failure.back_to, host = host) secondary=true/> });
         let start_over = view.return_host.is_none().then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
         view! {
             <div class="outcome failure">
-                <svg class="outcome-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-                    <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20Zm1 15h-2v-2h2v2Zm0-4h-2V7h2v6Z"/>
-                </svg>
+                <OutcomeIcon kind=OutcomeKind::Failure/>
                 <h1>{t!(i18n, failure.title)}</h1>
                 <p class="lead" data-reason=format!("{reason:?}")>{explanation}</p>
                 <div class="actions">

@@ -8,6 +8,7 @@ pub mod home;
 pub mod layout;
 pub mod methods;
 pub mod notice;
+pub mod outcome;
 pub mod phone;
 pub mod success;
 pub mod token;

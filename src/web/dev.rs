@@ -1,6 +1,7 @@
 //! Development helpers: the console gateway's outbox and the demo relying application's entry.
 
 use axum::Form;
+use html_escape::encode_text;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
@@ -40,10 +41,10 @@ fn outbox_page(entries: &[OutboxEntry]) -> String {
         .map(|entry| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>\n",
-                escape(&entry.sent_at),
-                escape(entry.channel.as_str()),
-                escape(&entry.to),
-                escape(&entry.body)
+                encode_text(&entry.sent_at),
+                encode_text(entry.channel.as_str()),
+                encode_text(&entry.to),
+                encode_text(&entry.body)
             )
         })
         .collect();
@@ -58,10 +59,6 @@ fn outbox_page(entries: &[OutboxEntry]) -> String {
          <body class=\"outbox\"><main><h1>Outbox</h1><p>Messages the console gateway delivered. Development only: \
          this page exists only while <code>TWOFA_GATEWAY=console</code>. <a href=\"/dev/outbox?format=json\">JSON</a></p>{body}</main></body></html>"
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[derive(Deserialize)]

@@ -54,11 +54,11 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, clock: FakeClock) -> TestApp {
 
 static NEXT_NUMBER: AtomicU64 = AtomicU64::new(0);
 
-/// A French mobile number unused by other tests in this process.
+/// A French mobile number (in the allocated 06 12 range) unused by other tests in this process.
 pub fn fresh_mobile() -> (String, String) {
     let n = NEXT_NUMBER.fetch_add(1, Ordering::SeqCst) + u64::from(std::process::id() % 1000) * 1000;
-    let digits = format!("{:08}", n);
-    (format!("06{digits}"), format!("+336{digits}"))
+    let digits = format!("{:06}", n % 1_000_000);
+    (format!("0612{digits}"), format!("+33612{digits}"))
 }
 
 impl TestApp {
