@@ -23,7 +23,7 @@ tools:
 test-tools:
 	bash .ci/tools.sh test
 
-test: test-tools unit e2e
+test: test-tools lint unit e2e
 
 # erase_components type-erases views, as cargo-leptos does for debug builds: without it the
 # test binaries carry gigabytes of view type names.

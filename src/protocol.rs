@@ -161,8 +161,10 @@ pub struct PortalView {
     /// Values for the phone form: what was typed, else the registered number.
     pub phone_input: PhoneInput,
     pub email_input: String,
-    /// A registered phone or e-mail exists, so the form changes it rather than adds one.
-    pub changing: bool,
+    /// The user already has a phone number, so the phone form changes it rather than adds one.
+    pub has_phone: bool,
+    /// Likewise for the e-mail address.
+    pub has_email: bool,
     /// The demo relying application is served (development only).
     pub demo: bool,
 }

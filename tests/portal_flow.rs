@@ -84,6 +84,25 @@ impl TestApp {
 }
 
 #[tokio::test]
+async fn a_registered_number_is_replaced_only_once_the_new_one_is_verified() {
+    let app = spawn_app().await;
+    let (_, old) = fresh_mobile();
+    app.begin_with(&app.request_claims("rita", Some(&old))).await;
+    let change = visible_text(&app.page_text("/phone").await);
+    assert!(change.contains("Change your phone number"), "{change}");
+
+    let (national, new) = fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
+    let stored = app.state.store.user("rita").await.unwrap().unwrap().phone.unwrap();
+    assert_eq!(stored.e164(), old, "still the old number while the new one is unverified");
+
+    let code = app.latest_code(&new);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
+    let stored = app.state.store.user("rita").await.unwrap().unwrap().phone.unwrap();
+    assert_eq!(stored.e164(), new);
+}
+
+#[tokio::test]
 async fn an_unparseable_number_is_refused_and_the_form_keeps_what_was_typed() {
     let app = spawn_app().await;
     app.begin("dave").await;

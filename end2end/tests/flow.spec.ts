@@ -123,3 +123,54 @@ test.describe('in French', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   });
 });
+
+test('a user verifies an e-mail address with the code from the e-mail', async ({ page }) => {
+  const info = test.info();
+  const address = `${uniqueUser('mail')}@example.org`;
+  await page.goto('/demo');
+  await hydrated(page, true);
+  await page.getByLabel('User name').fill(uniqueUser('mail'));
+  await page.getByRole('button', { name: english.demoSubmit }).click();
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, true);
+  await page.locator('button[data-channel="email"]').click();
+
+  await expect(page).toHaveURL(/\/email$/);
+  await hydrated(page, true);
+  await page.getByLabel('E-mail address').fill('not an address');
+  await page.getByRole('button', { name: english.sendCode }).click();
+  await expect(page.getByRole('alert')).toHaveText('This e-mail address is not valid.');
+  await expect(page.getByLabel('E-mail address')).toHaveValue('not an address');
+  await hydrated(page, true);
+  await page.getByLabel('E-mail address').fill(address);
+  await shot(page, info, 'email-01-address');
+  await page.getByRole('button', { name: english.sendCode }).click();
+
+  await expect(page).toHaveURL(/\/verify$/);
+  await expect(page.locator('.lead')).toContainText('We sent an e-mail with a 6-digit code');
+  await hydrated(page, true);
+  const code = await latestCode(page.request, address);
+  await page.getByLabel(english.codeLabel).fill(code);
+  await page.getByRole('button', { name: english.verify }).click();
+  await expect(page).toHaveURL(/\/success$/);
+  await page.getByRole('button', { name: english.continueTo }).click();
+  await expect(page.locator('[data-verified-user]')).toHaveText(/passed two-step verification by e-mail/);
+});
+
+test('on a phone-sized screen every page fits without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto('/demo');
+  await hydrated(page, true);
+  await page.getByLabel('User name').fill(uniqueUser('small'));
+  await page.getByRole('button', { name: english.demoSubmit }).click();
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, true);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, test.info(), 'small-screen-methods');
+  await page.locator('button[data-channel="sms"]').click();
+  await expect(page).toHaveURL(/\/phone$/);
+  await hydrated(page, true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await shot(page, test.info(), 'small-screen-phone');
+});

@@ -78,7 +78,7 @@ pub async fn begin(state: &AppState, session: &Session, token: &str) -> Result<S
         }
     };
     flow.save(session).await?;
-    Ok(current_step(state, &flow, None).await?)
+    current_step(state, &flow, None).await
 }
 
 async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<ActiveRequest, PortalError> {
@@ -127,10 +127,8 @@ pub async fn view(state: &AppState, session: &Session) -> Result<PortalView, Por
         notice,
         phone_input: phone_input.unwrap_or(PhoneInput { country: default_country, number: String::new() }),
         email_input: email_input.unwrap_or_default(),
-        changing: match chosen_channel(state, &flow) {
-            Some(channel) => known_destination(user.as_ref(), channel).is_some(),
-            None => false,
-        },
+        has_phone: user.as_ref().is_some_and(|u| u.phone.is_some()),
+        has_email: user.as_ref().is_some_and(|u| u.email.is_some()),
         demo: settings.is_development(),
     })
 }

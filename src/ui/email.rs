@@ -14,7 +14,7 @@ pub fn EmailPage() -> impl IntoView {
     let render = move |view: PortalView| {
         view! {
             <h1>
-                {if view.changing { t!(i18n, email.title_change).into_any() } else { t!(i18n, email.title_register).into_any() }}
+                {if view.has_email { t!(i18n, email.title_change).into_any() } else { t!(i18n, email.title_register).into_any() }}
             </h1>
             <p class="lead">{t!(i18n, email.intro)}</p>
             <NoticeBanner notice=view.notice.clone()/>

@@ -37,6 +37,9 @@ pub fn MethodsPage() -> impl IntoView {
     let choose = ServerAction::<ChooseMethod>::new();
     let render = move |view: PortalView| {
         let single = view.methods.len() == 1;
+        let known = |phone: bool| view.methods.iter().any(|m| m.channel.uses_phone() == phone && m.destination.is_some());
+        let change_phone = known(true).then(|| view! { <a href="/phone">{t!(i18n, verify.change_phone)}</a> });
+        let change_email = known(false).then(|| view! { <a href="/email">{t!(i18n, verify.change_email)}</a> });
         view! {
             <h1>
                 {if single { t!(i18n, methods.single_title).into_any() } else { t!(i18n, methods.title).into_any() }}
@@ -50,6 +53,7 @@ pub fn MethodsPage() -> impl IntoView {
                     .map(|option| view! { <li><MethodButton option choose/></li> })
                     .collect_view()}
             </ul>
+            <p class="secondary-links">{change_phone}{change_email}</p>
         }
     };
     view! { <FlowPage accepts=&[Step::ChooseMethod, Step::RegisterPhone, Step::RegisterEmail, Step::EnterCode] render/> }

@@ -16,7 +16,7 @@ pub fn PhonePage() -> impl IntoView {
         let selected = view.phone_input.country.clone();
         view! {
             <h1>
-                {if view.changing { t!(i18n, phone.title_change).into_any() } else { t!(i18n, phone.title_register).into_any() }}
+                {if view.has_phone { t!(i18n, phone.title_change).into_any() } else { t!(i18n, phone.title_register).into_any() }}
             </h1>
             <p class="lead">{t!(i18n, phone.intro)}</p>
             <NoticeBanner notice=view.notice.clone()/>
