@@ -28,6 +28,19 @@ pub fn country_options(language: &str) -> Vec<CountryOption> {
     options
 }
 
+/// The first region named in an `Accept-Language` header (`fr-CA,fr;q=0.9` gives `CA`), when it
+/// has a phone numbering plan.
+pub fn region_from_accept_language(header: &str) -> Option<String> {
+    header
+        .split(',')
+        .filter_map(|entry| entry.split(';').next())
+        .filter_map(|tag| tag.trim().parse::<icu_locale_core::LanguageIdentifier>().ok())
+        .find_map(|language| language.region)
+        .map(|region| region.as_str().to_owned())
+        // Numeric regions ("419", "001") are areas, not countries.
+        .filter(|region| region.len() == 2 && DATABASE.by_id(region.as_str()).is_some())
+}
+
 fn region_names(language: &str) -> Option<RegionDisplayNames> {
     let locale: icu_locale_core::Locale = language.parse().ok()?;
     RegionDisplayNames::try_new((&locale).into(), DisplayNamesOptions::default()).ok()
@@ -62,6 +75,14 @@ mod tests {
         assert_eq!(find(&french, "DE").name, "Allemagne");
         assert_eq!(find(&french, "DE").calling_code, 49);
         assert_eq!(find(&country_options("en"), "DE").name, "Germany");
+    }
+
+    #[test]
+    fn the_browsers_first_region_preselects_the_country() {
+        assert_eq!(region_from_accept_language("fr-CA,fr;q=0.9,en;q=0.8").as_deref(), Some("CA"));
+        assert_eq!(region_from_accept_language("fr, en-GB;q=0.5").as_deref(), Some("GB"));
+        assert_eq!(region_from_accept_language("fr,en"), None);
+        assert_eq!(region_from_accept_language("en-001"), None);
     }
 
     #[test]

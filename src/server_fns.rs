@@ -38,7 +38,10 @@ mod context {
 #[server(endpoint = "load_portal_view")]
 pub async fn load_portal_view() -> Result<PortalView, PortalError> {
     let (state, session) = context::request().await?;
-    crate::portal::journey::view(&state, &session).await
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let accept_language = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let region = accept_language.and_then(crate::countries::region_from_accept_language);
+    crate::portal::journey::view(&state, &session, region).await
 }
 
 #[server(endpoint = "country_options")]

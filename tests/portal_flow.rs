@@ -115,6 +115,23 @@ async fn an_unparseable_number_is_refused_and_the_form_keeps_what_was_typed() {
 }
 
 #[tokio::test]
+async fn the_country_of_a_new_number_follows_the_browsers_region() {
+    let app = spawn_app().await;
+    app.begin("sam").await;
+    app.post_form("/api/choose_method", &[("channel", "sms")]).await;
+    let response = app
+        .client
+        .get(app.url("/phone"))
+        .header("accept", "text/html")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<option value=\"GB\" selected"), "{html}");
+}
+
+#[tokio::test]
 async fn a_landline_is_refused_for_text_messages() {
     let app = spawn_app().await;
     app.begin("erin").await;

@@ -93,7 +93,8 @@ async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<
 }
 
 /// The page state for the current user. Reading it consumes the one-time notice.
-pub async fn view(state: &AppState, session: &Session) -> Result<PortalView, PortalError> {
+/// `browser_region` (from the browser's languages) preselects the country of a new number.
+pub async fn view(state: &AppState, session: &Session, browser_region: Option<String>) -> Result<PortalView, PortalError> {
     let mut flow = FlowSession::load(session).await?;
     let notice = flow.notice.take();
     let phone_input = flow.phone_input.take();
@@ -108,7 +109,11 @@ pub async fn view(state: &AppState, session: &Session) -> Result<PortalView, Por
     let pending = pending_code(state, &flow).await?;
     let step = current_step(state, &flow, pending.as_ref().map(|(_, status)| *status)).await?;
     let settings = &state.settings;
-    let default_country = user.as_ref().and_then(|u| u.phone.as_ref()?.region()).unwrap_or_else(|| settings.default_region.clone());
+    let default_country = user
+        .as_ref()
+        .and_then(|u| u.phone.as_ref()?.region())
+        .or(browser_region)
+        .unwrap_or_else(|| settings.default_region.clone());
     Ok(PortalView {
         step,
         service_name: settings.service_name.clone(),
