@@ -1,14 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, latestCode, sentCount, shot, uniqueFrenchMobile, uniqueUser } from './helpers';
+import { hydrated, latestCode, sentCount, shot, signInThroughDemo, uniqueFrenchMobile } from './helpers';
 
 /** Signs in through the demo and stops on the phone form. */
 async function reachPhoneForm(page: Page, javaScript: boolean) {
-  await page.goto('/demo');
-  await hydrated(page, javaScript);
-  await page.getByLabel('User name').fill(uniqueUser('bad'));
-  await page.getByRole('button', { name: /Sign in/ }).click();
-  await expect(page).toHaveURL(/\/methods$/);
-  await hydrated(page, javaScript);
+  await signInThroughDemo(page, 'bad', javaScript);
   await page.locator('button[data-channel="sms"]').click();
   await expect(page).toHaveURL(/\/phone$/);
   await hydrated(page, javaScript);

@@ -1,8 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, latestCode, shot, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
+import { hydrated, latestCode, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
 
 interface Texts {
-  demoSubmit: RegExp;
   methodsTitle: RegExp;
   sms: RegExp;
   phoneTitle: RegExp;
@@ -18,7 +17,6 @@ interface Texts {
 }
 
 const english: Texts = {
-  demoSubmit: /Sign in with two-step verification/,
   methodsTitle: /How should we send your code\?/,
   sms: /Text message/,
   phoneTitle: /Add your phone number/,
@@ -34,7 +32,6 @@ const english: Texts = {
 };
 
 const french: Texts = {
-  demoSubmit: /Se connecter avec la vérification en deux étapes/,
   methodsTitle: /Comment recevoir votre code/,
   sms: /SMS/,
   phoneTitle: /Ajoutez votre numéro de téléphone/,
@@ -52,18 +49,9 @@ const french: Texts = {
 /** The whole journey from the demo application and back, reading the code from the outbox. */
 async function verifyThroughTheDemo(page: Page, texts: Texts, javaScript: boolean, label: string) {
   const info = test.info();
-  const user = uniqueUser(label);
   const phone = uniqueFrenchMobile();
-
-  await page.goto('/demo');
-  await hydrated(page, javaScript);
-  await shot(page, info, `${label}-01-demo`);
-  await page.getByLabel(/User name|Nom d’utilisateur/).fill(user);
-  await page.getByRole('button', { name: texts.demoSubmit }).click();
-
-  await expect(page).toHaveURL(/\/methods$/);
+  const user = await signInThroughDemo(page, label, javaScript);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(texts.methodsTitle);
-  await hydrated(page, javaScript);
   await shot(page, info, `${label}-02-methods`);
   await page.locator('button[data-channel="sms"]').click();
 
@@ -127,12 +115,7 @@ test.describe('in French', () => {
 test('a user verifies an e-mail address with the code from the e-mail', async ({ page }) => {
   const info = test.info();
   const address = `${uniqueUser('mail')}@example.org`;
-  await page.goto('/demo');
-  await hydrated(page, true);
-  await page.getByLabel('User name').fill(uniqueUser('mail'));
-  await page.getByRole('button', { name: english.demoSubmit }).click();
-  await expect(page).toHaveURL(/\/methods$/);
-  await hydrated(page, true);
+  await signInThroughDemo(page, 'mail');
   await page.locator('button[data-channel="email"]').click();
 
   await expect(page).toHaveURL(/\/email$/);
@@ -159,12 +142,7 @@ test('a user verifies an e-mail address with the code from the e-mail', async ({
 
 test('on a phone-sized screen every page fits without sideways scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
-  await page.goto('/demo');
-  await hydrated(page, true);
-  await page.getByLabel('User name').fill(uniqueUser('small'));
-  await page.getByRole('button', { name: english.demoSubmit }).click();
-  await expect(page).toHaveURL(/\/methods$/);
-  await hydrated(page, true);
+  await signInThroughDemo(page, 'small');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, test.info(), 'small-screen-methods');

@@ -1,4 +1,4 @@
-import { expect, Page, APIRequestContext, TestInfo } from '@playwright/test';
+import { expect, test, Page, APIRequestContext, TestInfo } from '@playwright/test';
 
 export interface OutboxEntry {
   to: string;
@@ -61,4 +61,17 @@ export async function shot(page: Page, testInfo: TestInfo, name: string) {
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** Signs in as a new user of the demo application and lands on the method picker. Returns the user. */
+export async function signInThroughDemo(page: Page, label: string, javaScript = true): Promise<string> {
+  const user = uniqueUser(label);
+  await page.goto('/demo');
+  await hydrated(page, javaScript);
+  await shot(page, test.info(), `${label}-01-demo`);
+  await page.getByLabel(/User name|Nom d’utilisateur/).fill(user);
+  await page.getByRole('button', { name: /Sign in with two-step verification|Se connecter avec la vérification/ }).click();
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, javaScript);
+  return user;
 }

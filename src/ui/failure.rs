@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
-use super::outcome::{FinishForm, OutcomeIcon, OutcomeKind};
+use super::icons::{self, Icon};
+use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::protocol::{FailureReason, PortalView, Step};
 use crate::server_fns::Restart;
@@ -28,7 +29,7 @@ pub fn FailurePage() -> impl IntoView {
         let start_over = view.return_host.is_none().then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
         view! {
             <div class="outcome failure">
-                <OutcomeIcon kind=OutcomeKind::Failure/>
+                <Icon path=icons::FAILURE class="outcome-icon"/>
                 <h1>{t!(i18n, failure.title)}</h1>
                 <p class="lead" data-reason=format!("{reason:?}")>{explanation}</p>
                 <div class="actions">

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 use leptos_router::hooks::use_location;
 
+use super::icons::{self, Icon};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 
 /// The frame of every page: header with the language picker, a card for the content, a footer.
@@ -15,7 +16,7 @@ pub fn Frame(children: Children) -> impl IntoView {
         <div class="page">
             <header class="masthead">
                 <span class="brand">
-                    <ShieldIcon/>
+                    <Icon path=icons::SHIELD/>
                     <span>{t!(i18n, layout.title)}</span>
                 </span>
                 <LanguagePicker/>
@@ -55,15 +56,6 @@ fn LanguagePicker() -> impl IntoView {
             <input type="hidden" name="back" prop:value=back/>
             <button type="submit" class="button secondary small">{t!(i18n, layout.apply_language)}</button>
         </form>
-    }
-}
-
-#[component]
-pub fn ShieldIcon() -> impl IntoView {
-    view! {
-        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path d="M12 2 4 5v6c0 5 3.4 9.6 8 11 4.6-1.4 8-6 8-11V5l-8-3Zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4-6.3 6.3Z"/>
-        </svg>
     }
 }
 

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
+use super::icons::{self, Icon};
 use super::notice::NoticeBanner;
 use crate::domain::Channel;
 use crate::i18n::{Locale, t, t_string, use_i18n};
@@ -13,20 +14,6 @@ pub fn channel_label(i18n: I18nContext<Locale>, channel: Channel) -> &'static st
         Channel::Sms => t_string!(i18n, channel.sms),
         Channel::Call => t_string!(i18n, channel.call),
         Channel::Email => t_string!(i18n, channel.email),
-    }
-}
-
-#[component]
-pub fn ChannelIcon(channel: Channel) -> impl IntoView {
-    let path = match channel {
-        Channel::Sms => "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2Zm3 5v2h10V9H7Zm0 4v2h7v-2H7Z",
-        Channel::Call => "M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1l-2.2 2.23Z",
-        Channel::Email => "M4 5h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2Zm0 2v.4l8 5 8-5V7H4Zm16 2.8-8 5-8-5V17h16V9.8Z",
-    };
-    view! {
-        <svg class="icon channel-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path d=path/>
-        </svg>
     }
 }
 
@@ -72,7 +59,7 @@ fn MethodButton(option: MethodOption, choose: ServerAction<ChooseMethod>) -> imp
         <ActionForm action=choose attr:class="method">
             <input type="hidden" name="channel" value=channel.as_str()/>
             <button type="submit" class="method-button" data-channel=channel.as_str() disabled=move || choose.pending().get()>
-                <ChannelIcon channel/>
+                <Icon path=icons::channel(channel) class="icon channel-icon"/>
                 <span class="method-text">
                     <span class="method-name">{channel_label(i18n, channel)}</span>
                     <span class="method-target">{target}</span>

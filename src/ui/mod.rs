@@ -5,6 +5,7 @@ pub mod email;
 pub mod failure;
 pub mod flow_page;
 pub mod home;
+pub mod icons;
 pub mod layout;
 pub mod methods;
 pub mod notice;

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
-use super::outcome::{FinishForm, OutcomeIcon, OutcomeKind};
+use super::icons::{self, Icon};
+use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::protocol::{PortalView, Step};
 
@@ -12,7 +13,7 @@ pub fn SuccessPage() -> impl IntoView {
         let host = view.return_host.unwrap_or_default();
         view! {
             <div class="outcome success">
-                <OutcomeIcon kind=OutcomeKind::Success/>
+                <Icon path=icons::SUCCESS class="outcome-icon"/>
                 <h1>{t!(i18n, success.title)}</h1>
                 <p class="lead">{t!(i18n, success.body)}</p>
                 <FinishForm label=t_string!(i18n, success.continue_to, host = host)/>
