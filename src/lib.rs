@@ -5,6 +5,7 @@
 //! - `store`: SQL persistence.
 //! - `identity`: signed requests from relying applications and signed results back.
 //! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
+//! - `webhooks`: what Twilio calls back, checked against its request signature.
 //! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
 
 #![recursion_limit = "256"]
@@ -35,6 +36,8 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod web;
+#[cfg(feature = "ssr")]
+pub mod webhooks;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

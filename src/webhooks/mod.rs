@@ -1,0 +1,3 @@
+//! What Twilio sends back to the portal: call TwiML requests and delivery status callbacks.
+
+pub mod signature;
