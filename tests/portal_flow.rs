@@ -8,14 +8,14 @@ use leptos_2fa::flow::VerificationId;
 use leptos_2fa::protocol::PortalError;
 use support::{START, TestApp, fresh_mobile, spawn_app, spawn_app_in, visible_text};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_when_the_database_does() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result() {
     let app = spawn_app().await;
     let claims = app.request_claims("alice", None);
@@ -51,7 +51,7 @@ async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result()
     assert_eq!(app.post_form("/finish", &[]).await, "/", "a result is issued only once");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_is_not_saved_before_its_code_is_entered() {
     let app = spawn_app().await;
     app.reach_token_page("bob").await;
@@ -59,7 +59,7 @@ async fn a_number_is_not_saved_before_its_code_is_entered() {
     assert_eq!(user.phone, None);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_known_phone_number_gets_its_code_from_the_picker() {
     let app = spawn_app().await;
     let (_, e164) = fresh_mobile();
@@ -83,7 +83,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registered_number_is_replaced_only_once_the_new_one_is_verified() {
     let app = spawn_app().await;
     let (_, old) = fresh_mobile();
@@ -102,7 +102,7 @@ async fn a_registered_number_is_replaced_only_once_the_new_one_is_verified() {
     assert_eq!(stored.e164(), new);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unparseable_number_is_refused_and_the_form_keeps_what_was_typed() {
     let app = spawn_app().await;
     app.begin("dave").await;
@@ -114,7 +114,7 @@ async fn an_unparseable_number_is_refused_and_the_form_keeps_what_was_typed() {
     assert!(html.contains("<option value=\"FR\" selected"), "country kept");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_country_of_a_new_number_follows_the_browsers_region() {
     let app = spawn_app().await;
     app.begin("sam").await;
@@ -131,7 +131,7 @@ async fn the_country_of_a_new_number_follows_the_browsers_region() {
     assert!(html.contains("<option value=\"GB\" selected"), "{html}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_landline_is_refused_for_text_messages() {
     let app = spawn_app().await;
     app.begin("erin").await;
@@ -141,7 +141,7 @@ async fn a_landline_is_refused_for_text_messages() {
     assert!(page.contains("Text messages can only go to a mobile number."), "{page}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_with_spaces_and_dashes_is_accepted() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("frank").await;
@@ -150,7 +150,7 @@ async fn a_code_with_spaces_and_dashes_is_accepted() {
     assert_eq!(app.post_form("/api/check_code", &[("code", &typed)]).await, "/success");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn letters_or_an_over_long_code_are_refused_without_spending_an_attempt() {
     let app = spawn_app().await;
     app.reach_token_page("grace").await;
@@ -164,7 +164,7 @@ async fn letters_or_an_over_long_code_are_refused_without_spending_an_attempt() 
     assert!(page.contains("Attempts left: 5"), "{page}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_code_shows_the_attempts_left_and_the_fifth_ends_on_the_failure_page() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("heidi").await;
@@ -187,7 +187,7 @@ async fn a_wrong_code_shows_the_attempts_left_and_the_fifth_ends_on_the_failure_
     assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_entered_after_ten_minutes_has_expired() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("ivan").await;
@@ -199,7 +199,7 @@ async fn a_code_entered_after_ten_minutes_has_expired() {
     assert!(page.contains("Try again"), "{page}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_code_too_soon_is_refused_with_the_seconds_left_then_sent_after_the_cooldown() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("judy").await;
@@ -218,7 +218,7 @@ async fn a_new_code_too_soon_is_refused_with_the_seconds_left_then_sent_after_th
     assert_eq!(app.post_form("/api/check_code", &[("code", &codes[0])]).await, "/success");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("ken").await;
@@ -234,7 +234,7 @@ async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
     assert_eq!(app.codes_sent_to(&e164).len(), 5);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verification_cannot_be_checked_by_another_user() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("leo").await;
@@ -248,7 +248,7 @@ async fn a_verification_cannot_be_checked_by_another_user() {
     assert!(app.state.verifier.check("leo", &alice_id, &code).await.is_ok(), "the owner still can");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_expired_or_replayed_request_is_refused_with_a_clear_page() {
     let app = spawn_app().await;
     let claims = app.request_claims("mia", None);
@@ -272,7 +272,7 @@ async fn a_tampered_expired_or_replayed_request_is_refused_with_a_clear_page() {
     assert!(page.contains("The link that brought you here has expired."), "{page}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_verification_survives_a_restart_of_the_portal() {
     let first = spawn_app().await;
     let e164 = first.reach_token_page("nina").await;
@@ -285,7 +285,7 @@ async fn a_pending_verification_survives_a_restart_of_the_portal() {
     assert_eq!(continued.post_form("/api/check_code", &[("code", &code)]).await, "/success");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_id_changes_when_the_second_factor_succeeds() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("oscar").await;
@@ -303,7 +303,7 @@ async fn the_session_id_changes_when_the_second_factor_succeeds() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_request_the_portal_explains_where_to_go() {
     let app = spawn_app().await;
     let home = visible_text(&app.page_text("/").await);
@@ -312,7 +312,7 @@ async fn without_a_request_the_portal_explains_where_to_go() {
     assert_eq!(app.post_form("/api/check_code", &[("code", "123456")]).await, "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_follow_the_browser_language_and_the_picker() {
     let app = spawn_app().await;
     app.begin("pia").await;
@@ -327,7 +327,7 @@ async fn pages_follow_the_browser_language_and_the_picker() {
     assert_eq!(app.post_form("/locale", &[("locale", "fr"), ("back", "https://evil.example")]).await, "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_lists_messages_as_json_with_the_documented_fields() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("quinn").await;

@@ -1,6 +1,7 @@
 //! Delivery of codes: one interface for every provider, and the factory that picks the configured one.
 
 pub mod console;
+pub mod twilio;
 
 use async_trait::async_trait;
 use std::sync::Arc;

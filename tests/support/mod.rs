@@ -47,6 +47,8 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, clock: FakeClock) -> TestApp {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A stuck request fails its test instead of holding up the whole run.
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     TestApp { base: format!("http://{address}"), client, state, clock, dir }
