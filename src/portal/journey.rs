@@ -78,7 +78,7 @@ pub async fn begin(state: &AppState, session: &Session, token: &str) -> Result<S
         }
     };
     flow.save(session).await?;
-    current_step(state, &flow, None).await
+    step_without_code(state, &flow).await
 }
 
 async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<ActiveRequest, PortalError> {
@@ -107,7 +107,7 @@ pub async fn view(state: &AppState, session: &Session, browser_region: Option<St
         None => None,
     };
     let pending = pending_code(state, &flow).await?;
-    let step = current_step(state, &flow, pending.as_ref().map(|(_, status)| *status)).await?;
+    let step = current_step(state, &flow, user.as_ref(), pending.as_ref().map(|(_, status)| *status));
     let settings = &state.settings;
     let default_country = user
         .as_ref()
@@ -136,6 +136,15 @@ pub async fn view(state: &AppState, session: &Session, browser_region: Option<St
         has_email: user.as_ref().is_some_and(|u| u.email.is_some()),
         demo: settings.is_development(),
     })
+}
+
+/// The step of a flow with no pending code, loading its user.
+async fn step_without_code(state: &AppState, flow: &FlowSession) -> Result<Step, PortalError> {
+    let user = match &flow.request {
+        Some(request) => state.store.user(&request.subject).await?,
+        None => None,
+    };
+    Ok(current_step(state, flow, user.as_ref(), None))
 }
 
 async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(PendingCode, Status)>, PortalError> {
@@ -172,19 +181,19 @@ fn known_destination(user: Option<&UserRecord>, channel: Channel) -> Option<Dest
     }
 }
 
-async fn current_step(state: &AppState, flow: &FlowSession, pending: Option<Status>) -> Result<Step, PortalError> {
-    Ok(match (&flow.outcome, &flow.request) {
+/// The step for a flow whose request is for `user` (None without a request).
+fn current_step(state: &AppState, flow: &FlowSession, user: Option<&UserRecord>, pending: Option<Status>) -> Step {
+    match (&flow.outcome, &flow.request) {
         (Some(Outcome::Failed(_)), _) => Step::Failed,
         (_, None) => Step::NoRequest,
         (Some(Outcome::Verified { .. }), Some(_)) => Step::Verified,
-        (None, Some(request)) => match pending {
+        (None, Some(_)) => match pending {
             Some(Status::Pending | Status::Expired) => Step::EnterCode,
             _ => match chosen_channel(state, flow) {
                 None => Step::ChooseMethod,
                 Some(channel) => {
-                    let user = state.store.user(&request.subject).await?;
                     // With a known destination the picker asks before sending, even for one method.
-                    match (known_destination(user.as_ref(), channel).is_some(), channel.uses_phone()) {
+                    match (known_destination(user, channel).is_some(), channel.uses_phone()) {
                         (true, _) => Step::ChooseMethod,
                         (false, true) => Step::RegisterPhone,
                         (false, false) => Step::RegisterEmail,
@@ -192,7 +201,7 @@ async fn current_step(state: &AppState, flow: &FlowSession, pending: Option<Stat
                 }
             },
         },
-    })
+    }
 }
 
 /// Runs `operation` on the session's flow and saves it whatever the result: a refusal becomes the
@@ -347,7 +356,7 @@ pub async fn restart(state: &AppState, session: &Session) -> Result<Step, Portal
         flow.channel = None;
         flow.save(session).await?;
     }
-    current_step(state, &flow, None).await
+    step_without_code(state, &flow).await
 }
 
 /// Ends the flow and gives the address to send the user back to: with a signed result after a

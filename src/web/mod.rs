@@ -21,7 +21,7 @@ pub const SESSION_COOKIE: &str = "twofa_session";
 
 /// Builds the whole application; `main` serves it and tests drive it on a random port.
 pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
-    let session_store = SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)?;
+    let session_store = session_store(&state)?;
     session_store.migrate().await?;
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(SESSION_COOKIE)
@@ -64,15 +64,17 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
     Ok(router)
 }
 
+/// Sessions live in the portal's own database, table `sessions`.
+fn session_store(state: &AppState) -> Result<SqliteStore, sqlx::Error> {
+    SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
+}
+
 /// Deletes expired sessions in the background.
 pub fn spawn_session_cleanup(state: &AppState) {
-    let store = SqliteStore::new(state.store.pool().clone());
-    let store = match store.with_table_name("sessions") {
-        Ok(store) => store,
-        Err(_) => return,
-    };
-    tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
-        store,
-        tokio::time::Duration::from_secs(300),
-    ));
+    if let Ok(store) = session_store(state) {
+        tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+            store,
+            tokio::time::Duration::from_secs(300),
+        ));
+    }
 }
