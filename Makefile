@@ -27,11 +27,8 @@ test: test-tools lint unit e2e
 
 # erase_components type-erases views, as cargo-leptos does for debug builds: without it the
 # test binaries carry gigabytes of view type names.
-# One test at a time: the integration tests start a portal each, in one process, and portals
-# rendering concurrently in separate runtimes were seen to stall a page render (under
-# investigation; a single portal per process, as in production and the browser tests, never did).
 unit:
-	RUSTFLAGS="--cfg erase_components" cargo test --features ssr -- --test-threads=1
+	RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 # A fresh database per run; a server left on the port by an earlier failed run is stopped first.
 e2e:

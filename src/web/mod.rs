@@ -8,7 +8,8 @@ pub mod locale;
 use axum::Router;
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::LazyLock;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -18,6 +19,11 @@ use crate::state::AppState;
 
 /// Name of the session cookie: only an opaque id, the state stays on the server.
 pub const SESSION_COOKIE: &str = "twofa_session";
+
+/// The page routes, listed once per process. Listing runs the app with resource loading
+/// suppressed through a process-wide flag, and a page rendering meanwhile would wait forever
+/// (leptos-rs/leptos#4773): with one listing, no router built later can stall another's render.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
 /// Builds the whole application; `main` serves it and tests drive it on a random port.
 pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
@@ -32,7 +38,7 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
             state.settings.session_idle_minutes,
         )));
 
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let mut router = Router::new()
         .route("/start", get(entry::start))
         .route("/finish", post(entry::finish))
