@@ -22,7 +22,10 @@ pub enum Environment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GatewayKind {
+    /// Prints codes and keeps them for `/dev/outbox`: development only.
     Console,
+    /// Twilio Programmable Messaging and Voice: we make the code, Twilio delivers it.
+    Twilio,
 }
 
 /// Every setting, as read. Secrets stay wrapped so they never reach a log line.
@@ -49,6 +52,25 @@ pub struct Settings {
     pub secret_key: Option<SecretString>,
     #[serde(skip_serializing)]
     pub client_secret: Option<SecretString>,
+    /// Takes over when the gateway fails for a transient reason.
+    pub fallback_gateway: Option<GatewayKind>,
+    pub twilio_account_sid: Option<String>,
+    /// Signs Twilio's callbacks; also the API password unless an API key is set.
+    #[serde(skip_serializing)]
+    pub twilio_auth_token: Option<SecretString>,
+    pub twilio_api_key_sid: Option<String>,
+    #[serde(skip_serializing)]
+    pub twilio_api_key_secret: Option<SecretString>,
+    /// The caller id and SMS sender (E.164 or an alphanumeric sender id for SMS).
+    pub twilio_from: Option<String>,
+    pub twilio_messaging_service_sid: Option<String>,
+    pub twilio_api_url: url::Url,
+    /// How long one request to Twilio may take before it counts as failed (and is retried).
+    pub twilio_timeout_secs: u64,
+    /// E-mail goes through this SMTP server when set (it may carry a password).
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    pub smtp_from: String,
 }
 
 impl Default for Settings {
@@ -73,6 +95,17 @@ impl Default for Settings {
             cookie_secure: None,
             secret_key: None,
             client_secret: None,
+            fallback_gateway: None,
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_api_key_sid: None,
+            twilio_api_key_secret: None,
+            twilio_from: None,
+            twilio_messaging_service_sid: None,
+            twilio_api_url: url::Url::parse("https://api.twilio.com").expect("a valid default URL"),
+            twilio_timeout_secs: 10,
+            smtp_url: None,
+            smtp_from: "leptos-2fa <no-reply@localhost>".into(),
         }
     }
 }
@@ -151,10 +184,50 @@ impl Settings {
                 return Err(invalid("TWOFA_CLIENT_SECRET", "is required in production"));
             }
         }
+        self.validate_gateways()?;
         for (setting, secret) in [("TWOFA_SECRET_KEY", &self.secret_key), ("TWOFA_CLIENT_SECRET", &self.client_secret)] {
             if secret.as_ref().is_some_and(|s| secrecy::ExposeSecret::expose_secret(s).len() < 32) {
                 return Err(invalid(setting, "must be at least 32 characters long"));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_gateways(&self) -> Result<(), ConfigError> {
+        let uses = |kind| self.gateway == kind || self.fallback_gateway == Some(kind);
+        if self.environment == Environment::Production && uses(GatewayKind::Console) {
+            return Err(invalid("TWOFA_GATEWAY", "console prints codes and is for development only"));
+        }
+        if uses(GatewayKind::Twilio) {
+            let sid = self.twilio_account_sid.as_deref().unwrap_or_default();
+            if !is_sid(sid, "AC") {
+                return Err(invalid("TWOFA_TWILIO_ACCOUNT_SID", "must be set to the account SID (AC followed by 32 hex digits)"));
+            }
+            if self.twilio_auth_token.is_none() {
+                return Err(invalid("TWOFA_TWILIO_AUTH_TOKEN", "is required: it checks the signature of Twilio's callbacks"));
+            }
+            if self.twilio_api_key_sid.is_some() != self.twilio_api_key_secret.is_some() {
+                return Err(invalid("TWOFA_TWILIO_API_KEY_SID", "and TWOFA_TWILIO_API_KEY_SECRET go together"));
+            }
+            if let Some(key) = self.twilio_api_key_sid.as_deref().filter(|key| !is_sid(key, "SK")) {
+                return Err(invalid("TWOFA_TWILIO_API_KEY_SID", format!("{key:?} is not an API key SID (SK…)")));
+            }
+            if self.twilio_from.is_none() && self.twilio_messaging_service_sid.is_none() {
+                return Err(invalid("TWOFA_TWILIO_FROM", "or TWOFA_TWILIO_MESSAGING_SERVICE_SID must be set"));
+            }
+            if self.methods.contains(&Channel::Call) && self.twilio_from.is_none() {
+                return Err(invalid("TWOFA_TWILIO_FROM", "is required for phone calls (the caller id)"));
+            }
+            if !matches!(self.twilio_api_url.scheme(), "http" | "https") {
+                return Err(invalid("TWOFA_TWILIO_API_URL", "must be an http or https URL"));
+            }
+            if self.twilio_timeout_secs == 0 {
+                return Err(invalid("TWOFA_TWILIO_TIMEOUT_SECS", "must be greater than zero"));
+            }
+        }
+        // Only the console gateway can show an e-mail without a mail server.
+        if self.methods.contains(&Channel::Email) && self.smtp_url.is_none() && self.gateway != GatewayKind::Console {
+            return Err(invalid("TWOFA_SMTP_URL", "is required to send codes by e-mail (or remove email from TWOFA_METHODS)"));
         }
         Ok(())
     }
@@ -195,6 +268,11 @@ impl Settings {
             None => read_or_create_secret(&self.data_dir.join(file)),
         }
     }
+}
+
+/// Twilio's SIDs: a two-letter prefix and 32 hex digits.
+fn is_sid(value: &str, prefix: &str) -> bool {
+    value.len() == 34 && value.starts_with(prefix) && value[2..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Keeps a development secret across restarts, so pending codes and sessions survive them.
@@ -266,6 +344,35 @@ mod tests {
         assert!(error.contains("TWOFA_DEFAULT_REGION"), "{error}");
         let error = load(&[("gateway", "pigeon")]).unwrap_err().to_string();
         assert!(error.contains("gateway"), "{error}");
+    }
+
+    const SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_twilio_gateway_names_each_missing_setting() {
+        let error = load(&[("gateway", "twilio"), ("methods", "sms")]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_TWILIO_ACCOUNT_SID"), "{error}");
+        let error = load(&[("gateway", "twilio"), ("methods", "sms"), ("twilio_account_sid", SID)]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_TWILIO_AUTH_TOKEN"), "{error}");
+        let twilio = [("gateway", "twilio"), ("twilio_account_sid", SID), ("twilio_auth_token", "token")];
+        let error = load(&[twilio.as_slice(), &[("methods", "sms,call"), ("twilio_messaging_service_sid", "MG0")]].concat())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("TWOFA_TWILIO_FROM") && error.contains("calls"), "{error}");
+        let error = load(&[twilio.as_slice(), &[("twilio_from", "+15005550006")]].concat()).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_SMTP_URL"), "{error}");
+        let settings =
+            load(&[twilio.as_slice(), &[("twilio_from", "+15005550006"), ("smtp_url", "smtp://127.0.0.1:2525")]].concat())
+                .unwrap();
+        assert_eq!(settings.gateway, GatewayKind::Twilio);
+    }
+
+    #[test]
+    fn production_never_prints_codes_to_the_console() {
+        let secrets = [("secret_key", "k".repeat(32)), ("client_secret", "c".repeat(32))];
+        let pairs: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let error = load(&[pairs.as_slice(), &[("environment", "production")]].concat()).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_GATEWAY"), "{error}");
     }
 
     #[test]

@@ -36,6 +36,82 @@ impl fmt::Display for Channel {
     }
 }
 
+/// How far a code has gone on its way to the user, as the provider reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Handed to the provider, not sent yet (a call being placed).
+    Queued,
+    /// Sent to the carrier or the mail server; no receipt yet.
+    Sent,
+    /// The phone is ringing.
+    Ringing,
+    /// The call was answered.
+    Answered,
+    /// The handset or mailbox has it.
+    Delivered,
+    /// The call ended after it was answered.
+    Completed,
+    /// The message did not arrive.
+    Undelivered,
+    /// The call was busy, not answered or failed.
+    NotAnswered,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 8] = [
+        DeliveryState::Queued,
+        DeliveryState::Sent,
+        DeliveryState::Ringing,
+        DeliveryState::Answered,
+        DeliveryState::Delivered,
+        DeliveryState::Completed,
+        DeliveryState::Undelivered,
+        DeliveryState::NotAnswered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Ringing => "ringing",
+            DeliveryState::Answered => "answered",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Completed => "completed",
+            DeliveryState::Undelivered => "undelivered",
+            DeliveryState::NotAnswered => "not_answered",
+        }
+    }
+
+    /// Progress order: a report never moves a delivery back to a lower rank.
+    pub fn rank(self) -> u8 {
+        match self {
+            DeliveryState::Queued => 0,
+            DeliveryState::Sent | DeliveryState::Ringing => 1,
+            DeliveryState::Answered => 2,
+            DeliveryState::Delivered | DeliveryState::Completed | DeliveryState::Undelivered | DeliveryState::NotAnswered => 3,
+        }
+    }
+
+    /// No later report will change it.
+    pub fn is_final(self) -> bool {
+        self.rank() == 3
+    }
+
+    /// The code did not reach the user: the page suggests another method.
+    pub fn failed(self) -> bool {
+        matches!(self, DeliveryState::Undelivered | DeliveryState::NotAnswered)
+    }
+}
+
+impl FromStr for DeliveryState {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        DeliveryState::ALL.into_iter().find(|state| state.as_str() == value).ok_or(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown channel {0:?} (expected sms, call or email)")]
 pub struct UnknownChannel(pub String);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Channel;
+use crate::domain::{Channel, DeliveryState};
 
 /// Every refusal a user can meet. The page turns each into a translated sentence;
 /// none carries a code, a secret or an internal detail.
@@ -47,6 +47,12 @@ pub enum PortalError {
     RequestReplayed,
     #[error("the code could not be delivered")]
     DeliveryFailed,
+    #[error("codes cannot be sent to this country")]
+    PhoneCountryNotAllowed,
+    #[error("the recipient opted out of text messages")]
+    RecipientOptedOut,
+    #[error("the destination is blocked for now")]
+    DestinationBlocked,
     #[error("the service is unavailable")]
     Unavailable,
     #[error("the server could not be reached")]
@@ -112,6 +118,8 @@ pub struct PendingCode {
     pub attempts_left: u32,
     pub resend_in: u64,
     pub expires_in: u64,
+    /// How far the code has got, when the provider reports it.
+    pub delivery: Option<DeliveryState>,
 }
 
 /// Why the flow ended without success.

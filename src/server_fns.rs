@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::Channel;
+use crate::domain::{Channel, DeliveryState};
 use crate::protocol::{CountryOption, PortalError, PortalView};
 #[cfg(feature = "ssr")]
 use crate::protocol::{PhoneInput, Step};
@@ -73,6 +73,19 @@ pub async fn register_email(email: String) -> Result<(), PortalError> {
 pub async fn check_code(code: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
     context::go(crate::portal::journey::check_code(&state, &session, &code).await)
+}
+
+#[server(endpoint = "switch_channel")]
+pub async fn switch_channel(channel: Channel) -> Result<(), PortalError> {
+    let (state, session) = context::request().await?;
+    context::go(crate::portal::journey::switch_channel(&state, &session, channel, context::locale()).await)
+}
+
+/// How far the pending code has got, for the token page to follow without a reload.
+#[server(endpoint = "poll_delivery")]
+pub async fn poll_delivery() -> Result<Option<DeliveryState>, PortalError> {
+    let (state, session) = context::request().await?;
+    crate::portal::journey::delivery_state(&state, &session).await
 }
 
 #[server(endpoint = "resend_code")]

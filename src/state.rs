@@ -45,7 +45,7 @@ impl AppState {
         let store = Store::connect(&settings.database_url).await?;
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
-        let gateways = gateways::build(&settings);
+        let gateways = gateways::build(&settings)?;
         let verifier = Verifier::new(
             store.clone(),
             gateways.gateway,

@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod code;
+pub mod delivery;
 pub mod destination;
 pub mod error;
 pub mod limits;
@@ -12,6 +13,7 @@ pub mod verification;
 
 pub use clock::{Clock, FakeClock, SystemClock, UnixTime};
 pub use code::{CodeFormatError, CodeHasher, OtpCode};
+pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
 pub use limits::ensure_send_allowed;

@@ -5,8 +5,8 @@ use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use super::{Gateway, GatewayError, OutboundMessage};
-use crate::domain::Channel;
+use super::{Gateway, GatewayError, Handover, OutboundMessage};
+use crate::domain::{Channel, DeliveryState};
 
 /// How many messages the outbox keeps; older ones drop off.
 const OUTBOX_CAPACITY: usize = 200;
@@ -52,7 +52,7 @@ impl Gateway for ConsoleGateway {
         "console"
     }
 
-    async fn deliver(&self, message: &OutboundMessage) -> Result<(), GatewayError> {
+    async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError> {
         let sent_at = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
@@ -67,6 +67,6 @@ impl Gateway for ConsoleGateway {
         // Development only: printing the code is the whole point of this gateway.
         println!("[console gateway] {} to {} ({}):\n{}\n", entry.channel, entry.to, message.language, entry.body);
         self.outbox.push(entry);
-        Ok(())
+        Ok(Handover { gateway: self.name(), provider_id: None, state: DeliveryState::Delivered })
     }
 }

@@ -1,14 +1,16 @@
 //! Delivery of codes: one interface for every provider, and the factory that picks the configured one.
 
 pub mod console;
+pub mod routing;
+pub mod smtp;
 pub mod twilio;
 
 use async_trait::async_trait;
 use std::sync::Arc;
 
-use crate::config::{GatewayKind, Settings};
-use crate::domain::Channel;
-use crate::flow::Destination;
+use crate::config::{ConfigError, GatewayKind, Settings};
+use crate::domain::{Channel, DeliveryState};
+use crate::flow::{DeliveryToken, Destination};
 
 pub use console::{ConsoleGateway, Outbox, OutboxEntry};
 
@@ -20,12 +22,14 @@ pub struct OutboundMessage {
     /// The BCP 47 tag of the language the texts are in, for providers that speak them.
     pub language: String,
     pub text: MessageText,
+    /// Names this delivery in the URLs a provider calls back: status reports, a call's script.
+    pub token: DeliveryToken,
 }
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum MessageText {
     Sms { body: String },
-    /// What a call says, in order; the code is spelled digit by digit by the script itself.
+    /// What a call says, for gateways that print it; a real call fetches its script from us.
     Call { script: String },
     Email { subject: String, text_body: String, html_body: String },
 }
@@ -41,15 +45,46 @@ impl MessageText {
     }
 }
 
-/// Why a delivery failed. Never carries the code.
+/// A gateway accepted a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    /// Which gateway took it (with a fallback configured, not always the first).
+    pub gateway: &'static str,
+    /// The provider's id for it, which its status reports carry.
+    pub provider_id: Option<String>,
+    pub state: DeliveryState,
+}
+
+/// Why a provider will not deliver to a destination; each has its own message for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    InvalidNumber,
+    InvalidAddress,
+    RegionNotAllowed,
+    OptedOut,
+    NotMobile,
+    Blocked,
+}
+
+/// Why a delivery failed. Never carries the code or a credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GatewayError {
     #[error("the {gateway} gateway cannot deliver by {channel}")]
     UnsupportedChannel { gateway: &'static str, channel: Channel },
-    #[error("the provider refused the message: {0}")]
-    Rejected(String),
-    #[error("the provider could not be reached: {0}")]
+    #[error("the provider will not deliver to this destination ({0:?})")]
+    Refused(Refusal),
+    /// Worth trying again later, or through another gateway.
+    #[error("the provider is unavailable: {0}")]
     Unavailable(String),
+    #[error("the gateway is misconfigured: {0}")]
+    Misconfigured(String),
+}
+
+impl GatewayError {
+    /// The provider said, or showed, that the same message may go through later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, GatewayError::Unavailable(_))
+    }
 }
 
 #[async_trait]
@@ -57,20 +92,35 @@ pub trait Gateway: Send + Sync {
     /// A short name for logs and the health page.
     fn name(&self) -> &'static str;
 
-    async fn deliver(&self, message: &OutboundMessage) -> Result<(), GatewayError>;
+    async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError>;
 }
 
-/// The configured gateway, plus the outbox when the console gateway is the one in use.
+/// The configured gateways, plus the outbox when the console gateway is one of them.
 pub struct Gateways {
     pub gateway: Arc<dyn Gateway>,
     pub outbox: Option<Outbox>,
 }
 
-pub fn build(settings: &Settings) -> Gateways {
-    match settings.gateway {
-        GatewayKind::Console => {
-            let outbox = Outbox::default();
-            Gateways { gateway: Arc::new(ConsoleGateway::new(outbox.clone())), outbox: Some(outbox) }
-        }
+/// Builds the gateway `TWOFA_GATEWAY` names, with `TWOFA_FALLBACK_GATEWAY` behind it for
+/// transient failures, and e-mail through SMTP when `TWOFA_SMTP_URL` is set.
+pub fn build(settings: &Settings) -> Result<Gateways, ConfigError> {
+    let mut outbox = None;
+    let mut make = |kind: GatewayKind| -> Result<Arc<dyn Gateway>, ConfigError> {
+        Ok(match kind {
+            GatewayKind::Console => {
+                let shared = outbox.get_or_insert_with(Outbox::default).clone();
+                Arc::new(ConsoleGateway::new(shared))
+            }
+            GatewayKind::Twilio => Arc::new(twilio::TwilioMessaging::new(settings)?),
+        })
+    };
+    let mut gateway = make(settings.gateway)?;
+    if let Some(kind) = settings.fallback_gateway.filter(|kind| *kind != settings.gateway) {
+        gateway = Arc::new(routing::Fallback::new(gateway, make(kind)?));
     }
+    if let Some(url) = &settings.smtp_url {
+        let email = Arc::new(smtp::SmtpGateway::new(url, &settings.smtp_from)?);
+        gateway = Arc::new(routing::EmailThrough::new(email, gateway));
+    }
+    Ok(Gateways { gateway, outbox })
 }

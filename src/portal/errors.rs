@@ -1,7 +1,7 @@
 //! The one place where internal errors become the `PortalError` a user sees.
 
 use crate::flow::{CodeFormatError, DestinationError, FlowError};
-use crate::gateways::GatewayError;
+use crate::gateways::{GatewayError, Refusal};
 use crate::identity::IdentityError;
 use crate::protocol::PortalError;
 use crate::store::StoreError;
@@ -58,8 +58,19 @@ impl From<StoreError> for PortalError {
 
 impl From<GatewayError> for PortalError {
     fn from(error: GatewayError) -> Self {
-        tracing::warn!(%error, "delivery failed");
-        PortalError::DeliveryFailed
+        match error {
+            GatewayError::Refused(Refusal::InvalidNumber) => PortalError::InvalidPhoneNumber,
+            GatewayError::Refused(Refusal::InvalidAddress) => PortalError::InvalidEmail,
+            GatewayError::Refused(Refusal::NotMobile) => PortalError::MobileNumberRequired,
+            GatewayError::Refused(Refusal::RegionNotAllowed) => PortalError::PhoneCountryNotAllowed,
+            GatewayError::Refused(Refusal::OptedOut) => PortalError::RecipientOptedOut,
+            GatewayError::Refused(Refusal::Blocked) => PortalError::DestinationBlocked,
+            GatewayError::Unavailable(_) => PortalError::DeliveryFailed,
+            GatewayError::UnsupportedChannel { .. } | GatewayError::Misconfigured(_) => {
+                tracing::error!(%error, "the gateway cannot send codes: check its settings");
+                PortalError::DeliveryFailed
+            }
+        }
     }
 }
 

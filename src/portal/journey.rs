@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::domain::Channel;
+use crate::domain::{Channel, DeliveryState};
 use crate::flow::{Destination, EmailAddress, PhoneNumber, Status, UnixTime, VerificationId};
 use crate::i18n::Locale;
 use crate::identity::with_query_param;
@@ -161,6 +161,7 @@ async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(Pe
         attempts_left: status.attempts_left,
         resend_in: status.resend_in,
         expires_in: status.expires_in,
+        delivery: status.delivery,
     };
     Ok(Some((pending, status.status)))
 }
@@ -340,6 +341,28 @@ pub async fn resend_code(state: &AppState, session: &Session, locale: Locale) ->
         state.verifier.resend(&subject, &id, locale).await?;
         flow.notice = Some(Notice::CodeResent);
         Ok(Step::EnterCode)
+    })
+    .await
+}
+
+/// The delivery state of the pending code, if there is one.
+pub async fn delivery_state(state: &AppState, session: &Session) -> Result<Option<DeliveryState>, PortalError> {
+    let flow = FlowSession::load(session).await?;
+    let (Some(request), Some(id)) = (&flow.request, &flow.verification) else { return Ok(None) };
+    Ok(state.verifier.status(&request.subject, id).await?.delivery)
+}
+
+/// "Call me instead" / "Text me instead": the pending code's number, by the other phone channel.
+pub async fn switch_channel(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
+    with_flow(session, Step::EnterCode, async |flow| {
+        ensure_allowed(state, channel)?;
+        let subject = flow.request()?.subject.clone();
+        let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
+        let pending = state.verifier.status(&subject, &id).await?;
+        if !(channel.uses_phone() && pending.channel.uses_phone()) {
+            return Err(PortalError::MethodNotAllowed);
+        }
+        send_first_code(state, flow, pending.destination, channel, locale).await
     })
     .await
 }

@@ -15,13 +15,7 @@ pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, 
         Channel::Sms => MessageText::Sms {
             body: td_string!(locale, messages.sms, code = digits, service = service, minutes = valid_minutes).to_string(),
         },
-        Channel::Call => {
-            // Spoken one digit at a time, with pauses, never as one large number.
-            let spelled = digits.chars().map(String::from).collect::<Vec<_>>().join(", ");
-            MessageText::Call {
-                script: td_string!(locale, messages.call, service = service, digits = spelled.as_str()).to_string(),
-            }
-        }
+        Channel::Call => MessageText::Call { script: Spoken::new(locale, service).transcript(code) },
         Channel::Email => {
             let subject = td_string!(locale, messages.email_subject, service = service).to_string();
             let paragraphs = [
@@ -46,6 +40,70 @@ pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, 
     }
 }
 
+/// What a call says, in a language the call's text-to-speech can speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spoken {
+    /// TwiML `<Say language>`.
+    pub language: &'static str,
+    pub greeting: String,
+    pub press_key: String,
+    pub code_is: String,
+    pub again: String,
+    pub repeat: String,
+    pub no_key: String,
+    pub goodbye: String,
+    pub unavailable: String,
+}
+
+impl Spoken {
+    /// The texts in `locale` when Twilio can speak it, else in English: never silence.
+    pub fn new(locale: Locale, service: &str) -> Self {
+        let (locale, language) = match say_language(locale.as_str()) {
+            Some(language) => (locale, language),
+            None => (Locale::en, FALLBACK_SAY_LANGUAGE),
+        };
+        Spoken {
+            language,
+            greeting: td_string!(locale, messages.call_greeting, service = service).to_string(),
+            press_key: td_string!(locale, messages.call_press_key).to_string(),
+            code_is: td_string!(locale, messages.call_code_is).to_string(),
+            again: td_string!(locale, messages.call_again).to_string(),
+            repeat: td_string!(locale, messages.call_repeat).to_string(),
+            no_key: td_string!(locale, messages.call_no_key).to_string(),
+            goodbye: td_string!(locale, messages.call_goodbye).to_string(),
+            unavailable: td_string!(locale, messages.call_unavailable).to_string(),
+        }
+    }
+
+    /// The whole call as one text, for gateways that print it.
+    pub fn transcript(&self, code: &OtpCode) -> String {
+        let digits = spelled(code);
+        format!("{} {} {digits}. {} {digits}. {}", self.greeting, self.code_is, self.again, self.goodbye)
+    }
+}
+
+/// The digits one at a time, never read as one large number.
+pub fn spelled(code: &OtpCode) -> String {
+    code.expose().chars().map(String::from).collect::<Vec<_>>().join(", ")
+}
+
+const FALLBACK_SAY_LANGUAGE: &str = "en-US";
+
+/// The `<Say>` language for a UI locale: Twilio's standard voices (the `alice` list).
+pub fn say_language(locale: &str) -> Option<&'static str> {
+    const LANGUAGES: &[(&str, &str)] = &[
+        ("ca", "ca-ES"), ("da", "da-DK"), ("de", "de-DE"), ("en", "en-US"), ("en-au", "en-AU"), ("en-ca", "en-CA"),
+        ("en-gb", "en-GB"), ("en-in", "en-IN"), ("es", "es-ES"), ("es-mx", "es-MX"), ("fi", "fi-FI"), ("fr", "fr-FR"),
+        ("fr-ca", "fr-CA"), ("it", "it-IT"), ("ja", "ja-JP"), ("ko", "ko-KR"), ("nb", "nb-NO"), ("nl", "nl-NL"),
+        ("pl", "pl-PL"), ("pt", "pt-BR"), ("pt-pt", "pt-PT"), ("ru", "ru-RU"), ("sv", "sv-SE"), ("zh", "zh-CN"),
+        ("zh-hk", "zh-HK"), ("zh-tw", "zh-TW"),
+    ];
+    let tag = locale.to_ascii_lowercase().replace('_', "-");
+    let language = tag.split('-').next().unwrap_or_default();
+    let find = |key: &str| LANGUAGES.iter().find(|(k, _)| *k == key).map(|(_, say)| *say);
+    find(&tag).or_else(|| find(language))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +122,17 @@ mod tests {
     fn a_call_spells_the_code_digit_by_digit_twice() {
         let MessageText::Call { script } = compose(Locale::en, Channel::Call, &code(), "Acme", 10) else { panic!() };
         assert_eq!(script.matches("4, 8, 2, 9, 1, 3").count(), 2, "{script}");
+    }
+
+    #[test]
+    fn a_call_speaks_the_users_language_or_falls_back_to_english() {
+        let french = Spoken::new(Locale::fr, "Acme");
+        assert_eq!(french.language, "fr-FR");
+        assert!(french.greeting.contains("Bonjour"), "{}", french.greeting);
+        assert_eq!(say_language("pt-PT"), Some("pt-PT"));
+        assert_eq!(say_language("de_AT"), Some("de-DE"));
+        // Esperanto has no voice: such a site's calls speak English.
+        assert_eq!(say_language("eo"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod errors;
 pub mod journey;
 pub mod messages;
+pub mod deliveries;
 pub mod service;
 
 pub use journey::{ActiveRequest, FlowSession, Outcome};

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use super::messages;
-use crate::domain::Channel;
+use crate::domain::{Channel, DeliveryState};
 use crate::flow::{
-    Clock, CodeHasher, Destination, FlowError, OtpCode, Policy, Status, UnixTime, Verification, VerificationId,
-    ensure_send_allowed,
+    Clock, CodeHasher, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, Policy, Status, UnixTime,
+    Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{Gateway, OutboundMessage};
+use crate::store::DeliveryRecord;
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
 use crate::store::Store;
@@ -27,6 +28,8 @@ pub struct CodeStatus {
     pub attempts_left: u32,
     pub resend_in: u64,
     pub expires_in: u64,
+    /// How far the latest code has got, as its provider reports.
+    pub delivery: Option<DeliveryState>,
 }
 
 /// A verification that succeeded.
@@ -66,7 +69,7 @@ impl Verifier {
         self.clock.now()
     }
 
-    fn status_of(&self, v: &Verification, now: UnixTime) -> CodeStatus {
+    fn status_of(&self, v: &Verification, now: UnixTime, delivery: Option<DeliveryState>) -> CodeStatus {
         CodeStatus {
             id: v.id.clone(),
             channel: v.channel,
@@ -75,6 +78,7 @@ impl Verifier {
             attempts_left: v.attempts_left(&self.policy),
             resend_in: v.resend_available_in(now, &self.policy),
             expires_in: v.expires_in(now),
+            delivery,
         }
     }
 
@@ -93,10 +97,10 @@ impl Verifier {
         let code = OtpCode::generate(self.policy.code_length);
         let verification = Verification::issue(subject, destination, channel, &code, &self.hasher, now, &self.policy);
         self.store.insert_verification(&verification).await?;
-        self.deliver(&verification, &code, locale).await?;
+        let delivery = self.deliver(&verification, &code, locale).await?;
         self.store.record_send(&verification, now).await?;
         tracing::info!(verification = %verification.id, "code sent");
-        Ok(self.status_of(&verification, now))
+        Ok(self.status_of(&verification, now, Some(delivery)))
     }
 
     /// Sends a fresh code for a pending verification once its cooldown has passed.
@@ -110,10 +114,10 @@ impl Verifier {
             .await?;
         outcome?;
         let now = verification.last_sent_at;
-        self.deliver(&verification, &code, locale).await?;
+        let delivery = self.deliver(&verification, &code, locale).await?;
         self.store.record_send(&verification, now).await?;
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
-        Ok(self.status_of(&verification, now))
+        Ok(self.status_of(&verification, now, Some(delivery)))
     }
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt.
@@ -144,7 +148,8 @@ impl Verifier {
 
     pub async fn status(&self, subject: &str, id: &VerificationId) -> Result<CodeStatus, PortalError> {
         let verification = self.load_owned(subject, id).await?.0;
-        Ok(self.status_of(&verification, self.clock.now()))
+        let delivery = self.store.latest_delivery(id).await?.map(|delivery| delivery.progress.state);
+        Ok(self.status_of(&verification, self.clock.now(), delivery))
     }
 
     /// Ends a pending verification, e.g. when the user picks another method or number.
@@ -164,21 +169,46 @@ impl Verifier {
         Ok(())
     }
 
-    async fn deliver(&self, verification: &Verification, code: &OtpCode, locale: Locale) -> Result<(), PortalError> {
+    /// Hands the code to the gateway under a fresh delivery token, and records the delivery
+    /// that the provider's reports (and a call's request for its script) will name.
+    async fn deliver(&self, verification: &Verification, code: &OtpCode, locale: Locale) -> Result<DeliveryState, PortalError> {
         let valid_minutes = self.policy.code_ttl.as_secs().div_ceil(60);
+        let token = DeliveryToken::generate();
+        let now = self.clock.now();
+        let record = DeliveryRecord {
+            token_hash: token.lookup_key(),
+            verification_id: verification.id.clone(),
+            channel: verification.channel,
+            gateway: None,
+            provider_id: None,
+            locale: locale.as_str().to_owned(),
+            // Only a call needs its code back, to read it out when Twilio asks.
+            sealed_code: (verification.channel == Channel::Call).then(|| token.seal(code)),
+            progress: DeliveryProgress { state: DeliveryState::Queued, sequence: None },
+            error_code: None,
+        };
+        self.store.insert_delivery(&record, now).await?;
         let message = OutboundMessage {
             to: verification.destination.clone(),
             channel: verification.channel,
             language: locale.as_str().to_owned(),
             text: messages::compose(locale, verification.channel, code, &self.service_name, valid_minutes),
+            token,
         };
-        if let Err(error) = self.gateway.deliver(&message).await {
-            tracing::warn!(verification = %verification.id, gateway = self.gateway.name(), %error, "delivery failed");
-            // A code that never left cannot be entered; close the verification.
-            self.cancel(&verification.subject, &verification.id).await.ok();
-            return Err(PortalError::DeliveryFailed);
+        match self.gateway.deliver(&message).await {
+            Ok(handover) => {
+                self.store
+                    .record_handover(&record.token_hash, handover.gateway, handover.provider_id.as_deref(), handover.state, now)
+                    .await?;
+                Ok(handover.state)
+            }
+            Err(error) => {
+                tracing::warn!(verification = %verification.id, gateway = self.gateway.name(), %error, "delivery failed");
+                // A code that never left cannot be entered; close the verification.
+                self.cancel(&verification.subject, &verification.id).await.ok();
+                Err(error.into())
+            }
         }
-        Ok(())
     }
 
     /// Loads a verification only for the subject it belongs to: anyone else gets "not found".

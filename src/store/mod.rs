@@ -1,5 +1,9 @@
 //! Persistence: users, verifications, sends, attempts and used request nonces, in SQL through sqlx.
 
+mod deliveries;
+
+pub use deliveries::{DeliveryRecord, ReportOutcome};
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;

@@ -1,5 +1,6 @@
 //! The portal's pages and the components they share.
 
+pub mod delivery;
 pub mod demo;
 pub mod email;
 pub mod failure;

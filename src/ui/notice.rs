@@ -31,6 +31,9 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &PortalError) -> String {
         PortalError::RequestExpired => t_string!(i18n, errors.request_expired).to_string(),
         PortalError::RequestReplayed => t_string!(i18n, errors.request_replayed).to_string(),
         PortalError::DeliveryFailed => t_string!(i18n, errors.delivery_failed).to_string(),
+        PortalError::PhoneCountryNotAllowed => t_string!(i18n, errors.phone_country_not_allowed).to_string(),
+        PortalError::RecipientOptedOut => t_string!(i18n, errors.recipient_opted_out).to_string(),
+        PortalError::DestinationBlocked => t_string!(i18n, errors.destination_blocked).to_string(),
         PortalError::Unavailable => t_string!(i18n, errors.unavailable).to_string(),
         PortalError::Network => t_string!(i18n, errors.network).to_string(),
     }

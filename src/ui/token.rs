@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use std::time::Duration;
 
+use super::delivery::DeliveryLine;
 use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
 use crate::domain::Channel;
@@ -41,6 +42,11 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
     view! {
         <h1>{t!(i18n, verify.title)}</h1>
         <p class="lead">{sent}</p>
+        <DeliveryLine
+            channel=pending.channel
+            state=pending.delivery
+            methods=view.methods.iter().map(|method| method.channel).collect()
+        />
         <NoticeBanner notice=view.notice.clone()/>
         <ActionForm action=check attr:class="form" attr:novalidate=true>
             <div class="field">

@@ -32,14 +32,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a portal on a database folder: a second call on the same folder is a restart.
 pub async fn spawn_app_in(dir: Arc<TempDir>, clock: FakeClock) -> TestApp {
+    spawn_app_with(dir, clock, |_| {}).await
+}
+
+/// Starts a portal whose settings `configure` adjusts (the gateway, its provider's URL, ...).
+pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: format!("sqlite://{}/portal.db", dir.path().display()),
         data_dir: dir.path().to_owned(),
         public_url: format!("http://{address}").parse().unwrap(),
         ..Settings::default()
     };
+    configure(&mut settings);
     let options = LeptosOptions::builder().output_name("leptos-2fa").site_root("target/site").site_addr(address).build();
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
     let router = leptos_2fa::web::router(state.clone()).await.unwrap();
@@ -157,8 +163,13 @@ impl TestApp {
 
     /// Signs in `user`, registers a fresh mobile by SMS and lands on the token page.
     pub async fn reach_token_page(&self, user: &str) -> String {
+        self.reach_token_page_by(user, "sms").await
+    }
+
+    /// As `reach_token_page`, with the code sent by `channel` (sms or call).
+    pub async fn reach_token_page_by(&self, user: &str, channel: &str) -> String {
         assert_eq!(self.begin(user).await, "/methods");
-        assert_eq!(self.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+        assert_eq!(self.post_form("/api/choose_method", &[("channel", channel)]).await, "/phone");
         let (national, e164) = fresh_mobile();
         assert_eq!(self.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
         e164

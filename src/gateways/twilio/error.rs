@@ -19,6 +19,8 @@ pub enum TwilioError {
     NotFound,
     #[error("Twilio is rate limiting requests ({code:?})")]
     RateLimited { code: Option<u32>, retry_after: Option<Duration> },
+    #[error("Twilio could not be reached: {0}")]
+    Unreachable(String),
     #[error("Twilio is unavailable (HTTP {status})")]
     Unavailable { status: u16, retry_after: Option<Duration> },
     #[error("the number is not valid ({code})")]
@@ -70,7 +72,26 @@ impl TwilioError {
     /// Whether sending the same request again may succeed: Twilio did not process it.
     /// Verify's own 429s (60202, 60203, 60212) are answers about the user, never retried.
     pub fn is_transient(&self) -> bool {
-        matches!(self, TwilioError::RateLimited { .. } | TwilioError::Unavailable { .. })
+        matches!(self, TwilioError::RateLimited { .. } | TwilioError::Unavailable { .. } | TwilioError::Unreachable(_))
+    }
+
+    /// The number Twilio gave the error, for the operator's log.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            TwilioError::BadCredentials => Some(20003),
+            TwilioError::NotFound => Some(20404),
+            TwilioError::OptedOut => Some(21610),
+            TwilioError::MaxCheckAttempts => Some(60202),
+            TwilioError::MaxSendAttempts => Some(60203),
+            TwilioError::ConcurrentRequests => Some(60212),
+            TwilioError::RateLimited { code, .. } | TwilioError::Other { code, .. } => *code,
+            TwilioError::InvalidNumber { code }
+            | TwilioError::RegionNotAllowed { code }
+            | TwilioError::NotMobile { code }
+            | TwilioError::Blocked { code }
+            | TwilioError::Misconfigured { code } => Some(*code),
+            TwilioError::Unreachable(_) | TwilioError::Unavailable { .. } => None,
+        }
     }
 
     /// How long Twilio asked us to wait, when it said.

@@ -1,0 +1,104 @@
+//! Twilio's REST API over HTTPS: Basic auth, form bodies, JSON answers, and bounded retries of
+//! the failures Twilio reports as transient.
+
+use rand::Rng;
+use reqwest::header::{ACCEPT, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+use super::TwilioError;
+
+/// Attempts per request, the first included.
+const MAX_ATTEMPTS: u32 = 3;
+/// Backoff before the second attempt; doubled for each further one, with jitter.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// A `Retry-After` longer than this is not waited for: the user is told to try later.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+pub struct TwilioClient {
+    http: reqwest::Client,
+    /// `{api_url}/2010-04-01/Accounts/{AccountSid}`
+    account_url: String,
+    username: String,
+    password: SecretString,
+}
+
+impl TwilioClient {
+    /// `username`/`password` are the account SID and auth token, or an API key SID and secret.
+    pub fn new(
+        api_url: &url::Url,
+        account_sid: &str,
+        username: String,
+        password: SecretString,
+        timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("leptos-2fa/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .timeout(timeout)
+            .build()?;
+        let base = api_url.as_str().trim_end_matches('/');
+        Ok(TwilioClient { http, account_url: format!("{base}/2010-04-01/Accounts/{account_sid}"), username, password })
+    }
+
+    /// Creates a resource (`Messages.json`, `Calls.json`) from form fields; a key may repeat.
+    pub async fn create<T: DeserializeOwned>(&self, resource: &str, fields: &[(&str, String)]) -> Result<T, TwilioError> {
+        let url = format!("{}/{resource}", self.account_url);
+        let mut attempt = 1;
+        loop {
+            match self.post_once(&url, fields).await {
+                Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
+                    let wait = match error.retry_after() {
+                        Some(asked) if asked > MAX_RETRY_AFTER => return Err(error),
+                        Some(asked) => asked,
+                        None => backoff(attempt),
+                    };
+                    tracing::warn!(resource, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying a Twilio request");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn post_once<T: DeserializeOwned>(&self, url: &str, fields: &[(&str, String)]) -> Result<T, TwilioError> {
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(&self.username, Some(self.password.expose_secret()))
+            .header(ACCEPT, "application/json")
+            .form(fields)
+            .send()
+            .await
+            .map_err(|error| TwilioError::Unreachable(describe(error)))?;
+        let status = response.status();
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = response.bytes().await.map_err(|error| TwilioError::Unreachable(describe(error)))?;
+        if status.is_success() {
+            return serde_json::from_slice(&body)
+                .map_err(|_| TwilioError::Other { code: None, status: status.as_u16() });
+        }
+        let error = TwilioError::from_response(status.as_u16(), retry_after.as_deref(), &body);
+        // The operator's record: Twilio's code and status, never the request (it holds the code).
+        tracing::warn!(twilio_code = ?error.code(), http_status = status.as_u16(), %error, "Twilio refused a request");
+        Err(error)
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = FIRST_BACKOFF * 2u32.pow(attempt - 1);
+    base + base.mul_f64(rand::rng().random_range(0.0..0.25))
+}
+
+/// What went wrong on the wire, without the URL (it names the account).
+fn describe(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else {
+        error.without_url().to_string()
+    }
+}

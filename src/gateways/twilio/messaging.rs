@@ -1,0 +1,132 @@
+//! Twilio Programmable Messaging and Voice: we make the code, Twilio delivers it. A text message
+//! carries it; a call fetches what to say from our TwiML route, named by the delivery's token.
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::time::Duration;
+
+use super::{TwilioClient, TwilioError};
+use crate::config::{ConfigError, Settings};
+use crate::domain::{Channel, DeliveryState};
+use crate::gateways::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
+use crate::webhooks::twilio::CallbackUrls;
+
+/// Seconds a call rings before Twilio gives up: long enough to answer, short of most voicemail.
+const RING_SECONDS: &str = "30";
+
+/// The part of Twilio's Message and Call resources we keep.
+#[derive(Deserialize)]
+struct Created {
+    sid: String,
+}
+
+enum Sender {
+    Number(String),
+    MessagingService(String),
+}
+
+pub struct TwilioMessaging {
+    client: TwilioClient,
+    sender: Sender,
+    caller_id: Option<String>,
+    callbacks: CallbackUrls,
+    /// A text still queued after this long is dropped by Twilio: the code would be dead anyway.
+    validity: Duration,
+}
+
+impl TwilioMessaging {
+    pub fn new(settings: &Settings) -> Result<Self, ConfigError> {
+        let missing = |setting| ConfigError::Invalid { setting, problem: "is required by the twilio gateway".into() };
+        let account_sid = settings.twilio_account_sid.clone().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
+        let auth_token = settings.twilio_auth_token.clone().ok_or_else(|| missing("TWOFA_TWILIO_AUTH_TOKEN"))?;
+        let (username, password): (String, SecretString) =
+            match (&settings.twilio_api_key_sid, &settings.twilio_api_key_secret) {
+                (Some(key), Some(secret)) => (key.clone(), secret.clone()),
+                _ => (account_sid.clone(), auth_token),
+            };
+        let client = TwilioClient::new(
+            &settings.twilio_api_url,
+            &account_sid,
+            username,
+            password,
+            Duration::from_secs(settings.twilio_timeout_secs),
+        )
+        .map_err(|error| ConfigError::Invalid { setting: "TWOFA_TWILIO_API_URL", problem: error.to_string() })?;
+        let sender = match (&settings.twilio_messaging_service_sid, &settings.twilio_from) {
+            (Some(service), _) => Sender::MessagingService(service.clone()),
+            (None, Some(from)) => Sender::Number(from.clone()),
+            (None, None) => return Err(missing("TWOFA_TWILIO_FROM")),
+        };
+        Ok(TwilioMessaging {
+            client,
+            sender,
+            caller_id: settings.twilio_from.clone(),
+            callbacks: CallbackUrls::new(&settings.public_url),
+            validity: Duration::from_secs(settings.code_ttl_secs),
+        })
+    }
+
+    async fn send_sms(&self, message: &OutboundMessage, body: &str) -> Result<Created, TwilioError> {
+        let mut fields = vec![
+            ("To", message.to.key().to_owned()),
+            ("Body", body.to_owned()),
+            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("ValidityPeriod", self.validity.as_secs().clamp(1, 36_000).to_string()),
+        ];
+        fields.push(match &self.sender {
+            Sender::Number(from) => ("From", from.clone()),
+            Sender::MessagingService(sid) => ("MessagingServiceSid", sid.clone()),
+        });
+        self.client.create("Messages.json", &fields).await
+    }
+
+    async fn place_call(&self, message: &OutboundMessage, caller_id: &str) -> Result<Created, TwilioError> {
+        let mut fields = vec![
+            ("To", message.to.key().to_owned()),
+            ("From", caller_id.to_owned()),
+            ("Url", self.callbacks.voice(&message.token)),
+            ("Method", "POST".to_owned()),
+            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("StatusCallbackMethod", "POST".to_owned()),
+            ("Timeout", RING_SECONDS.to_owned()),
+        ];
+        for event in ["initiated", "ringing", "answered", "completed"] {
+            fields.push(("StatusCallbackEvent", event.to_owned()));
+        }
+        self.client.create("Calls.json", &fields).await
+    }
+}
+
+#[async_trait]
+impl Gateway for TwilioMessaging {
+    fn name(&self) -> &'static str {
+        "twilio"
+    }
+
+    async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError> {
+        let created = match (&message.text, message.channel, &self.caller_id) {
+            (MessageText::Sms { body }, Channel::Sms, _) => self.send_sms(message, body).await,
+            (MessageText::Call { .. }, Channel::Call, Some(caller_id)) => self.place_call(message, caller_id).await,
+            _ => return Err(GatewayError::UnsupportedChannel { gateway: self.name(), channel: message.channel }),
+        }
+        .map_err(gateway_error)?;
+        Ok(Handover { gateway: self.name(), provider_id: Some(created.sid), state: DeliveryState::Queued })
+    }
+}
+
+/// What a Twilio refusal means for the user.
+pub fn gateway_error(error: TwilioError) -> GatewayError {
+    match error {
+        TwilioError::InvalidNumber { .. } => GatewayError::Refused(Refusal::InvalidNumber),
+        TwilioError::RegionNotAllowed { .. } => GatewayError::Refused(Refusal::RegionNotAllowed),
+        TwilioError::OptedOut => GatewayError::Refused(Refusal::OptedOut),
+        TwilioError::NotMobile { .. } => GatewayError::Refused(Refusal::NotMobile),
+        TwilioError::Blocked { .. } => GatewayError::Refused(Refusal::Blocked),
+        error if error.is_transient() => GatewayError::Unavailable(error.to_string()),
+        TwilioError::ConcurrentRequests | TwilioError::MaxSendAttempts | TwilioError::MaxCheckAttempts => {
+            GatewayError::Unavailable(error.to_string())
+        }
+        error => GatewayError::Misconfigured(error.to_string()),
+    }
+}
