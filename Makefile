@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/target
 # npm's wasm-opt 132 must come before any other on PATH.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
+export E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
 
 .PHONY: run test tools test-tools unit e2e build lint
 
@@ -30,11 +30,16 @@ test: test-tools lint unit e2e
 unit:
 	RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
-# A fresh database per run; a server left on the port by an earlier failed run is stopped first.
+# A fresh database per run; servers left on their ports by an earlier failed run are stopped first.
+# Playwright starts the Twilio stand-in, the SMTP server and a second portal that uses them
+# (end2end/playwright.config.ts); cargo-leptos starts the portal on its embedded defaults.
 e2e:
-	-@pid=$$(ss -ltnpH 'sport = :3000' 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1); \
-	  if [ -n "$$pid" ]; then echo "stopping stale server $$pid on :3000"; kill $$pid; sleep 1; fi
+	-@for port in 3000 3002 3010 2526; do \
+	  pid=$$(ss -ltnpH "sport = :$$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1); \
+	  if [ -n "$$pid" ]; then echo "stopping stale server $$pid on :$$port"; kill $$pid; sleep 1; fi; \
+	done
 	rm -rf $(E2E_DATA) && mkdir -p $(E2E_DATA)
+	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --example twilio_standin
 	TWOFA_DATA_DIR=$(E2E_DATA) TWOFA_DATABASE_URL=sqlite://$(E2E_DATA)/e2e.db TWOFA_LOG=warn \
 	  cargo leptos end-to-end --release
 

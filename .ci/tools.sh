@@ -56,7 +56,8 @@ build_tools() {
 }
 
 test_tools() {
-    apt_install chromium
+    # The browser for Playwright, and the SMTP server the e-mail tests send to.
+    apt_install chromium python3-aiosmtpd
 }
 
 case "${1:-build}" in

@@ -153,7 +153,8 @@ impl Settings {
         if let Ok(path) = std::env::var("TWOFA_CONFIG") {
             figment = figment.merge(Toml::file_exact(path));
         }
-        Self::from_figment(figment.merge(Env::prefixed("TWOFA_").ignore(&["config"])))
+        let figment = figment.merge(Env::prefixed("TWOFA_").ignore(&["config"]));
+        Self::from_figment(keep_as_text(figment, |name| std::env::var(name).ok()))
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
@@ -270,6 +271,28 @@ impl Settings {
     }
 }
 
+/// Settings that are text even when they look like numbers: figment reads `+15005550006` from
+/// the environment as the integer 15005550006, losing the `+` (and a digits-only secret with it).
+const TEXT_SETTINGS: &[&str] = &[
+    "twilio_from",
+    "twilio_auth_token",
+    "twilio_api_key_secret",
+    "secret_key",
+    "client_secret",
+    "service_name",
+    "smtp_from",
+];
+
+/// Puts the environment's raw text back for `TEXT_SETTINGS`.
+fn keep_as_text(mut figment: Figment, variable: impl Fn(&str) -> Option<String>) -> Figment {
+    for key in TEXT_SETTINGS {
+        if let Some(raw) = variable(&format!("TWOFA_{}", key.to_ascii_uppercase())) {
+            figment = figment.merge(Serialized::global(key, raw));
+        }
+    }
+    figment
+}
+
 /// Twilio's SIDs: a two-letter prefix and 32 hex digits.
 fn is_sid(value: &str, prefix: &str) -> bool {
     value.len() == 34 && value.starts_with(prefix) && value[2..].chars().all(|c| c.is_ascii_hexdigit())
@@ -365,6 +388,21 @@ mod tests {
             load(&[twilio.as_slice(), &[("twilio_from", "+15005550006"), ("smtp_url", "smtp://127.0.0.1:2525")]].concat())
                 .unwrap();
         assert_eq!(settings.gateway, GatewayKind::Twilio);
+    }
+
+    #[test]
+    fn a_caller_id_from_the_environment_keeps_its_plus() {
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(("twilio_from", 15005550006u64))
+            .merge(("service_name", 2048u64));
+        let environment = |name: &str| match name {
+            "TWOFA_TWILIO_FROM" => Some("+15005550006".to_owned()),
+            "TWOFA_SERVICE_NAME" => Some("2048".to_owned()),
+            _ => None,
+        };
+        let settings = Settings::from_figment(keep_as_text(figment, environment)).unwrap();
+        assert_eq!(settings.twilio_from.as_deref(), Some("+15005550006"));
+        assert_eq!(settings.service_name, "2048");
     }
 
     #[test]

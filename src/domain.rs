@@ -98,6 +98,12 @@ impl DeliveryState {
         self.rank() == 3
     }
 
+    /// Whether the provider will still report on it. A mail server sends no receipts: once it
+    /// has the message there is nothing more to hear.
+    pub fn expects_reports(self, channel: Channel) -> bool {
+        !(self.is_final() || (channel == Channel::Email && self == DeliveryState::Sent))
+    }
+
     /// The code did not reach the user: the page suggests another method.
     pub fn failed(self) -> bool {
         matches!(self, DeliveryState::Undelivered | DeliveryState::NotAnswered)

@@ -8,7 +8,7 @@ use leptos_2fa::config::{GatewayKind, Settings};
 use leptos_2fa::flow::FakeClock;
 use std::sync::Arc;
 use support::{START, TestApp, spawn_app_with, visible_text};
-use twilio_standin::{ACCOUNT_SID, AUTH_TOKEN, CallbackStyle, FROM, Fault, Standin};
+use twilio_standin::{ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, CallbackStyle, FROM, Fault, MESSAGING_SERVICE_SID, Standin};
 
 async fn twilio_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Standin) {
     let standin = Standin::start("127.0.0.1:0").await;
@@ -133,6 +133,33 @@ async fn each_twilio_refusal_gives_its_own_message_and_keeps_the_user_on_the_pho
         assert!(page.contains(message), "Twilio code {code}: {page}");
         assert!(page.contains(&national[1..]) || page.contains(&national), "the number typed is kept: {page}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_key_and_a_messaging_service_send_in_place_of_the_auth_token_and_number() {
+    let (app, standin) = twilio_portal_with(|settings| {
+        settings.twilio_api_key_sid = Some(API_KEY_SID.into());
+        settings.twilio_api_key_secret = Some(API_KEY_SECRET.into());
+        settings.twilio_messaging_service_sid = Some(MESSAGING_SERVICE_SID.into());
+    })
+    .await;
+    let to = app.reach_token_page("ada").await;
+    let message = standin.messages().pop().unwrap();
+    assert_eq!((message.messaging_service_sid.as_deref(), message.from), (Some(MESSAGING_SERVICE_SID), None));
+    standin.wait_until("the delivered report taken", |s| delivered_by_callback(s, "delivered")).await;
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code_texted_to(&standin, &to))]).await, "/success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_credentials_are_not_retried_and_the_user_is_told_to_try_later() {
+    let (app, standin) =
+        twilio_portal_with(|settings| settings.twilio_auth_token = Some("a-revoked-auth-token".to_owned().into())).await;
+    assert_eq!(app.begin("joan").await, "/methods");
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+    let (national, _) = support::fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/phone");
+    assert!(visible_text(&app.page_text("/phone").await).contains("We could not send your code"));
+    assert_eq!(standin.requests(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

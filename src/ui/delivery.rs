@@ -15,13 +15,14 @@ const POLL_EVERY: Duration = Duration::from_secs(3);
 pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec<Channel>) -> impl IntoView {
     let i18n = use_i18n();
     let current = RwSignal::new(state);
+    let awaits_reports = move || current.get_untracked().is_some_and(|state| state.expects_reports(channel));
     Effect::new(move |_| {
-        if current.get_untracked().is_none_or(DeliveryState::is_final) {
+        if !awaits_reports() {
             return;
         }
         if let Ok(handle) = set_interval_with_handle(
             move || {
-                if current.get_untracked().is_some_and(|state| !state.is_final()) {
+                if awaits_reports() {
                     leptos::task::spawn_local(async move {
                         if let Ok(state) = poll_delivery().await {
                             current.set(state);
@@ -38,6 +39,7 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
         current.get().map(|state| match (state, channel) {
             (DeliveryState::Queued, Channel::Call) => t_string!(i18n, delivery.calling),
             (DeliveryState::Queued, _) => t_string!(i18n, delivery.queued),
+            (DeliveryState::Sent, Channel::Email) => t_string!(i18n, delivery.sent_email),
             (DeliveryState::Sent, _) => t_string!(i18n, delivery.sent),
             (DeliveryState::Ringing, _) => t_string!(i18n, delivery.ringing),
             (DeliveryState::Answered, _) => t_string!(i18n, delivery.answered),

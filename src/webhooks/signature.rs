@@ -52,7 +52,7 @@ fn mac(auth_token: &str, url: &str, fields: &[(String, String)]) -> HmacSha1 {
     mac
 }
 
-/// The signature Twilio would send for this request; the Twilio stand-in signs with it too.
+/// The signature Twilio would send for this request, for tests of webhook handlers.
 pub fn sign(auth_token: &str, url: &str, fields: &[(String, String)]) -> String {
     STANDARD.encode(mac(auth_token, url, fields).finalize().into_bytes())
 }

@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod verify;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +30,10 @@ use std::time::Duration;
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 pub const AUTH_TOKEN: &str = "standin-auth-token-0123456789";
 pub const FROM: &str = "+15005550006";
+/// An API key of the account: it authenticates as well as the auth token does.
+pub const API_KEY_SID: &str = "SK00000000000000000000000000000002";
+pub const API_KEY_SECRET: &str = "standin-api-key-secret";
+pub const MESSAGING_SERVICE_SID: &str = "MG00000000000000000000000000000003";
 
 /// Something the next create request meets instead of success.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +55,13 @@ pub enum CallbackStyle {
     Reversed,
     /// Every callback twice, as Twilio's retries do.
     Duplicated,
+}
+
+/// A number and the Twilio error code its messages end with (`/_test/undeliverable`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct NumberRule {
+    pub to: String,
+    pub error_code: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +113,10 @@ struct Shared {
     unanswered: Vec<String>,
     callback_style: CallbackStyle,
     requests: u32,
+    verify: Vec<verify::VerifyRecord>,
+    verify_sends: Vec<verify::VerifySend>,
+    /// Seconds added to the real clock, to reach Verify's expiry.
+    clock_offset: u64,
 }
 
 #[derive(Clone)]
@@ -123,9 +140,16 @@ impl Standin {
         let router = Router::new()
             .route(&format!("{account}/Messages.json"), post(create_message))
             .route(&format!("{account}/Calls.json"), post(create_call))
+            .route("/v2/Services/{service}/Verifications", post(verify::start))
+            .route("/v2/Services/{service}/Verifications/{sid}", post(verify::update))
+            .route("/v2/Services/{service}/VerificationCheck", post(verify::check))
+            .route("/_test/verifications", get(|State(s): State<Standin>| async move { Json(s.verify_sends()) }))
             .route("/_test/messages", get(|State(s): State<Standin>| async move { Json(s.messages()) }))
             .route("/_test/calls", get(|State(s): State<Standin>| async move { Json(s.calls()) }))
             .route("/_test/faults", post(|State(s): State<Standin>, Json(f): Json<Fault>| async move { s.fail_next(f) }))
+            .route("/_test/undeliverable", post(|State(s): State<Standin>, Json(n): Json<NumberRule>| async move {
+                s.undeliverable(&n.to, n.error_code)
+            }))
             .with_state(standin.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         standin
@@ -137,6 +161,48 @@ impl Standin {
 
     pub fn calls(&self) -> Vec<PlacedCall> {
         self.shared.lock().unwrap().calls.clone()
+    }
+
+    /// The codes Verify "sent", oldest first.
+    pub fn verify_sends(&self) -> Vec<verify::VerifySend> {
+        self.shared.lock().unwrap().verify_sends.clone()
+    }
+
+    pub fn verify_status(&self, sid: &str) -> String {
+        self.verify_record(sid).status
+    }
+
+    pub fn verify_checks(&self, sid: &str) -> u32 {
+        self.verify_record(sid).checks
+    }
+
+    fn verify_record(&self, sid: &str) -> verify::VerifyRecord {
+        self.shared.lock().unwrap().verify.iter().find(|v| v.sid == sid).cloned().expect("a Verify verification")
+    }
+
+    /// Moves the stand-in's clock on, as if `seconds` had passed.
+    pub fn advance(&self, seconds: u64) {
+        self.shared.lock().unwrap().clock_offset += seconds;
+    }
+
+    fn now(&self) -> u64 {
+        let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        real + self.shared.lock().unwrap().clock_offset
+    }
+
+    /// A refusal configured for `to` with `refuse`, as Twilio answers it.
+    fn refusal_for(&self, to: &str) -> Option<Response> {
+        let code = self.shared.lock().unwrap().refused.get(to).copied()?;
+        let status = match code {
+            60205 | 60410 | 60605 => 403,
+            60202 | 60203 | 60212 | 20429 => 429,
+            _ => 400,
+        };
+        let mut response = twilio_error(status, code, "Refused by the stand-in");
+        if status == 429 {
+            response.headers_mut().insert("Retry-After", "30".parse().unwrap());
+        }
+        Some(response)
     }
 
     pub fn callbacks(&self) -> Vec<SentCallback> {
@@ -240,12 +306,34 @@ impl Standin {
 
     /// Answers authentication, validation and queued faults; `Ok` lets the request proceed.
     async fn gate(&self, headers: &HeaderMap, account: &str, fields: &[(String, String)]) -> Result<(), Response> {
+        self.authenticate(headers).await?;
+        if account != ACCOUNT_SID {
+            return Err(twilio_error(401, 20003, "Authenticate"));
+        }
+        let to = field(fields, "To").unwrap_or_default();
+        if to.is_empty() {
+            return Err(twilio_error(400, 21604, "A 'To' phone number is required."));
+        }
+        if !is_e164(&to) {
+            return Err(twilio_error(400, 21211, &format!("The 'To' number {to} is not a valid phone number.")));
+        }
+        if let Some(refusal) = self.refusal_for(&to) {
+            return Err(refusal);
+        }
+        if let Some(code) = magic_refusal(&to) {
+            return Err(twilio_error(400, code, "Refused: one of Twilio's test numbers"));
+        }
+        Ok(())
+    }
+
+    /// Counts the request, checks Basic auth, then plays the next queued fault, if any.
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<(), Response> {
         let fault = {
             let mut shared = self.shared.lock().unwrap();
             shared.requests += 1;
             (!shared.faults.is_empty()).then(|| shared.faults.remove(0))
         };
-        if !authorized(headers) || account != ACCOUNT_SID {
+        if !authorized(headers) {
             return Err(twilio_error(401, 20003, "Authenticate"));
         }
         match fault {
@@ -258,16 +346,6 @@ impl Standin {
             }
             Some(Fault::Slow { millis }) => tokio::time::sleep(Duration::from_millis(millis)).await,
             None => {}
-        }
-        let to = field(fields, "To").unwrap_or_default();
-        if to.is_empty() {
-            return Err(twilio_error(400, 21604, "A 'To' phone number is required."));
-        }
-        if !is_e164(&to) {
-            return Err(twilio_error(400, 21211, &format!("The 'To' number {to} is not a valid phone number.")));
-        }
-        if let Some(code) = self.shared.lock().unwrap().refused.get(&to).copied().or_else(|| magic_refusal(&to)) {
-            return Err(twilio_error(400, code, "Refused by the stand-in"));
         }
         Ok(())
     }
@@ -294,8 +372,10 @@ fn magic_refusal(to: &str) -> Option<u32> {
 }
 
 fn authorized(headers: &HeaderMap) -> bool {
-    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Basic {expected}"))
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    [(ACCOUNT_SID, AUTH_TOKEN), (API_KEY_SID, API_KEY_SECRET)].iter().any(|(user, password)| {
+        given == format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    })
 }
 
 fn twilio_error(status: u16, code: u32, message: &str) -> Response {
@@ -350,6 +430,9 @@ async fn create_message(
     let service = field(&fields, "MessagingServiceSid");
     if from.is_none() && service.is_none() {
         return twilio_error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.");
+    }
+    if service.as_deref().is_some_and(|sid| sid != MESSAGING_SERVICE_SID) {
+        return twilio_error(404, 20404, "The requested resource was not found");
     }
     if from.as_deref().is_some_and(|from| from != FROM) {
         return twilio_error(400, 21606, "The From phone number is not a valid, SMS-capable inbound phone number.");

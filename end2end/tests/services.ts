@@ -1,0 +1,10 @@
+import * as path from 'path';
+
+/** Where the second portal, the Twilio stand-in and the SMTP server of the provider tests listen. */
+const target = process.env.CARGO_TARGET_DIR ?? path.resolve(__dirname, '../../target');
+export const E2E_DATA = process.env.E2E_DATA ?? path.join(target, 'e2e-data');
+export const TARGET_DIR = target;
+export const TWILIO_PORTAL_URL = 'http://127.0.0.1:3002';
+export const STANDIN_URL = 'http://127.0.0.1:3010';
+export const SMTP_PORT = 2526;
+export const MAILDIR = path.join(E2E_DATA, 'maildir');
