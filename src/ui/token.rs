@@ -42,12 +42,12 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
     view! {
         <h1>{t!(i18n, verify.title)}</h1>
         <p class="lead">{sent}</p>
+        <NoticeBanner notice=view.notice.clone()/>
         <DeliveryLine
             channel=pending.channel
             state=pending.delivery
             methods=view.methods.iter().map(|method| method.channel).collect()
         />
-        <NoticeBanner notice=view.notice.clone()/>
         <ActionForm action=check attr:class="form" attr:novalidate=true>
             <div class="field">
                 <label for="code">{t!(i18n, verify.code)}</label>
