@@ -26,6 +26,8 @@ pub enum GatewayKind {
     Console,
     /// Twilio Programmable Messaging and Voice: we make the code, Twilio delivers it.
     Twilio,
+    /// Twilio Verify: Twilio makes, sends and checks the code.
+    TwilioVerify,
 }
 
 /// Every setting, as read. Secrets stay wrapped so they never reach a log line.
@@ -65,6 +67,9 @@ pub struct Settings {
     pub twilio_from: Option<String>,
     pub twilio_messaging_service_sid: Option<String>,
     pub twilio_api_url: url::Url,
+    /// The Verify service (`VA…`) of the twilio-verify gateway.
+    pub twilio_verify_service_sid: Option<String>,
+    pub twilio_verify_url: url::Url,
     /// How long one request to Twilio may take before it counts as failed (and is retried).
     pub twilio_timeout_secs: u64,
     /// E-mail goes through this SMTP server when set (it may carry a password).
@@ -103,6 +108,8 @@ impl Default for Settings {
             twilio_from: None,
             twilio_messaging_service_sid: None,
             twilio_api_url: url::Url::parse("https://api.twilio.com").expect("a valid default URL"),
+            twilio_verify_service_sid: None,
+            twilio_verify_url: url::Url::parse("https://verify.twilio.com").expect("a valid default URL"),
             twilio_timeout_secs: 10,
             smtp_url: None,
             smtp_from: "leptos-2fa <no-reply@localhost>".into(),
@@ -199,7 +206,16 @@ impl Settings {
         if self.environment == Environment::Production && uses(GatewayKind::Console) {
             return Err(invalid("TWOFA_GATEWAY", "console prints codes and is for development only"));
         }
-        if uses(GatewayKind::Twilio) {
+        if uses(GatewayKind::TwilioVerify) {
+            let service = self.twilio_verify_service_sid.as_deref().unwrap_or_default();
+            if !is_sid(service, "VA") {
+                return Err(invalid("TWOFA_TWILIO_VERIFY_SERVICE_SID", "must be set to the Verify service SID (VA followed by 32 hex digits)"));
+            }
+            if !matches!(self.twilio_verify_url.scheme(), "http" | "https") {
+                return Err(invalid("TWOFA_TWILIO_VERIFY_URL", "must be an http or https URL"));
+            }
+        }
+        if uses(GatewayKind::Twilio) || uses(GatewayKind::TwilioVerify) {
             let sid = self.twilio_account_sid.as_deref().unwrap_or_default();
             if !is_sid(sid, "AC") {
                 return Err(invalid("TWOFA_TWILIO_ACCOUNT_SID", "must be set to the account SID (AC followed by 32 hex digits)"));
@@ -213,6 +229,11 @@ impl Settings {
             if let Some(key) = self.twilio_api_key_sid.as_deref().filter(|key| !is_sid(key, "SK")) {
                 return Err(invalid("TWOFA_TWILIO_API_KEY_SID", format!("{key:?} is not an API key SID (SK…)")));
             }
+            if self.twilio_timeout_secs == 0 {
+                return Err(invalid("TWOFA_TWILIO_TIMEOUT_SECS", "must be greater than zero"));
+            }
+        }
+        if uses(GatewayKind::Twilio) {
             if self.twilio_from.is_none() && self.twilio_messaging_service_sid.is_none() {
                 return Err(invalid("TWOFA_TWILIO_FROM", "or TWOFA_TWILIO_MESSAGING_SERVICE_SID must be set"));
             }
@@ -222,12 +243,10 @@ impl Settings {
             if !matches!(self.twilio_api_url.scheme(), "http" | "https") {
                 return Err(invalid("TWOFA_TWILIO_API_URL", "must be an http or https URL"));
             }
-            if self.twilio_timeout_secs == 0 {
-                return Err(invalid("TWOFA_TWILIO_TIMEOUT_SECS", "must be greater than zero"));
-            }
         }
-        // Only the console gateway can show an e-mail without a mail server.
-        if self.methods.contains(&Channel::Email) && self.smtp_url.is_none() && self.gateway != GatewayKind::Console {
+        // Only the console gateway can show an e-mail without a mail server; Verify sends its own.
+        let sends_its_own_email = matches!(self.gateway, GatewayKind::Console | GatewayKind::TwilioVerify);
+        if self.methods.contains(&Channel::Email) && self.smtp_url.is_none() && !sends_its_own_email {
             return Err(invalid("TWOFA_SMTP_URL", "is required to send codes by e-mail (or remove email from TWOFA_METHODS)"));
         }
         Ok(())

@@ -14,6 +14,8 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod app;
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod events;
 pub mod protocol;
 pub mod server_fns;
 pub mod ui;

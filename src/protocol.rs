@@ -53,6 +53,8 @@ pub enum PortalError {
     RecipientOptedOut,
     #[error("the destination is blocked for now")]
     DestinationBlocked,
+    #[error("too many requests for this destination")]
+    ProviderBusy { retry_in: Option<u64> },
     #[error("the service is unavailable")]
     Unavailable,
     #[error("the server could not be reached")]

@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, Settings};
+use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
 use crate::gateways::{self, Outbox};
 use crate::identity::ClientKeys;
@@ -19,8 +20,10 @@ pub struct AppState {
     pub store: Store,
     pub verifier: Arc<Verifier>,
     pub client_keys: Arc<ClientKeys>,
-    /// Present only while the console gateway is the active one.
+    /// Present only while the console gateway is one of the gateways.
     pub outbox: Option<Outbox>,
+    /// What happens to verifications, for the host application to follow.
+    pub events: Events,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +48,16 @@ impl AppState {
         let store = Store::connect(&settings.database_url).await?;
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
-        let gateways = gateways::build(&settings)?;
+        let events = Events::default();
+        let gateways = gateways::build(&settings, &events)?;
         let verifier = Verifier::new(
             store.clone(),
-            gateways.gateway,
+            gateways.sender,
             hasher,
             settings.policy(),
             clock,
             settings.service_name.clone(),
+            events.clone(),
         );
         Ok(AppState {
             leptos_options,
@@ -61,6 +66,7 @@ impl AppState {
             verifier: Arc::new(verifier),
             client_keys: Arc::new(client_keys),
             outbox: gateways.outbox,
+            events,
         })
     }
 }

@@ -72,6 +72,15 @@ impl FromStr for Status {
     }
 }
 
+/// Who knows the code of a verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeSecret {
+    /// We made it: its keyed hash.
+    Hash(Vec<u8>),
+    /// The provider made it and checks it (Twilio Verify): its id there.
+    Provider(String),
+}
+
 /// One attempt to prove control of a destination, from the first send to its final status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
@@ -80,7 +89,7 @@ pub struct Verification {
     pub subject: String,
     pub destination: Destination,
     pub channel: Channel,
-    pub code_hash: Vec<u8>,
+    pub secret: CodeSecret,
     pub status: Status,
     pub attempts: u32,
     pub sends: u32,
@@ -102,8 +111,33 @@ impl Verification {
         policy: &Policy,
     ) -> Self {
         let id = VerificationId::generate();
+        let secret = CodeSecret::Hash(hasher.hash(&id, code));
+        Self::open(id, subject, destination, channel, secret, now, policy)
+    }
+
+    /// A new pending verification whose code the provider made and sent, known there as `provider_sid`.
+    pub fn issue_at_provider(
+        subject: &str,
+        destination: Destination,
+        channel: Channel,
+        provider_sid: String,
+        now: UnixTime,
+        policy: &Policy,
+    ) -> Self {
+        Self::open(VerificationId::generate(), subject, destination, channel, CodeSecret::Provider(provider_sid), now, policy)
+    }
+
+    fn open(
+        id: VerificationId,
+        subject: &str,
+        destination: Destination,
+        channel: Channel,
+        secret: CodeSecret,
+        now: UnixTime,
+        policy: &Policy,
+    ) -> Self {
         Verification {
-            code_hash: hasher.hash(&id, code),
+            secret,
             id,
             subject: subject.to_owned(),
             destination,
@@ -153,15 +187,34 @@ impl Verification {
         }
     }
 
-    /// Checks a typed code. Every check of an open verification counts as an attempt.
+    /// The provider's id for it, when the provider holds the code.
+    pub fn provider_sid(&self) -> Option<&str> {
+        match &self.secret {
+            CodeSecret::Provider(sid) => Some(sid),
+            CodeSecret::Hash(_) => None,
+        }
+    }
+
+    /// Checks a typed code against our hash. Every check of an open verification counts as an attempt.
     pub fn check(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+        let matches = matches!(&self.secret, CodeSecret::Hash(hash) if hasher.matches(&self.id, code, hash));
+        self.record_check(matches, now, policy)
+    }
+
+    /// Whether a check may be asked of the provider now, before it is asked.
+    pub fn ensure_checkable(&self, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+        self.clone().record_check(true, now, policy)
+    }
+
+    /// Counts a check whose verdict is `matches` (ours, or the provider's).
+    pub fn record_check(&mut self, matches: bool, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
         self.ensure_open(now)?;
         if self.attempts >= policy.max_attempts {
             self.status = Status::MaxAttemptsReached;
             return Err(FlowError::MaxAttemptsReached);
         }
         self.attempts += 1;
-        if hasher.matches(&self.id, code, &self.code_hash) {
+        if matches {
             self.status = Status::Approved;
             self.approved_at = Some(now);
             return Ok(());
@@ -175,8 +228,14 @@ impl Verification {
         }
     }
 
-    /// Replaces the code with a fresh one after the cooldown; the attempts made so far still count.
-    pub fn resend(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    /// Whether a new code may be sent now, before the provider is asked to send it.
+    pub fn ensure_resendable(&self, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+        let secret = self.secret.clone();
+        self.clone().resend(secret, now, policy)
+    }
+
+    /// Puts a fresh code in place after the cooldown; the attempts made so far still count.
+    pub fn resend(&mut self, secret: CodeSecret, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
         match self.ensure_open(now) {
             Ok(()) | Err(FlowError::Expired) => {}
             Err(other) => return Err(other),
@@ -185,12 +244,28 @@ impl Verification {
         if retry_in > 0 {
             return Err(FlowError::ResendTooSoon { retry_in });
         }
-        self.code_hash = hasher.hash(&self.id, code);
+        self.secret = secret;
         self.status = Status::Pending;
         self.sends += 1;
         self.last_sent_at = now;
         self.expires_at = now.plus(policy.code_ttl);
         Ok(())
+    }
+
+    /// The provider ended a pending verification (its own check limit or expiry): the same
+    /// refusal as when the flow ends it.
+    pub fn end_at_provider(&mut self, status: Status, now: UnixTime) -> Result<(), FlowError> {
+        self.ensure_open(now)?;
+        self.status = status;
+        Err(match status {
+            Status::MaxAttemptsReached => FlowError::MaxAttemptsReached,
+            Status::Approved => FlowError::AlreadyApproved,
+            Status::Canceled => FlowError::Canceled,
+            Status::Pending | Status::Expired => {
+                self.status = Status::Expired;
+                FlowError::Expired
+            }
+        })
     }
 
     pub fn cancel(&mut self, now: UnixTime) {
@@ -235,7 +310,8 @@ mod tests {
         }
 
         fn resend(&mut self, code: &OtpCode) -> Result<(), FlowError> {
-            self.verification.resend(code, &self.hasher, self.clock.now(), &self.policy)
+            let secret = CodeSecret::Hash(self.hasher.hash(&self.verification.id, code));
+            self.verification.resend(secret, self.clock.now(), &self.policy)
         }
     }
 

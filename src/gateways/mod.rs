@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use crate::config::{ConfigError, GatewayKind, Settings};
 use crate::domain::{Channel, DeliveryState};
-use crate::flow::{DeliveryToken, Destination};
+use crate::events::Events;
+use crate::flow::{DeliveryToken, Destination, OtpCode};
+use std::time::Duration;
 
 pub use console::{ConsoleGateway, Outbox, OutboxEntry};
 
@@ -78,6 +80,18 @@ pub enum GatewayError {
     Unavailable(String),
     #[error("the gateway is misconfigured: {0}")]
     Misconfigured(String),
+    /// The provider's own limit of checks for this verification.
+    #[error("the provider's check limit was reached")]
+    MaxChecksReached,
+    /// The provider's own limit of sends for this verification.
+    #[error("the provider's send limit was reached")]
+    MaxSendsReached,
+    /// The provider no longer knows the verification: expired, approved or canceled.
+    #[error("the provider's verification has ended")]
+    Expired,
+    /// Too many requests for this destination right now.
+    #[error("the provider is rate limiting this destination")]
+    Busy { retry_after: Option<Duration> },
 }
 
 impl GatewayError {
@@ -85,6 +99,34 @@ impl GatewayError {
     pub fn is_transient(&self) -> bool {
         matches!(self, GatewayError::Unavailable(_))
     }
+
+    /// Whether the user is told something they can act on (another number, another method, a
+    /// wait), rather than only that something failed.
+    pub fn gives_a_next_step(&self) -> bool {
+        !matches!(self, GatewayError::Unavailable(_) | GatewayError::Misconfigured(_) | GatewayError::UnsupportedChannel { .. })
+    }
+}
+
+/// A provider that makes, sends and checks the code itself (Twilio Verify).
+#[async_trait]
+pub trait CodeProvider: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Sends a code to `to`; within the provider's window a repeat re-sends the pending one.
+    /// Returns the provider's id of the verification.
+    async fn send(&self, to: &Destination, channel: Channel, language: &str) -> Result<String, GatewayError>;
+
+    /// Whether `code` approves the verification `sid`.
+    async fn check(&self, sid: &str, code: &OtpCode) -> Result<bool, GatewayError>;
+
+    async fn cancel(&self, sid: &str) -> Result<(), GatewayError>;
+}
+
+/// Who sends codes: a gateway that carries ours, or a provider that makes its own.
+#[derive(Clone)]
+pub enum Sender {
+    Ours(Arc<dyn Gateway>),
+    Provider(Arc<dyn CodeProvider>),
 }
 
 #[async_trait]
@@ -95,15 +137,19 @@ pub trait Gateway: Send + Sync {
     async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError>;
 }
 
-/// The configured gateways, plus the outbox when the console gateway is one of them.
+/// The configured sender, plus the outbox when the console gateway is one of the gateways.
 pub struct Gateways {
-    pub gateway: Arc<dyn Gateway>,
+    pub sender: Sender,
     pub outbox: Option<Outbox>,
 }
 
-/// Builds the gateway `TWOFA_GATEWAY` names, with `TWOFA_FALLBACK_GATEWAY` behind it for
-/// transient failures, and e-mail through SMTP when `TWOFA_SMTP_URL` is set.
-pub fn build(settings: &Settings) -> Result<Gateways, ConfigError> {
+/// Builds what `TWOFA_GATEWAY` names: Twilio Verify, or a gateway with `TWOFA_FALLBACK_GATEWAY`
+/// behind it for transient failures and e-mail through SMTP when `TWOFA_SMTP_URL` is set.
+pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigError> {
+    if settings.gateway == GatewayKind::TwilioVerify {
+        let provider = twilio::TwilioVerify::new(settings, events.clone())?;
+        return Ok(Gateways { sender: Sender::Provider(Arc::new(provider)), outbox: None });
+    }
     let mut outbox = None;
     let mut make = |kind: GatewayKind| -> Result<Arc<dyn Gateway>, ConfigError> {
         Ok(match kind {
@@ -111,7 +157,13 @@ pub fn build(settings: &Settings) -> Result<Gateways, ConfigError> {
                 let shared = outbox.get_or_insert_with(Outbox::default).clone();
                 Arc::new(ConsoleGateway::new(shared))
             }
-            GatewayKind::Twilio => Arc::new(twilio::TwilioMessaging::new(settings)?),
+            GatewayKind::Twilio => Arc::new(twilio::TwilioMessaging::new(settings, events.clone())?),
+            GatewayKind::TwilioVerify => {
+                return Err(ConfigError::Invalid {
+                    setting: "TWOFA_FALLBACK_GATEWAY",
+                    problem: "twilio-verify makes its own codes and cannot take over another gateway's".into(),
+                });
+            }
         })
     };
     let mut gateway = make(settings.gateway)?;
@@ -122,5 +174,5 @@ pub fn build(settings: &Settings) -> Result<Gateways, ConfigError> {
         let email = Arc::new(smtp::SmtpGateway::new(url, &settings.smtp_from)?);
         gateway = Arc::new(routing::EmailThrough::new(email, gateway));
     }
-    Ok(Gateways { gateway, outbox })
+    Ok(Gateways { sender: Sender::Ours(gateway), outbox })
 }

@@ -56,6 +56,9 @@ impl From<StoreError> for PortalError {
     }
 }
 
+/// Twilio Verify's validity, over which its send limit counts.
+const PROVIDER_SEND_WINDOW_SECS: u64 = 600;
+
 impl From<GatewayError> for PortalError {
     fn from(error: GatewayError) -> Self {
         match error {
@@ -66,6 +69,11 @@ impl From<GatewayError> for PortalError {
             GatewayError::Refused(Refusal::OptedOut) => PortalError::RecipientOptedOut,
             GatewayError::Refused(Refusal::Blocked) => PortalError::DestinationBlocked,
             GatewayError::Unavailable(_) => PortalError::DeliveryFailed,
+            GatewayError::MaxChecksReached => PortalError::MaxAttemptsReached,
+            // The provider's window is not told; ours is the longest it can be.
+            GatewayError::MaxSendsReached => PortalError::TooManySends { retry_in: PROVIDER_SEND_WINDOW_SECS },
+            GatewayError::Expired => PortalError::VerificationExpired,
+            GatewayError::Busy { retry_after } => PortalError::ProviderBusy { retry_in: retry_after.map(|d| d.as_secs()) },
             GatewayError::UnsupportedChannel { .. } | GatewayError::Misconfigured(_) => {
                 tracing::error!(%error, "the gateway cannot send codes: check its settings");
                 PortalError::DeliveryFailed

@@ -1,18 +1,19 @@
-//! Sends and checks codes: the core flow's rules applied to stored verifications.
+//! Sends and checks codes: the core flow's rules applied to stored verifications, whether we make
+//! the code (a gateway carries it) or the provider does (Twilio Verify).
 
 use std::sync::Arc;
 
 use super::messages;
 use crate::domain::{Channel, DeliveryState};
+use crate::events::{Event, Events};
 use crate::flow::{
-    Clock, CodeHasher, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, Policy, Status, UnixTime,
-    Verification, VerificationId, ensure_send_allowed,
+    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, Policy, Status,
+    UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
-use crate::gateways::{Gateway, OutboundMessage};
-use crate::store::DeliveryRecord;
+use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::store::Store;
+use crate::store::{DeliveryRecord, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -40,25 +41,34 @@ pub struct Approval {
     pub at: UnixTime,
 }
 
+/// What the provider said about a typed code.
+enum ProviderVerdict {
+    Matches(bool),
+    /// The provider ended the verification (its check limit, its expiry).
+    Ended(Status),
+}
+
 pub struct Verifier {
     store: Store,
-    gateway: Arc<dyn Gateway>,
+    sender: Sender,
     hasher: CodeHasher,
     policy: Policy,
     clock: Arc<dyn Clock>,
     service_name: String,
+    events: Events,
 }
 
 impl Verifier {
     pub fn new(
         store: Store,
-        gateway: Arc<dyn Gateway>,
+        sender: Sender,
         hasher: CodeHasher,
         policy: Policy,
         clock: Arc<dyn Clock>,
         service_name: String,
+        events: Events,
     ) -> Self {
-        Verifier { store, gateway, hasher, policy, clock, service_name }
+        Verifier { store, sender, hasher, policy, clock, service_name, events }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -94,38 +104,73 @@ impl Verifier {
         destination.ensure_reachable_by(channel)?;
         let now = self.clock.now();
         self.ensure_send_allowed(&destination, now).await?;
-        let code = OtpCode::generate(self.policy.code_length);
-        let verification = Verification::issue(subject, destination, channel, &code, &self.hasher, now, &self.policy);
-        self.store.insert_verification(&verification).await?;
-        let delivery = self.deliver(&verification, &code, locale).await?;
+        let (verification, delivery) = match &self.sender {
+            Sender::Ours(gateway) => {
+                let code = OtpCode::generate(self.policy.code_length);
+                let verification =
+                    Verification::issue(subject, destination, channel, &code, &self.hasher, now, &self.policy);
+                self.store.insert_verification(&verification).await?;
+                let delivery = self.deliver(gateway.as_ref(), &verification, &code, locale).await?;
+                (verification, Some(delivery))
+            }
+            Sender::Provider(provider) => {
+                let sid = provider.send(&destination, channel, locale.as_str()).await?;
+                let verification = Verification::issue_at_provider(subject, destination, channel, sid, now, &self.policy);
+                self.store.insert_verification(&verification).await?;
+                (verification, None)
+            }
+        };
         self.store.record_send(&verification, now).await?;
+        self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
-        Ok(self.status_of(&verification, now, Some(delivery)))
+        Ok(self.status_of(&verification, now, delivery))
     }
 
-    /// Sends a fresh code for a pending verification once its cooldown has passed.
+    /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
+    /// that owns the code, it re-sends its pending one.
     #[tracing::instrument(skip(self))]
     pub async fn resend(&self, subject: &str, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(subject, id).await?;
-        self.ensure_send_allowed(&current.destination, self.clock.now()).await?;
-        let code = OtpCode::generate(self.policy.code_length);
-        let (verification, outcome) = self
-            .update(subject, id, |verification, now| verification.resend(&code, &self.hasher, now, &self.policy))
-            .await?;
+        let now = self.clock.now();
+        self.ensure_send_allowed(&current.destination, now).await?;
+        current.ensure_resendable(now, &self.policy)?;
+        let (secret, code) = match &self.sender {
+            Sender::Ours(_) => {
+                let code = OtpCode::generate(self.policy.code_length);
+                (CodeSecret::Hash(self.hasher.hash(id, &code)), Some(code))
+            }
+            Sender::Provider(provider) => {
+                (CodeSecret::Provider(provider.send(&current.destination, current.channel, locale.as_str()).await?), None)
+            }
+        };
+        let (verification, outcome) =
+            self.update(subject, id, |verification, now| verification.resend(secret.clone(), now, &self.policy)).await?;
         outcome?;
         let now = verification.last_sent_at;
-        let delivery = self.deliver(&verification, &code, locale).await?;
+        let delivery = match (&self.sender, code) {
+            (Sender::Ours(gateway), Some(code)) => Some(self.deliver(gateway.as_ref(), &verification, &code, locale).await?),
+            _ => None,
+        };
         self.store.record_send(&verification, now).await?;
+        self.sent(&verification);
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
-        Ok(self.status_of(&verification, now, Some(delivery)))
+        Ok(self.status_of(&verification, now, delivery))
     }
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt.
     #[tracing::instrument(skip(self, typed))]
     pub async fn check(&self, subject: &str, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
+        let verdict = match &self.sender {
+            Sender::Provider(provider) => Some(self.ask_provider(provider.as_ref(), subject, id, &code).await?),
+            Sender::Ours(_) => None,
+        };
         let (verification, outcome) = self
-            .update(subject, id, |verification, now| verification.check(&code, &self.hasher, now, &self.policy))
+            .update(subject, id, |verification, now| match &verdict {
+                None => verification.check(&code, &self.hasher, now, &self.policy),
+                Some(ProviderVerdict::Matches(matches)) => verification.record_check(*matches, now, &self.policy),
+                Some(ProviderVerdict::Ended(status)) => verification.end_at_provider(*status, now),
+            })
             .await?;
         let now = self.clock.now();
         let spent_an_attempt = !matches!(
@@ -140,10 +185,51 @@ impl Verifier {
             };
             self.store.record_attempt(id, now, label).await?;
         }
-        outcome?;
+        let provider_sid = verification.provider_sid().map(str::to_owned);
+        if let Err(error) = outcome {
+            if matches!(error, FlowError::WrongCode { .. } | FlowError::MaxAttemptsReached) {
+                self.events.emit(Event::VerificationFailed { subject: subject.to_owned(), verification_id: id.clone(), provider_sid });
+            }
+            return Err(error.into());
+        }
         self.store.save_verified_destination(subject, &verification.destination, now).await?;
         tracing::info!(verification = %id, "verification approved");
+        let (subject, verification_id) = (subject.to_owned(), id.clone());
+        self.events.emit(Event::VerificationStatusChanged {
+            subject: subject.clone(),
+            verification_id: verification_id.clone(),
+            provider_sid: provider_sid.clone(),
+            status: Status::Approved.as_str(),
+        });
+        self.events.emit(Event::VerificationSuccess { subject: subject.clone(), verification_id, provider_sid });
+        self.events.emit(Event::UserDataChanged {
+            subject,
+            field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },
+            value: verification.destination.key().to_owned(),
+        });
         Ok(Approval { channel: verification.channel, destination: verification.destination, at: now })
+    }
+
+    /// The provider's verdict on `code`, asked only when the flow would count the check.
+    async fn ask_provider(
+        &self,
+        provider: &dyn CodeProvider,
+        subject: &str,
+        id: &VerificationId,
+        code: &OtpCode,
+    ) -> Result<ProviderVerdict, PortalError> {
+        let (current, _) = self.load_owned(subject, id).await?;
+        let Some(sid) = current.provider_sid().filter(|_| current.ensure_checkable(self.clock.now(), &self.policy).is_ok())
+        else {
+            // The flow refuses this check on its own; the provider is not asked.
+            return Ok(ProviderVerdict::Matches(false));
+        };
+        match provider.check(sid, code).await {
+            Ok(matches) => Ok(ProviderVerdict::Matches(matches)),
+            Err(GatewayError::MaxChecksReached) => Ok(ProviderVerdict::Ended(Status::MaxAttemptsReached)),
+            Err(GatewayError::Expired) => Ok(ProviderVerdict::Ended(Status::Expired)),
+            Err(other) => Err(other.into()),
+        }
     }
 
     pub async fn status(&self, subject: &str, id: &VerificationId) -> Result<CodeStatus, PortalError> {
@@ -154,12 +240,40 @@ impl Verifier {
 
     /// Ends a pending verification, e.g. when the user picks another method or number.
     pub async fn cancel(&self, subject: &str, id: &VerificationId) -> Result<(), PortalError> {
-        self.update(subject, id, |verification, now| {
-            verification.cancel(now);
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+        let (current, _) = self.load_owned(subject, id).await?;
+        if current.status_at(self.clock.now()) != Status::Pending {
+            return Ok(());
+        }
+        let (verification, _) = self
+            .update(subject, id, |verification, now| {
+                verification.cancel(now);
+                Ok(())
+            })
+            .await?;
+        if let (Sender::Provider(provider), Some(sid)) = (&self.sender, verification.provider_sid()) {
+            // Best effort: an unanswered cancel leaves Twilio's side to expire on its own.
+            if let Err(error) = provider.cancel(sid).await {
+                tracing::warn!(verification = %id, %error, "the provider did not cancel its verification");
+            }
+        }
+        self.events.emit(Event::VerificationStatusChanged {
+            subject: subject.to_owned(),
+            verification_id: id.clone(),
+            provider_sid: verification.provider_sid().map(str::to_owned),
+            status: Status::Canceled.as_str(),
+        });
+        Ok(())
+    }
+
+    fn sent(&self, verification: &Verification) {
+        self.events.emit(Event::VerificationSent {
+            subject: verification.subject.clone(),
+            method: verification.channel,
+            verification_id: verification.id.clone(),
+            provider_sid: verification.provider_sid().map(str::to_owned),
+            first_sent_at: verification.created_at,
+            last_sent_at: verification.last_sent_at,
+        });
     }
 
     async fn ensure_send_allowed(&self, destination: &Destination, now: UnixTime) -> Result<(), PortalError> {
@@ -171,7 +285,13 @@ impl Verifier {
 
     /// Hands the code to the gateway under a fresh delivery token, and records the delivery
     /// that the provider's reports (and a call's request for its script) will name.
-    async fn deliver(&self, verification: &Verification, code: &OtpCode, locale: Locale) -> Result<DeliveryState, PortalError> {
+    async fn deliver(
+        &self,
+        gateway: &dyn Gateway,
+        verification: &Verification,
+        code: &OtpCode,
+        locale: Locale,
+    ) -> Result<DeliveryState, PortalError> {
         let valid_minutes = self.policy.code_ttl.as_secs().div_ceil(60);
         let token = DeliveryToken::generate();
         let now = self.clock.now();
@@ -195,7 +315,7 @@ impl Verifier {
             text: messages::compose(locale, verification.channel, code, &self.service_name, valid_minutes),
             token,
         };
-        match self.gateway.deliver(&message).await {
+        match gateway.deliver(&message).await {
             Ok(handover) => {
                 self.store
                     .record_handover(&record.token_hash, handover.gateway, handover.provider_id.as_deref(), handover.state, now)
@@ -203,7 +323,7 @@ impl Verifier {
                 Ok(handover.state)
             }
             Err(error) => {
-                tracing::warn!(verification = %verification.id, gateway = self.gateway.name(), %error, "delivery failed");
+                tracing::warn!(verification = %verification.id, gateway = gateway.name(), %error, "delivery failed");
                 // A code that never left cannot be entered; close the verification.
                 self.cancel(&verification.subject, &verification.id).await.ok();
                 Err(error.into())

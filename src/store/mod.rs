@@ -9,7 +9,7 @@ use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 
 use crate::domain::Channel;
-use crate::flow::{Destination, PhoneNumber, EmailAddress, Status, UnixTime, Verification, VerificationId};
+use crate::flow::{CodeSecret, Destination, EmailAddress, PhoneNumber, Status, UnixTime, Verification, VerificationId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -115,14 +115,14 @@ impl Store {
     pub async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO verifications (id, subject, destination, channel, code_hash, status, attempts, sends,
-                                        created_at, last_sent_at, expires_at, approved_at, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)",
+                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, revision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
         )
         .bind(v.id.as_str())
         .bind(&v.subject)
         .bind(v.destination.key())
         .bind(v.channel.as_str())
-        .bind(&v.code_hash)
+        .bind(code_hash(v))
         .bind(v.status.as_str())
         .bind(v.attempts as i64)
         .bind(v.sends as i64)
@@ -130,6 +130,7 @@ impl Store {
         .bind(v.last_sent_at.0)
         .bind(v.expires_at.0)
         .bind(v.approved_at.map(|t| t.0))
+        .bind(v.provider_sid())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -150,7 +151,10 @@ impl Store {
                 subject: row.get("subject"),
                 destination: Destination::from_key(&destination).map_err(corrupt)?,
                 channel: Channel::from_str(&channel).map_err(corrupt)?,
-                code_hash: row.get("code_hash"),
+                secret: match row.get::<Option<String>, _>("provider_sid") {
+                    Some(sid) => CodeSecret::Provider(sid),
+                    None => CodeSecret::Hash(row.get("code_hash")),
+                },
                 status: Status::from_str(&status).map_err(StoreError::Corrupt)?,
                 attempts: row.get::<i64, _>("attempts") as u32,
                 sends: row.get::<i64, _>("sends") as u32,
@@ -168,10 +172,10 @@ impl Store {
     pub async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError> {
         let result = sqlx::query(
             "UPDATE verifications SET code_hash = $1, status = $2, attempts = $3, sends = $4, last_sent_at = $5,
-                    expires_at = $6, approved_at = $7, revision = revision + 1
+                    expires_at = $6, approved_at = $7, provider_sid = $10, revision = revision + 1
              WHERE id = $8 AND revision = $9",
         )
-        .bind(&v.code_hash)
+        .bind(code_hash(v))
         .bind(v.status.as_str())
         .bind(v.attempts as i64)
         .bind(v.sends as i64)
@@ -180,6 +184,7 @@ impl Store {
         .bind(v.approved_at.map(|t| t.0))
         .bind(v.id.as_str())
         .bind(revision)
+        .bind(v.provider_sid())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -224,6 +229,14 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() == 1)
+    }
+}
+
+/// The stored hash; empty when the provider holds the code.
+fn code_hash(v: &Verification) -> &[u8] {
+    match &v.secret {
+        CodeSecret::Hash(hash) => hash,
+        CodeSecret::Provider(_) => &[],
     }
 }
 

@@ -34,6 +34,8 @@ pub fn error_text(i18n: I18nContext<Locale>, error: &PortalError) -> String {
         PortalError::PhoneCountryNotAllowed => t_string!(i18n, errors.phone_country_not_allowed).to_string(),
         PortalError::RecipientOptedOut => t_string!(i18n, errors.recipient_opted_out).to_string(),
         PortalError::DestinationBlocked => t_string!(i18n, errors.destination_blocked).to_string(),
+        PortalError::ProviderBusy { retry_in: Some(seconds) } => t_string!(i18n, errors.provider_busy_for, seconds = *seconds),
+        PortalError::ProviderBusy { retry_in: None } => t_string!(i18n, errors.provider_busy).to_string(),
         PortalError::Unavailable => t_string!(i18n, errors.unavailable).to_string(),
         PortalError::Network => t_string!(i18n, errors.network).to_string(),
     }

@@ -18,8 +18,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 pub struct TwilioClient {
     http: reqwest::Client,
-    /// `{api_url}/2010-04-01/Accounts/{AccountSid}`
-    account_url: String,
+    /// Resources are under it: `…/2010-04-01/Accounts/{AccountSid}`, `…/v2/Services/{ServiceSid}`.
+    base_url: String,
     username: String,
     password: SecretString,
 }
@@ -27,8 +27,7 @@ pub struct TwilioClient {
 impl TwilioClient {
     /// `username`/`password` are the account SID and auth token, or an API key SID and secret.
     pub fn new(
-        api_url: &url::Url,
-        account_sid: &str,
+        base_url: String,
         username: String,
         password: SecretString,
         timeout: Duration,
@@ -38,13 +37,12 @@ impl TwilioClient {
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
             .build()?;
-        let base = api_url.as_str().trim_end_matches('/');
-        Ok(TwilioClient { http, account_url: format!("{base}/2010-04-01/Accounts/{account_sid}"), username, password })
+        Ok(TwilioClient { http, base_url, username, password })
     }
 
-    /// Creates a resource (`Messages.json`, `Calls.json`) from form fields; a key may repeat.
+    /// POSTs form fields to a resource (`Messages.json`, `Verifications`); a key may repeat.
     pub async fn create<T: DeserializeOwned>(&self, resource: &str, fields: &[(&str, String)]) -> Result<T, TwilioError> {
-        let url = format!("{}/{resource}", self.account_url);
+        let url = format!("{}/{resource}", self.base_url);
         let mut attempt = 1;
         loop {
             match self.post_once(&url, fields).await {

@@ -2,13 +2,13 @@
 //! carries it; a call fetches what to say from our TwiML route, named by the delivery's token.
 
 use async_trait::async_trait;
-use secrecy::SecretString;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{TwilioClient, TwilioError};
+use super::{TwilioClient, TwilioError, client_for};
 use crate::config::{ConfigError, Settings};
 use crate::domain::{Channel, DeliveryState};
+use crate::events::{Event, Events};
 use crate::gateways::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
 use crate::webhooks::twilio::CallbackUrls;
 
@@ -33,26 +33,15 @@ pub struct TwilioMessaging {
     callbacks: CallbackUrls,
     /// A text still queued after this long is dropped by Twilio: the code would be dead anyway.
     validity: Duration,
+    events: Events,
 }
 
 impl TwilioMessaging {
-    pub fn new(settings: &Settings) -> Result<Self, ConfigError> {
+    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
         let missing = |setting| ConfigError::Invalid { setting, problem: "is required by the twilio gateway".into() };
-        let account_sid = settings.twilio_account_sid.clone().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
-        let auth_token = settings.twilio_auth_token.clone().ok_or_else(|| missing("TWOFA_TWILIO_AUTH_TOKEN"))?;
-        let (username, password): (String, SecretString) =
-            match (&settings.twilio_api_key_sid, &settings.twilio_api_key_secret) {
-                (Some(key), Some(secret)) => (key.clone(), secret.clone()),
-                _ => (account_sid.clone(), auth_token),
-            };
-        let client = TwilioClient::new(
-            &settings.twilio_api_url,
-            &account_sid,
-            username,
-            password,
-            Duration::from_secs(settings.twilio_timeout_secs),
-        )
-        .map_err(|error| ConfigError::Invalid { setting: "TWOFA_TWILIO_API_URL", problem: error.to_string() })?;
+        let account_sid = settings.twilio_account_sid.as_deref().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
+        let api = settings.twilio_api_url.as_str().trim_end_matches('/');
+        let client = client_for(settings, format!("{api}/2010-04-01/Accounts/{account_sid}"))?;
         let sender = match (&settings.twilio_messaging_service_sid, &settings.twilio_from) {
             (Some(service), _) => Sender::MessagingService(service.clone()),
             (None, Some(from)) => Sender::Number(from.clone()),
@@ -64,6 +53,7 @@ impl TwilioMessaging {
             caller_id: settings.twilio_from.clone(),
             callbacks: CallbackUrls::new(&settings.public_url),
             validity: Duration::from_secs(settings.code_ttl_secs),
+            events,
         })
     }
 
@@ -110,7 +100,16 @@ impl Gateway for TwilioMessaging {
             (MessageText::Call { .. }, Channel::Call, Some(caller_id)) => self.place_call(message, caller_id).await,
             _ => return Err(GatewayError::UnsupportedChannel { gateway: self.name(), channel: message.channel }),
         }
-        .map_err(gateway_error)?;
+        .map_err(|error| {
+            let mapped = gateway_error(error.clone());
+            self.events.emit(Event::ProviderError {
+                provider: self.name(),
+                error: error.to_string(),
+                code: error.code(),
+                handled: mapped.gives_a_next_step(),
+            });
+            mapped
+        })?;
         Ok(Handover { gateway: self.name(), provider_id: Some(created.sid), state: DeliveryState::Queued })
     }
 }

@@ -1,0 +1,65 @@
+//! What happens to verifications, for the host application: django-twilio-2fa's signals, in Rust.
+//!
+//! Every gateway emits the same events. A host subscribes with `Events::subscribe` and receives
+//! each event on its own task; a slow subscriber misses events (and is told how many) rather than
+//! holding up a user's request.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::domain::Channel;
+use crate::flow::{UnixTime, VerificationId};
+
+/// Events kept for subscribers that have not read them yet.
+const BACKLOG: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A code went out (first send or resend).
+    VerificationSent {
+        subject: String,
+        method: Channel,
+        verification_id: VerificationId,
+        /// The provider's id (Twilio Verify's `VE…`), when the provider owns the code.
+        provider_sid: Option<String>,
+        first_sent_at: UnixTime,
+        last_sent_at: UnixTime,
+    },
+    VerificationSuccess { subject: String, verification_id: VerificationId, provider_sid: Option<String> },
+    /// `approved` or `canceled`.
+    VerificationStatusChanged {
+        subject: String,
+        verification_id: VerificationId,
+        provider_sid: Option<String>,
+        status: &'static str,
+    },
+    /// A check did not approve the verification.
+    VerificationFailed { subject: String, verification_id: VerificationId, provider_sid: Option<String> },
+    /// The provider refused or failed a request. `handled`: the user was given a way on.
+    ProviderError { provider: &'static str, error: String, code: Option<u32>, handled: bool },
+    /// A phone number or e-mail address was verified and saved for the user.
+    UserDataChanged { subject: String, field: &'static str, value: String },
+}
+
+#[derive(Clone)]
+pub struct Events {
+    sender: broadcast::Sender<Event>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events { sender: broadcast::channel(BACKLOG).0 }
+    }
+}
+
+impl Events {
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    pub fn emit(&self, event: Event) {
+        // No subscriber is not an error: a portal without a host has nobody listening.
+        let _ = self.sender.send(event);
+    }
+}

@@ -1,0 +1,91 @@
+//! Twilio Verify: Twilio makes the code, sends it (SMS, call, e-mail, WhatsApp) and checks it.
+//! The portal keeps its own record of each Verify verification and applies its own limits on top.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{TwilioClient, TwilioError, client_for};
+use crate::config::{ConfigError, Settings};
+use crate::domain::Channel;
+use crate::events::{Event, Events};
+use crate::flow::{Destination, OtpCode};
+use crate::gateways::{CodeProvider, GatewayError, Refusal};
+
+/// The part of Verify's Verification resource we read.
+#[derive(Deserialize)]
+struct Verification {
+    sid: String,
+    status: String,
+}
+
+pub struct TwilioVerify {
+    client: TwilioClient,
+    friendly_name: String,
+    events: Events,
+}
+
+impl TwilioVerify {
+    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
+        let service = settings.twilio_verify_service_sid.clone().ok_or_else(|| ConfigError::Invalid {
+            setting: "TWOFA_TWILIO_VERIFY_SERVICE_SID",
+            problem: "is required by the twilio-verify gateway".into(),
+        })?;
+        let base = format!("{}/v2/Services/{service}", settings.twilio_verify_url.as_str().trim_end_matches('/'));
+        Ok(TwilioVerify { client: client_for(settings, base)?, friendly_name: settings.service_name.clone(), events })
+    }
+
+    /// Maps a refusal, and tells the host about it.
+    fn refused(&self, error: TwilioError, channel: Option<Channel>) -> GatewayError {
+        let mapped = match &error {
+            TwilioError::InvalidNumber { .. } if channel == Some(Channel::Email) => GatewayError::Refused(Refusal::InvalidAddress),
+            TwilioError::MaxCheckAttempts => GatewayError::MaxChecksReached,
+            TwilioError::MaxSendAttempts => GatewayError::MaxSendsReached,
+            TwilioError::NotFound => GatewayError::Expired,
+            TwilioError::ConcurrentRequests => GatewayError::Busy { retry_after: None },
+            TwilioError::RateLimited { retry_after, .. } => GatewayError::Busy { retry_after: *retry_after },
+            _ => super::messaging::gateway_error(error.clone()),
+        };
+        self.events.emit(Event::ProviderError {
+            provider: self.name(),
+            error: error.to_string(),
+            code: error.code(),
+            handled: mapped.gives_a_next_step(),
+        });
+        mapped
+    }
+}
+
+#[async_trait]
+impl CodeProvider for TwilioVerify {
+    fn name(&self) -> &'static str {
+        "twilio-verify"
+    }
+
+    async fn send(&self, to: &Destination, channel: Channel, language: &str) -> Result<String, GatewayError> {
+        let fields = [
+            ("To", to.key().to_owned()),
+            ("Channel", channel.as_str().to_owned()),
+            ("Locale", language.to_owned()),
+            ("CustomFriendlyName", self.friendly_name.clone()),
+        ];
+        let verification: Verification =
+            self.client.create("Verifications", &fields).await.map_err(|error| self.refused(error, Some(channel)))?;
+        Ok(verification.sid)
+    }
+
+    async fn check(&self, sid: &str, code: &OtpCode) -> Result<bool, GatewayError> {
+        let fields = [("VerificationSid", sid.to_owned()), ("Code", code.expose().to_owned())];
+        let checked: Verification =
+            self.client.create("VerificationCheck", &fields).await.map_err(|error| self.refused(error, None))?;
+        Ok(checked.status == "approved")
+    }
+
+    async fn cancel(&self, sid: &str) -> Result<(), GatewayError> {
+        let fields = [("Status", "canceled".to_owned())];
+        match self.client.create::<Verification>(&format!("Verifications/{sid}"), &fields).await {
+            // Already over on Twilio's side: nothing left to cancel.
+            Ok(_) | Err(TwilioError::NotFound) => Ok(()),
+            Err(error) => Err(self.refused(error, None)),
+        }
+    }
+}
