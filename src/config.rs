@@ -65,6 +65,8 @@ pub struct Settings {
     pub twilio_api_key_secret: Option<SecretString>,
     /// The caller id and SMS sender (E.164 or an alphanumeric sender id for SMS).
     pub twilio_from: Option<String>,
+    /// The WhatsApp sender, when it is not `twilio_from`.
+    pub twilio_whatsapp_from: Option<String>,
     pub twilio_messaging_service_sid: Option<String>,
     pub twilio_api_url: url::Url,
     /// The Verify service (`VA…`) of the twilio-verify gateway.
@@ -88,7 +90,7 @@ impl Default for Settings {
             data_dir: "data".into(),
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("a valid default URL"),
             service_name: "leptos-2fa".into(),
-            methods: Channel::ALL.to_vec(),
+            methods: Channel::DEFAULT_METHODS.to_vec(),
             code_length: policy.code_length,
             code_ttl_secs: policy.code_ttl.as_secs(),
             max_attempts: policy.max_attempts,
@@ -106,6 +108,7 @@ impl Default for Settings {
             twilio_api_key_sid: None,
             twilio_api_key_secret: None,
             twilio_from: None,
+            twilio_whatsapp_from: None,
             twilio_messaging_service_sid: None,
             twilio_api_url: url::Url::parse("https://api.twilio.com").expect("a valid default URL"),
             twilio_verify_service_sid: None,
@@ -294,6 +297,7 @@ impl Settings {
 /// the environment as the integer 15005550006, losing the `+` (and a digits-only secret with it).
 const TEXT_SETTINGS: &[&str] = &[
     "twilio_from",
+    "twilio_whatsapp_from",
     "twilio_auth_token",
     "twilio_api_key_secret",
     "secret_key",
@@ -366,7 +370,7 @@ mod tests {
         let settings = load(&[]).unwrap();
         assert_eq!(settings.gateway, GatewayKind::Console);
         assert!(settings.database_url.starts_with("sqlite://data/"));
-        assert_eq!(settings.methods, Channel::ALL.to_vec());
+        assert_eq!(settings.methods, Channel::DEFAULT_METHODS.to_vec());
         assert!(!settings.cookie_secure());
     }
 

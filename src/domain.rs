@@ -11,22 +11,32 @@ pub enum Channel {
     Sms,
     Call,
     Email,
+    /// A WhatsApp message, where the provider offers it (Twilio Messaging and Verify).
+    Whatsapp,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Call, Channel::Email];
+    pub const ALL: [Channel; 4] = [Channel::Sms, Channel::Call, Channel::Email, Channel::Whatsapp];
+    /// Offered unless configured otherwise: WhatsApp needs an approved sender first.
+    pub const DEFAULT_METHODS: [Channel; 3] = [Channel::Sms, Channel::Call, Channel::Email];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
             Channel::Call => "call",
             Channel::Email => "email",
+            Channel::Whatsapp => "whatsapp",
         }
     }
 
-    /// SMS and calls go to a phone number, e-mail to an address.
+    /// SMS, calls and WhatsApp go to a phone number, e-mail to an address.
     pub fn uses_phone(self) -> bool {
-        matches!(self, Channel::Sms | Channel::Call)
+        matches!(self, Channel::Sms | Channel::Call | Channel::Whatsapp)
+    }
+
+    /// Text messages and WhatsApp reach mobiles only.
+    pub fn needs_mobile(self) -> bool {
+        matches!(self, Channel::Sms | Channel::Whatsapp)
     }
 }
 

@@ -63,6 +63,22 @@ async fn a_text_message_goes_through_twilio_and_its_delivery_shows_on_the_token_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whatsapp_message_goes_to_the_whatsapp_address_of_the_number() {
+    let (app, standin) = twilio_portal_with(|settings| {
+        settings.methods.push(leptos_2fa::domain::Channel::Whatsapp);
+    })
+    .await;
+    let to = app.reach_token_page_by("ada", "whatsapp").await;
+    let message = standin.messages().pop().unwrap();
+    assert_eq!(message.to, format!("whatsapp:{to}"));
+    assert_eq!(message.from.as_deref(), Some(format!("whatsapp:{FROM}").as_str()));
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("We sent a WhatsApp message with a 6-digit code"), "{page}");
+    let code = code_texted_to(&standin, &message.to);
+    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_asks_for_a_key_then_reads_the_code_twice_and_what_was_heard_verifies() {
     let (app, standin) = twilio_portal().await;
     let to = app.reach_token_page_by("grace", "call").await;

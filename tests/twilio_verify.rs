@@ -24,6 +24,7 @@ async fn verify_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, 
         settings.twilio_auth_token = Some(AUTH_TOKEN.into());
         settings.twilio_verify_service_sid = Some(SERVICE_SID.into());
         settings.twilio_verify_url = url;
+        settings.methods = Channel::ALL.to_vec();
         configure(settings);
     })
     .await;
@@ -60,7 +61,7 @@ async fn start_by(app: &TestApp, user: &str, channel: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_channel_is_verified_by_twilio_and_the_events_say_so() {
     let (app, standin, mut events) = verify_portal().await;
-    for (index, channel) in ["sms", "call", "email"].into_iter().enumerate() {
+    for (index, channel) in ["sms", "call", "email", "whatsapp"].into_iter().enumerate() {
         let user = format!("user{index}");
         let to = start_by(&app, &user, channel).await;
         let send = last_send(&standin);

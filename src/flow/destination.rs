@@ -39,9 +39,9 @@ impl PhoneNumber {
         Ok(PhoneNumber(number.format().mode(Mode::E164).to_string()))
     }
 
-    /// Text messages only reach numbers that may be mobiles.
+    /// Text and WhatsApp messages only reach numbers that may be mobiles.
     pub fn ensure_reachable_by(&self, channel: Channel) -> Result<(), DestinationError> {
-        if channel != Channel::Sms {
+        if !channel.needs_mobile() {
             return Ok(());
         }
         match self.parsed().number_type(&DATABASE) {

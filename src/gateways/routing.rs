@@ -36,7 +36,7 @@ impl Gateway for Fallback {
     }
 }
 
-/// E-mail goes through `email`, text messages and calls through `phone`.
+/// E-mail goes through `email`; text, WhatsApp messages and calls through `phone`.
 pub struct EmailThrough {
     email: Arc<dyn Gateway>,
     phone: Arc<dyn Gateway>,
@@ -57,7 +57,7 @@ impl Gateway for EmailThrough {
     async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError> {
         match message.channel {
             Channel::Email => self.email.deliver(message).await,
-            Channel::Sms | Channel::Call => self.phone.deliver(message).await,
+            Channel::Sms | Channel::Call | Channel::Whatsapp => self.phone.deliver(message).await,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::i18n::{Locale, td_string};
 pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, valid_minutes: u64) -> MessageText {
     let digits = code.expose();
     match channel {
-        Channel::Sms => MessageText::Sms {
+        Channel::Sms | Channel::Whatsapp => MessageText::Sms {
             body: td_string!(locale, messages.sms, code = digits, service = service, minutes = valid_minutes).to_string(),
         },
         Channel::Call => MessageText::Call { script: Spoken::new(locale, service).transcript(code) },

@@ -51,7 +51,7 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
         })
     };
     let other = match channel {
-        Channel::Sms => Some(Channel::Call),
+        Channel::Sms | Channel::Whatsapp => Some(Channel::Call),
         Channel::Call => Some(Channel::Sms),
         Channel::Email => None,
     }

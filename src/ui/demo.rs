@@ -50,6 +50,7 @@ pub fn DemoReturnPage() -> impl IntoView {
                                 Channel::Sms => t_string!(i18n, demo.by_sms),
                                 Channel::Call => t_string!(i18n, demo.by_call),
                                 Channel::Email => t_string!(i18n, demo.by_email),
+                                Channel::Whatsapp => t_string!(i18n, demo.by_whatsapp),
                             };
                             view! {
                                 <div class="outcome success">

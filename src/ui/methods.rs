@@ -14,6 +14,7 @@ pub fn channel_label(i18n: I18nContext<Locale>, channel: Channel) -> &'static st
         Channel::Sms => t_string!(i18n, channel.sms),
         Channel::Call => t_string!(i18n, channel.call),
         Channel::Email => t_string!(i18n, channel.email),
+        Channel::Whatsapp => t_string!(i18n, channel.whatsapp),
     }
 }
 

@@ -30,6 +30,7 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
         Channel::Sms => t_string!(i18n, verify.sent_sms, length = length, destination = destination.clone()),
         Channel::Call => t_string!(i18n, verify.sent_call, length = length, destination = destination.clone()),
         Channel::Email => t_string!(i18n, verify.sent_email, length = length, destination = destination.clone()),
+        Channel::Whatsapp => t_string!(i18n, verify.sent_whatsapp, length = length, destination = destination.clone()),
     };
     let expiry = move || match pending.expires_in.div_ceil(60) {
         0 | 1 => t_string!(i18n, verify.expires_soon).to_string(),

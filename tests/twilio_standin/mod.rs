@@ -310,7 +310,8 @@ impl Standin {
         if account != ACCOUNT_SID {
             return Err(twilio_error(401, 20003, "Authenticate"));
         }
-        let to = field(fields, "To").unwrap_or_default();
+        // WhatsApp messages name both numbers as `whatsapp:+…`.
+        let to = field(fields, "To").unwrap_or_default().trim_start_matches("whatsapp:").to_owned();
         if to.is_empty() {
             return Err(twilio_error(400, 21604, "A 'To' phone number is required."));
         }
@@ -434,7 +435,7 @@ async fn create_message(
     if service.as_deref().is_some_and(|sid| sid != MESSAGING_SERVICE_SID) {
         return twilio_error(404, 20404, "The requested resource was not found");
     }
-    if from.as_deref().is_some_and(|from| from != FROM) {
+    if from.as_deref().is_some_and(|from| from.trim_start_matches("whatsapp:") != FROM) {
         return twilio_error(400, 21606, "The From phone number is not a valid, SMS-capable inbound phone number.");
     }
     let Some(body) = field(&fields, "Body").filter(|b| !b.is_empty()) else {

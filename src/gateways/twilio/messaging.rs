@@ -30,6 +30,7 @@ pub struct TwilioMessaging {
     client: TwilioClient,
     sender: Sender,
     caller_id: Option<String>,
+    whatsapp_from: Option<String>,
     callbacks: CallbackUrls,
     /// A text still queued after this long is dropped by Twilio: the code would be dead anyway.
     validity: Duration,
@@ -51,6 +52,7 @@ impl TwilioMessaging {
             client,
             sender,
             caller_id: settings.twilio_from.clone(),
+            whatsapp_from: settings.twilio_whatsapp_from.clone(),
             callbacks: CallbackUrls::new(&settings.public_url),
             validity: Duration::from_secs(settings.code_ttl_secs),
             events,
@@ -58,16 +60,36 @@ impl TwilioMessaging {
     }
 
     async fn send_sms(&self, message: &OutboundMessage, body: &str) -> Result<Created, TwilioError> {
-        let mut fields = vec![
-            ("To", message.to.key().to_owned()),
+        let sender = match &self.sender {
+            Sender::Number(from) => ("From", from.clone()),
+            Sender::MessagingService(sid) => ("MessagingServiceSid", sid.clone()),
+        };
+        self.send_message(message.to.key().to_owned(), sender, message, body).await
+    }
+
+    /// A WhatsApp message: the same Messages resource, both numbers prefixed `whatsapp:`.
+    async fn send_whatsapp(&self, message: &OutboundMessage, body: &str) -> Result<Created, TwilioError> {
+        let sender = match (&self.whatsapp_from, &self.sender) {
+            (Some(from), _) | (None, Sender::Number(from)) => ("From", format!("whatsapp:{from}")),
+            (None, Sender::MessagingService(sid)) => ("MessagingServiceSid", sid.clone()),
+        };
+        self.send_message(format!("whatsapp:{}", message.to.key()), sender, message, body).await
+    }
+
+    async fn send_message(
+        &self,
+        to: String,
+        sender: (&'static str, String),
+        message: &OutboundMessage,
+        body: &str,
+    ) -> Result<Created, TwilioError> {
+        let fields = vec![
+            ("To", to),
             ("Body", body.to_owned()),
             ("StatusCallback", self.callbacks.status(&message.token)),
             ("ValidityPeriod", self.validity.as_secs().clamp(1, 36_000).to_string()),
+            sender,
         ];
-        fields.push(match &self.sender {
-            Sender::Number(from) => ("From", from.clone()),
-            Sender::MessagingService(sid) => ("MessagingServiceSid", sid.clone()),
-        });
         self.client.create("Messages.json", &fields).await
     }
 
@@ -97,6 +119,7 @@ impl Gateway for TwilioMessaging {
     async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError> {
         let created = match (&message.text, message.channel, &self.caller_id) {
             (MessageText::Sms { body }, Channel::Sms, _) => self.send_sms(message, body).await,
+            (MessageText::Sms { body }, Channel::Whatsapp, _) => self.send_whatsapp(message, body).await,
             (MessageText::Call { .. }, Channel::Call, Some(caller_id)) => self.place_call(message, caller_id).await,
             _ => return Err(GatewayError::UnsupportedChannel { gateway: self.name(), channel: message.channel }),
         }
