@@ -34,7 +34,7 @@ unit:
 # Playwright starts the Twilio stand-in, the SMTP server and a second portal that uses them
 # (end2end/playwright.config.ts); cargo-leptos starts the portal on its embedded defaults.
 e2e:
-	-@for port in 3000 3002 3010 2526; do \
+	-@for port in 3000 3002 3004 3010 2526; do \
 	  pid=$$(ss -ltnpH "sport = :$$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1); \
 	  if [ -n "$$pid" ]; then echo "stopping stale server $$pid on :$$port"; kill $$pid; sleep 1; fi; \
 	done

@@ -1,9 +1,38 @@
 import { defineConfig, devices } from '@playwright/test';
 import * as path from 'path';
-import { E2E_DATA as data, MAILDIR, SMTP_PORT, STANDIN_URL, TARGET_DIR as target, TWILIO_PORTAL_URL } from './tests/services';
+import {
+  E2E_DATA as data,
+  MAILDIR,
+  SMTP_PORT,
+  STANDIN_URL,
+  TARGET_DIR as target,
+  TWILIO_PORTAL_URL,
+  VERIFY_PORTAL_URL,
+} from './tests/services';
 
-// A second portal for the provider tests, on the Twilio stand-in and a real SMTP server.
-// The stand-in's credentials are the constants of tests/twilio_standin/mod.rs.
+/** One more portal, from the release build, for the provider tests: `gateway` against the Twilio
+ *  stand-in (whose credentials are the constants of tests/twilio_standin/mod.rs). */
+function portal(url: string, gateway: string, settings: Record<string, string>) {
+  const { host } = new URL(url);
+  return {
+    command: path.join(target, 'release/leptos-2fa'),
+    cwd: '..',
+    url: `${url}/healthz`,
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ADDR: host,
+      TWOFA_PUBLIC_URL: url,
+      TWOFA_DATA_DIR: path.join(data, gateway),
+      TWOFA_DATABASE_URL: `sqlite://${path.join(data, gateway, 'portal.db')}`,
+      TWOFA_GATEWAY: gateway,
+      TWOFA_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+      TWOFA_TWILIO_AUTH_TOKEN: 'standin-auth-token-0123456789',
+      TWOFA_LOG: 'warn',
+      ...settings,
+    } as Record<string, string>,
+    reuseExistingServer: false,
+  };
+}
 
 // Debian's chromium: Playwright's own browser download cannot run on these machines.
 export default defineConfig({
@@ -32,26 +61,16 @@ export default defineConfig({
       port: SMTP_PORT,
       reuseExistingServer: false,
     },
-    {
-      command: path.join(target, 'release/leptos-2fa'),
-      cwd: '..',
-      url: `${TWILIO_PORTAL_URL}/healthz`,
-      env: {
-        ...process.env,
-        LEPTOS_SITE_ADDR: '127.0.0.1:3002',
-        TWOFA_PUBLIC_URL: TWILIO_PORTAL_URL,
-        TWOFA_DATA_DIR: path.join(data, 'twilio'),
-        TWOFA_DATABASE_URL: `sqlite://${path.join(data, 'twilio/portal.db')}`,
-        TWOFA_GATEWAY: 'twilio',
-        TWOFA_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
-        TWOFA_TWILIO_AUTH_TOKEN: 'standin-auth-token-0123456789',
-        TWOFA_TWILIO_FROM: '+15005550006',
-        TWOFA_TWILIO_API_URL: STANDIN_URL,
-        TWOFA_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
-        TWOFA_LOG: 'warn',
-      } as Record<string, string>,
-      reuseExistingServer: false,
-    },
+    portal(TWILIO_PORTAL_URL, 'twilio', {
+      TWOFA_TWILIO_FROM: '+15005550006',
+      TWOFA_TWILIO_API_URL: STANDIN_URL,
+      TWOFA_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+    }),
+    portal(VERIFY_PORTAL_URL, 'twilio-verify', {
+      TWOFA_TWILIO_VERIFY_SERVICE_SID: 'VA00000000000000000000000000000004',
+      TWOFA_TWILIO_VERIFY_URL: STANDIN_URL,
+      TWOFA_METHODS: 'sms,call,email,whatsapp',
+    }),
   ],
   projects: [
     {

@@ -1,4 +1,5 @@
 import { expect, test, Page, APIRequestContext, TestInfo } from '@playwright/test';
+import { STANDIN_URL } from './services';
 
 export interface OutboxEntry {
   to: string;
@@ -74,4 +75,26 @@ export async function signInThroughDemo(page: Page, label: string, javaScript = 
   await expect(page).toHaveURL(/\/methods$/);
   await hydrated(page, javaScript);
   return user;
+}
+
+/** Polls a test endpoint of the Twilio stand-in until `pick` finds what it looks for. */
+export async function fromStandin<T, R>(page: Page, path: string, pick: (records: T[]) => R | undefined): Promise<R> {
+  let found: R | undefined;
+  await expect
+    .poll(async () => {
+      found = pick(await (await page.request.get(`${STANDIN_URL}${path}`)).json());
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found!;
+}
+
+/** Picks a phone method on the method page, and sends a code to a French number. */
+export async function sendCodeToPhone(page: Page, channel: string, national: string) {
+  await page.locator(`button[data-channel="${channel}"]`).click();
+  await expect(page).toHaveURL(/\/phone$/);
+  await hydrated(page, true);
+  await page.getByLabel('Country').selectOption('FR');
+  await page.getByLabel('Phone number').fill(national);
+  await page.getByRole('button', { name: /Send code/ }).click();
 }

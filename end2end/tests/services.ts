@@ -5,6 +5,7 @@ const target = process.env.CARGO_TARGET_DIR ?? path.resolve(__dirname, '../../ta
 export const E2E_DATA = process.env.E2E_DATA ?? path.join(target, 'e2e-data');
 export const TARGET_DIR = target;
 export const TWILIO_PORTAL_URL = 'http://127.0.0.1:3002';
+export const VERIFY_PORTAL_URL = 'http://127.0.0.1:3004';
 export const STANDIN_URL = 'http://127.0.0.1:3010';
 export const SMTP_PORT = 2526;
 export const MAILDIR = path.join(E2E_DATA, 'maildir');

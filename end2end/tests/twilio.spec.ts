@@ -1,7 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { hydrated, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser } from './helpers';
+import { fromStandin, hydrated, sendCodeToPhone, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser } from './helpers';
 import { MAILDIR, STANDIN_URL, TWILIO_PORTAL_URL } from './services';
 
 // The portal configured with TWOFA_GATEWAY=twilio (the stand-in plays Twilio) and TWOFA_SMTP_URL.
@@ -21,30 +21,22 @@ interface SentMessage {
 
 /** The code the stand-in "heard" on its call to `to`: read twice, so the first half. */
 async function codeHeardOnCall(page: Page, to: string): Promise<string> {
-  let digits = '';
-  await expect
-    .poll(async () => {
-      const calls: PlacedCall[] = await (await page.request.get(`${STANDIN_URL}/_test/calls`)).json();
-      digits = calls.filter((c) => c.to === to && c.status === 'completed').pop()?.digits_heard ?? '';
-      return digits.length;
-    })
-    .toBe(12);
+  const digits = await fromStandin(page, '/_test/calls', (calls: PlacedCall[]) =>
+    calls.filter((c) => c.to === to && c.status === 'completed').pop()?.digits_heard,
+  );
+  expect(digits).toHaveLength(12);
   expect(digits.slice(0, 6)).toBe(digits.slice(6));
   return digits.slice(0, 6);
 }
 
 async function codeTextedTo(page: Page, to: string): Promise<string> {
-  const messages: SentMessage[] = await (await page.request.get(`${STANDIN_URL}/_test/messages`)).json();
-  return messages.filter((m) => m.to === to).pop()!.body.match(/\b(\d{6})\b/)![1];
+  return fromStandin(page, '/_test/messages', (messages: SentMessage[]) =>
+    messages.filter((m) => m.to === to).pop()?.body.match(/\b(\d{6})\b/)?.[1],
+  );
 }
 
 async function registerPhone(page: Page, channel: 'sms' | 'call', national: string) {
-  await page.locator(`button[data-channel="${channel}"]`).click();
-  await expect(page).toHaveURL(/\/phone$/);
-  await hydrated(page, true);
-  await page.getByLabel('Country').selectOption('FR');
-  await page.getByLabel('Phone number').fill(national);
-  await page.getByRole('button', { name: /Send code/ }).click();
+  await sendCodeToPhone(page, channel, national);
   await expect(page).toHaveURL(/\/verify$/);
   await hydrated(page, true);
 }

@@ -57,7 +57,8 @@ pub enum CallbackStyle {
     Duplicated,
 }
 
-/// A number and the Twilio error code its messages end with (`/_test/undeliverable`).
+/// A number and a Twilio error code: its messages end with it (`/_test/undeliverable`), or
+/// requests for it are refused with it (`/_test/refuse`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct NumberRule {
     pub to: String,
@@ -149,6 +150,9 @@ impl Standin {
             .route("/_test/faults", post(|State(s): State<Standin>, Json(f): Json<Fault>| async move { s.fail_next(f) }))
             .route("/_test/undeliverable", post(|State(s): State<Standin>, Json(n): Json<NumberRule>| async move {
                 s.undeliverable(&n.to, n.error_code)
+            }))
+            .route("/_test/refuse", post(|State(s): State<Standin>, Json(n): Json<NumberRule>| async move {
+                s.refuse(&n.to, n.error_code)
             }))
             .with_state(standin.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -304,27 +308,26 @@ impl Standin {
         }
     }
 
-    /// Answers authentication, validation and queued faults; `Ok` lets the request proceed.
-    async fn gate(&self, headers: &HeaderMap, account: &str, fields: &[(String, String)]) -> Result<(), Response> {
-        self.authenticate(headers).await?;
+    /// Twilio's answer to a Messages or Calls request whose account or `To` it refuses.
+    fn recipient_refusal(&self, account: &str, fields: &[(String, String)]) -> Option<Response> {
         if account != ACCOUNT_SID {
-            return Err(twilio_error(401, 20003, "Authenticate"));
+            return Some(twilio_error(401, 20003, "Authenticate"));
         }
         // WhatsApp messages name both numbers as `whatsapp:+…`.
         let to = field(fields, "To").unwrap_or_default().trim_start_matches("whatsapp:").to_owned();
         if to.is_empty() {
-            return Err(twilio_error(400, 21604, "A 'To' phone number is required."));
+            return Some(twilio_error(400, 21604, "A 'To' phone number is required."));
         }
         if !is_e164(&to) {
-            return Err(twilio_error(400, 21211, &format!("The 'To' number {to} is not a valid phone number.")));
+            return Some(twilio_error(400, 21211, &format!("The 'To' number {to} is not a valid phone number.")));
         }
         if let Some(refusal) = self.refusal_for(&to) {
-            return Err(refusal);
+            return Some(refusal);
         }
         if let Some(code) = magic_refusal(&to) {
-            return Err(twilio_error(400, code, "Refused: one of Twilio's test numbers"));
+            return Some(twilio_error(400, code, "Refused: one of Twilio's test numbers"));
         }
-        Ok(())
+        None
     }
 
     /// Counts the request, checks Basic auth, then plays the next queued fault, if any.
@@ -413,18 +416,25 @@ pub fn twilio_signature(auth_token: &str, url: &str, fields: &[(String, String)]
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-fn form(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
+/// The form fields of a request that passed Basic auth (and any queued fault).
+pub struct Authenticated(pub Vec<(String, String)>);
+
+impl axum::extract::FromRequest<Standin> for Authenticated {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, standin: &Standin) -> Result<Self, Response> {
+        standin.authenticate(request.headers()).await?;
+        let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+        Ok(Authenticated(url::form_urlencoded::parse(&body).into_owned().collect()))
+    }
 }
 
 async fn create_message(
     State(standin): State<Standin>,
     Path(account): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Authenticated(fields): Authenticated,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = standin.gate(&headers, &account, &fields).await {
+    if let Some(refusal) = standin.recipient_refusal(&account, &fields) {
         return refusal;
     }
     let from = field(&fields, "From");
@@ -500,11 +510,9 @@ async fn deliver_message(standin: Standin, message: SentMessage, url: String) {
 async fn create_call(
     State(standin): State<Standin>,
     Path(account): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Authenticated(fields): Authenticated,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = standin.gate(&headers, &account, &fields).await {
+    if let Some(refusal) = standin.recipient_refusal(&account, &fields) {
         return refusal;
     }
     let Some(from) = field(&fields, "From") else {

@@ -4,14 +4,14 @@
 //! (20404) once approved, canceled or expired, and the documented error codes.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::Rng;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Standin, field, form, is_e164, new_sid, twilio_error};
+use super::{Authenticated, Standin, field, is_e164, new_sid, twilio_error};
 
 pub const SERVICE_SID: &str = "VA00000000000000000000000000000004";
 /// Verify's default lifetime of a verification.
@@ -90,13 +90,8 @@ fn is_email(value: &str) -> bool {
 pub async fn start(
     State(standin): State<Standin>,
     Path(service): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Authenticated(fields): Authenticated,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = standin.authenticate(&headers).await {
-        return refusal;
-    }
     if service != SERVICE_SID {
         return twilio_error(404, 20404, "The requested resource was not found");
     }
@@ -156,13 +151,8 @@ pub async fn start(
 pub async fn check(
     State(standin): State<Standin>,
     Path(service): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Authenticated(fields): Authenticated,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = standin.authenticate(&headers).await {
-        return refusal;
-    }
     let Some(typed) = field(&fields, "Code").filter(|c| (4..=10).contains(&c.len())) else {
         return twilio_error(400, 60200, "Invalid parameter: Code");
     };
@@ -192,13 +182,8 @@ pub async fn check(
 pub async fn update(
     State(standin): State<Standin>,
     Path((service, sid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    Authenticated(fields): Authenticated,
 ) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = standin.authenticate(&headers).await {
-        return refusal;
-    }
     let status = field(&fields, "Status").unwrap_or_default();
     if !matches!(status.as_str(), "canceled" | "approved") {
         return twilio_error(400, 60200, "Invalid parameter: Status");

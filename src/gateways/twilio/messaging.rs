@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{TwilioClient, TwilioError, client_for};
+use super::{TwilioClient, TwilioError, client_for, reported};
 use crate::config::{ConfigError, Settings};
 use crate::domain::{Channel, DeliveryState};
-use crate::events::{Event, Events};
+use crate::events::Events;
 use crate::gateways::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
 use crate::webhooks::twilio::CallbackUrls;
 
@@ -123,16 +123,7 @@ impl Gateway for TwilioMessaging {
             (MessageText::Call { .. }, Channel::Call, Some(caller_id)) => self.place_call(message, caller_id).await,
             _ => return Err(GatewayError::UnsupportedChannel { gateway: self.name(), channel: message.channel }),
         }
-        .map_err(|error| {
-            let mapped = gateway_error(error.clone());
-            self.events.emit(Event::ProviderError {
-                provider: self.name(),
-                error: error.to_string(),
-                code: error.code(),
-                handled: mapped.gives_a_next_step(),
-            });
-            mapped
-        })?;
+        .map_err(|error| reported(&self.events, self.name(), &error, gateway_error(error.clone())))?;
         Ok(Handover { gateway: self.name(), provider_id: Some(created.sid), state: DeliveryState::Queued })
     }
 }

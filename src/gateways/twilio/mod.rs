@@ -9,11 +9,24 @@ use secrecy::SecretString;
 use std::time::Duration;
 
 use crate::config::{ConfigError, Settings};
+use crate::events::{Event, Events};
+use crate::gateways::GatewayError;
 
 pub use client::TwilioClient;
 pub use error::TwilioError;
 pub use messaging::TwilioMessaging;
 pub use verify::TwilioVerify;
+
+/// Tells the host application about a Twilio refusal; returns what it means for the user.
+fn reported(events: &Events, provider: &'static str, error: &TwilioError, mapped: GatewayError) -> GatewayError {
+    events.emit(Event::ProviderError {
+        provider,
+        error: error.to_string(),
+        code: error.code(),
+        handled: mapped.gives_a_next_step(),
+    });
+    mapped
+}
 
 /// A client for resources under `base_url`, with the configured credentials: an API key when
 /// set, else the account SID and auth token.

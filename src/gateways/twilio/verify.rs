@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{TwilioClient, TwilioError, client_for};
+use super::{TwilioClient, TwilioError, client_for, reported};
 use crate::config::{ConfigError, Settings};
 use crate::domain::Channel;
-use crate::events::{Event, Events};
+use crate::events::Events;
 use crate::flow::{Destination, OtpCode};
 use crate::gateways::{CodeProvider, GatewayError, Refusal};
 
@@ -45,13 +45,7 @@ impl TwilioVerify {
             TwilioError::RateLimited { retry_after, .. } => GatewayError::Busy { retry_after: *retry_after },
             _ => super::messaging::gateway_error(error.clone()),
         };
-        self.events.emit(Event::ProviderError {
-            provider: self.name(),
-            error: error.to_string(),
-            code: error.code(),
-            handled: mapped.gives_a_next_step(),
-        });
-        mapped
+        reported(&self.events, self.name(), &error, mapped)
     }
 }
 
