@@ -29,6 +29,8 @@ for (const [channel, by] of [
     await sendCodeToPhone(page, channel, phone.national);
     await expect(page).toHaveURL(/\/verify$/);
     await hydrated(page, true);
+    // Verify reports no delivery progress, so the page shows none.
+    await expect(page.locator('.delivery')).toHaveCount(0);
     await shot(page, test.info(), `verify-${channel}-02-token`);
     const code = await codeVerifySent(page, phone.e164, channel);
     await page.getByLabel('Verification code').fill(code);

@@ -11,11 +11,12 @@ use crate::server_fns::{SwitchChannel, poll_delivery};
 /// How often the page asks while the provider's reports come in.
 const POLL_EVERY: Duration = Duration::from_secs(3);
 
+/// Shown for codes whose gateway reports their progress (Twilio Verify's does not).
 #[component]
-pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec<Channel>) -> impl IntoView {
+pub fn DeliveryLine(channel: Channel, state: DeliveryState, methods: Vec<Channel>) -> impl IntoView {
     let i18n = use_i18n();
     let current = RwSignal::new(state);
-    let awaits_reports = move || current.get_untracked().is_some_and(|state| state.expects_reports(channel));
+    let awaits_reports = move || current.get_untracked().expects_reports(channel);
     Effect::new(move |_| {
         if !awaits_reports() {
             return;
@@ -24,7 +25,7 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
             move || {
                 if awaits_reports() {
                     leptos::task::spawn_local(async move {
-                        if let Ok(state) = poll_delivery().await {
+                        if let Ok(Some(state)) = poll_delivery().await {
                             current.set(state);
                         }
                     });
@@ -36,7 +37,7 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
         }
     });
     let text = move || {
-        current.get().map(|state| match (state, channel) {
+        match (current.get(), channel) {
             (DeliveryState::Queued, Channel::Call) => t_string!(i18n, delivery.calling),
             (DeliveryState::Queued, _) => t_string!(i18n, delivery.queued),
             (DeliveryState::Sent, Channel::Email) => t_string!(i18n, delivery.sent_email),
@@ -48,7 +49,7 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
             (DeliveryState::Completed, _) => t_string!(i18n, delivery.completed),
             (DeliveryState::Undelivered, _) => t_string!(i18n, delivery.undelivered),
             (DeliveryState::NotAnswered, _) => t_string!(i18n, delivery.not_answered),
-        })
+        }
     };
     let other = match channel {
         Channel::Sms | Channel::Whatsapp => Some(Channel::Call),
@@ -61,14 +62,14 @@ pub fn DeliveryLine(channel: Channel, state: Option<DeliveryState>, methods: Vec
         <div class="delivery" role="status" aria-live="polite">
             <p
                 class="delivery-state"
-                class:failed=move || current.get().is_some_and(DeliveryState::failed)
-                data-delivery=move || current.get().map(DeliveryState::as_str)
+                class:failed=move || current.get().failed()
+                data-delivery=move || current.get().as_str()
             >
                 {text}
             </p>
             {move || {
                 other
-                    .filter(|_| current.get().is_some_and(DeliveryState::failed))
+                    .filter(|_| current.get().failed())
                     .map(|other| {
                         view! {
                             <ActionForm action=switch attr:class="switch">

@@ -44,11 +44,10 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
         <h1>{t!(i18n, verify.title)}</h1>
         <p class="lead">{sent}</p>
         <NoticeBanner notice=view.notice.clone()/>
-        <DeliveryLine
-            channel=pending.channel
-            state=pending.delivery
-            methods=view.methods.iter().map(|method| method.channel).collect()
-        />
+        {pending.delivery.map(|state| {
+            let methods = view.methods.iter().map(|method| method.channel).collect::<Vec<_>>();
+            view! { <DeliveryLine channel=pending.channel state methods/> }
+        })}
         <ActionForm action=check attr:class="form" attr:novalidate=true>
             <div class="field">
                 <label for="code">{t!(i18n, verify.code)}</label>
