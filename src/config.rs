@@ -39,8 +39,11 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub public_url: url::Url,
     pub service_name: String,
-    #[serde(deserialize_with = "channel_list")]
+    #[serde(deserialize_with = "comma_list")]
     pub methods: Vec<Channel>,
+    /// Origins of relying applications the portal may send users back to, besides its own.
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_return_origins: Vec<url::Url>,
     pub code_length: usize,
     pub code_ttl_secs: u64,
     pub max_attempts: u32,
@@ -91,6 +94,7 @@ impl Default for Settings {
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("a valid default URL"),
             service_name: "leptos-2fa".into(),
             methods: Channel::DEFAULT_METHODS.to_vec(),
+            allowed_return_origins: Vec::new(),
             code_length: policy.code_length,
             code_ttl_secs: policy.code_ttl.as_secs(),
             max_attempts: policy.max_attempts,
@@ -134,8 +138,13 @@ fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { setting, problem: problem.into() }
 }
 
-/// Accepts `"sms,call"` from the environment as well as a TOML array.
-fn channel_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Channel>, D::Error> {
+/// Accepts `"sms,call"` from the environment as well as a TOML array; drops repeats.
+fn comma_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + PartialEq,
+    T::Err: std::fmt::Display,
+{
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -146,14 +155,14 @@ fn channel_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Channe
         Raw::Text(text) => text.split(',').map(str::to_owned).collect(),
         Raw::List(list) => list,
     };
-    let mut channels = Vec::new();
-    for name in names.iter().filter(|n| !n.trim().is_empty()) {
-        let channel: Channel = name.parse().map_err(serde::de::Error::custom)?;
-        if !channels.contains(&channel) {
-            channels.push(channel);
+    let mut items = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let item: T = name.parse().map_err(|error| serde::de::Error::custom(format!("{name:?}: {error}")))?;
+        if !items.contains(&item) {
+            items.push(item);
         }
     }
-    Ok(channels)
+    Ok(items)
 }
 
 impl Settings {
@@ -180,6 +189,11 @@ impl Settings {
         }
         if !matches!(self.public_url.scheme(), "http" | "https") {
             return Err(invalid("TWOFA_PUBLIC_URL", "must be an http or https URL"));
+        }
+        if let Some(bad) = self.allowed_return_origins.iter().find(|url| {
+            !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.path() != "/" || url.query().is_some()
+        }) {
+            return Err(invalid("TWOFA_ALLOWED_RETURN_ORIGINS", format!("{bad} is not an origin like https://app.example")));
         }
         if self.default_region.parse::<phonenumber::country::Id>().is_err() {
             return Err(invalid("TWOFA_DEFAULT_REGION", format!("{:?} is not an ISO 3166 region code", self.default_region)));
@@ -264,6 +278,13 @@ impl Settings {
             max_sends: self.max_sends,
             send_window: Duration::from_secs(self.send_window_secs),
         }
+    }
+
+    /// Whether the portal may send a user to `url`: its own origin, or an allowed one. Nothing
+    /// else, even in a correctly signed request: no open redirect.
+    pub fn allows_return_to(&self, url: &url::Url) -> bool {
+        let origin = url.origin();
+        origin == self.public_url.origin() || self.allowed_return_origins.iter().any(|allowed| allowed.origin() == origin)
     }
 
     /// Secure cookies unless told otherwise or served over plain http.
@@ -426,6 +447,20 @@ mod tests {
         let settings = Settings::from_figment(keep_as_text(figment, environment)).unwrap();
         assert_eq!(settings.twilio_from.as_deref(), Some("+15005550006"));
         assert_eq!(settings.service_name, "2048");
+    }
+
+    #[test]
+    fn users_go_back_only_to_the_portal_or_an_allowed_origin() {
+        let settings = load(&[("allowed_return_origins", "https://app.example, http://localhost:8080")]).unwrap();
+        let allowed = |url: &str| settings.allows_return_to(&url.parse().unwrap());
+        assert!(allowed("https://app.example/after-2fa?state=1"));
+        assert!(allowed("http://localhost:8080/"));
+        assert!(allowed("http://127.0.0.1:3000/demo/return"));
+        assert!(!allowed("https://app.example.evil.example/"));
+        assert!(!allowed("http://app.example/"), "another scheme is another origin");
+        assert!(!allowed("https://app.example:8443/"));
+        let error = load(&[("allowed_return_origins", "https://app.example/path")]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_ALLOWED_RETURN_ORIGINS"), "{error}");
     }
 
     #[test]

@@ -273,6 +273,35 @@ async fn a_tampered_expired_or_replayed_request_is_refused_with_a_clear_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn even_a_signed_request_cannot_send_the_user_to_an_origin_that_is_not_allowed() {
+    let app = spawn_app().await;
+    for elsewhere in ["https://evil.example/steal", "https://app.example.evil.example/", "http://app.example/after-2fa"] {
+        let mut claims = app.request_claims("eve", None);
+        claims.return_url = elsewhere.into();
+        assert_eq!(app.begin_with(&claims).await, "/failure", "{elsewhere}");
+        let page = visible_text(&app.page_text("/failure").await);
+        assert!(page.contains("The link that brought you here is not valid."), "{page}");
+        assert!(!page.contains("evil") && !page.contains("Back to"), "{page}");
+        // Leaving the failure page goes nowhere outside.
+        let back = app.post_form("/finish", &[]).await;
+        assert!(!back.contains("evil") && !back.starts_with("http://app.example"), "{back}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failure_page_never_shows_text_taken_from_its_address() {
+    let app = spawn_app().await;
+    app.reach_token_page("trudy").await;
+    for _ in 0..5 {
+        app.post_form("/api/check_code", &[("code", "000000")]).await;
+    }
+    let page = app.page_text("/failure?error=%3Cb%3EAccount+locked%3C%2Fb%3E&message=Call+0800+123").await;
+    let text = visible_text(&page);
+    assert!(text.contains("Too many wrong codes were entered"), "{text}");
+    assert!(!page.contains("Account") && !text.contains("0800"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_verification_survives_a_restart_of_the_portal() {
     let first = spawn_app().await;
     let e164 = first.reach_token_page("nina").await;

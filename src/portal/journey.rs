@@ -83,6 +83,13 @@ pub async fn begin(state: &AppState, session: &Session, token: &str) -> Result<S
 
 async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<ActiveRequest, PortalError> {
     let claims = state.client_keys.verify_request(token, now)?;
+    match url::Url::parse(&claims.return_url) {
+        Ok(url) if state.settings.allows_return_to(&url) => {}
+        _ => {
+            tracing::warn!("a signed request names a return address outside the allowed origins");
+            return Err(PortalError::InvalidRequest);
+        }
+    }
     let phone = claims.phone.as_deref().map(|p| PhoneNumber::parse(None, p)).transpose().map_err(|_| PortalError::InvalidRequest)?;
     let email = claims.email.as_deref().map(EmailAddress::parse).transpose().map_err(|_| PortalError::InvalidRequest)?;
     if !state.store.claim_nonce(&claims.nonce, UnixTime(claims.exp), now).await? {

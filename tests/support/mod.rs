@@ -43,6 +43,7 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
         database_url: format!("sqlite://{}/portal.db", dir.path().display()),
         data_dir: dir.path().to_owned(),
         public_url: format!("http://{address}").parse().unwrap(),
+        allowed_return_origins: vec!["https://app.example".parse().unwrap()],
         ..Settings::default()
     };
     configure(&mut settings);
