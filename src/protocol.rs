@@ -148,6 +148,10 @@ pub enum Notice {
     Error(PortalError),
     CodeSent,
     CodeResent,
+    /// A change of number starts with a code to the current number.
+    ConfirmCurrentPhone,
+    /// The current number is confirmed; the code now went to the new one.
+    ConfirmNewPhone,
 }
 
 /// What the user typed in the phone form, given back when it is refused.

@@ -72,7 +72,7 @@ pub async fn register_email(email: String) -> Result<(), PortalError> {
 #[server(endpoint = "check_code")]
 pub async fn check_code(code: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::check_code(&state, &session, &code).await)
+    context::go(crate::portal::journey::check_code(&state, &session, &code, context::locale()).await)
 }
 
 #[server(endpoint = "switch_channel")]

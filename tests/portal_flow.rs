@@ -84,22 +84,47 @@ impl TestApp {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_registered_number_is_replaced_only_once_the_new_one_is_verified() {
+async fn a_number_is_replaced_only_after_the_current_one_and_then_the_new_one_are_verified() {
     let app = spawn_app().await;
     let (_, old) = fresh_mobile();
     app.begin_with(&app.request_claims("rita", Some(&old))).await;
     let change = visible_text(&app.page_text("/phone").await);
     assert!(change.contains("Change your phone number"), "{change}");
+    let stored = || async { app.state.store.user("rita").await.unwrap().unwrap().phone.unwrap().e164().to_owned() };
 
+    // First a code to the number the user has now: someone holding only the session cannot
+    // move the second factor to their own phone.
     let (national, new) = fresh_mobile();
     assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
-    let stored = app.state.store.user("rita").await.unwrap().unwrap().phone.unwrap();
-    assert_eq!(stored.e164(), old, "still the old number while the new one is unverified");
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("first enter the code we just sent to your current number"), "{page}");
+    assert!(app.codes_sent_to(&new).is_empty(), "nothing goes to the new number yet");
+    assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code(&old))]).await, "/verify");
+    assert_eq!(stored().await, old, "still the old number while the new one is unverified");
 
-    let code = app.latest_code(&new);
-    assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
-    let stored = app.state.store.user("rita").await.unwrap().unwrap().phone.unwrap();
-    assert_eq!(stored.e164(), new);
+    // Then the new number's own code.
+    let page = visible_text(&app.page_text("/verify").await);
+    assert!(page.contains("Now enter the code we sent to your new number"), "{page}");
+    assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code(&new))]).await, "/success");
+    assert_eq!(stored().await, new);
+
+    // The old number hears about it.
+    let outbox = app.state.outbox.as_ref().unwrap().entries();
+    let notice = outbox.iter().find(|e| e.to == old && e.body.contains("was changed to")).expect("a notice to the old number");
+    assert!(notice.body.contains(&new[new.len() - 2..]) && !notice.body.contains(&new), "the new number, masked: {}", notice.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_from_the_current_number_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, old) = fresh_mobile();
+    app.begin_with(&app.request_claims("sam", Some(&old))).await;
+    let (national, new) = fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
+    let wrong = if app.latest_code(&old) == "000000" { "111111" } else { "000000" };
+    assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/verify");
+    assert!(app.codes_sent_to(&new).is_empty());
+    assert_eq!(app.state.store.user("sam").await.unwrap().unwrap().phone.unwrap().e164(), old);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

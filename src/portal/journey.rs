@@ -42,6 +42,8 @@ pub struct FlowSession {
     pub notice: Option<Notice>,
     pub phone_input: Option<PhoneInput>,
     pub email_input: Option<String>,
+    /// A new number waiting for the current one to be confirmed first.
+    pub phone_change: Option<PhoneNumber>,
 }
 
 impl FlowSession {
@@ -289,7 +291,21 @@ pub async fn register_phone(
         let channel = chosen_channel(state, flow).filter(|c| c.uses_phone()).unwrap_or(Channel::Sms);
         ensure_allowed(state, channel)?;
         let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
-        let step = send_first_code(state, flow, Destination::Phone(phone), channel, locale).await?;
+        phone.ensure_reachable_by(channel)?;
+        let current = state.store.user(&flow.request()?.subject).await?.and_then(|user| user.phone);
+        let step = match current {
+            // Replacing a verified number takes a fresh code to it first (see `check_code`).
+            Some(current) if current != phone => {
+                let step = send_first_code(state, flow, Destination::Phone(current), channel, locale).await?;
+                flow.phone_change = Some(phone);
+                flow.notice = Some(Notice::ConfirmCurrentPhone);
+                step
+            }
+            _ => {
+                flow.phone_change = None;
+                send_first_code(state, flow, Destination::Phone(phone), channel, locale).await?
+            }
+        };
         flow.phone_input = None;
         Ok(step)
     })
@@ -308,12 +324,25 @@ pub async fn register_email(state: &AppState, session: &Session, input: String, 
     .await
 }
 
-pub async fn check_code(state: &AppState, session: &Session, typed: &str) -> Result<Step, PortalError> {
+pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale: Locale) -> Result<Step, PortalError> {
     let step = with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
+        let previous_phone = state.store.user(&subject).await?.and_then(|user| user.phone);
         match state.verifier.check(&subject, &id, typed).await {
+            // The current number is confirmed: now the new one gets its code.
+            Ok(approval) if flow.phone_change.is_some() => {
+                let new = flow.phone_change.take().expect("checked above");
+                let step = send_first_code(state, flow, Destination::Phone(new), approval.channel, locale).await?;
+                flow.notice = Some(Notice::ConfirmNewPhone);
+                Ok(step)
+            }
             Ok(approval) => {
+                if let (Some(old), Destination::Phone(new)) = (previous_phone, &approval.destination)
+                    && old != *new
+                {
+                    state.verifier.tell_old_number(&old, new, locale).await;
+                }
                 flow.outcome = Some(Outcome::Verified { channel: approval.channel, at: approval.at });
                 Ok(Step::Verified)
             }

@@ -40,6 +40,11 @@ pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, 
     }
 }
 
+/// The text message to a number that was just replaced.
+pub fn phone_changed(locale: Locale, service: &str, new_number: &str) -> MessageText {
+    MessageText::Sms { body: td_string!(locale, messages.phone_changed, service = service, number = new_number).to_string() }
+}
+
 /// What a call says, in a language the call's text-to-speech can speak.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spoken {

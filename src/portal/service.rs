@@ -7,8 +7,8 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, Policy, Status,
-    UnixTime, Verification, VerificationId, ensure_send_allowed,
+    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, PhoneNumber, Policy,
+    Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
@@ -263,6 +263,25 @@ impl Verifier {
             status: Status::Canceled.as_str(),
         });
         Ok(())
+    }
+
+    /// Tells a number that it is no longer the user's second factor, so that a change the user
+    /// did not make does not go unnoticed. Best effort: the change itself stands.
+    pub async fn tell_old_number(&self, old: &PhoneNumber, new: &PhoneNumber, locale: Locale) {
+        let Sender::Ours(gateway) = &self.sender else {
+            // A provider that makes its own codes sends nothing else; the host gets UserDataChanged.
+            return;
+        };
+        let message = OutboundMessage {
+            to: Destination::Phone(old.clone()),
+            channel: Channel::Sms,
+            language: locale.as_str().to_owned(),
+            text: messages::phone_changed(locale, &self.service_name, &new.masked()),
+            token: DeliveryToken::generate(),
+        };
+        if let Err(error) = gateway.deliver(&message).await {
+            tracing::warn!(%error, "could not tell the old number about the change");
+        }
     }
 
     fn sent(&self, verification: &Verification) {

@@ -56,6 +56,12 @@ pub fn NoticeBanner(notice: Option<Notice>) -> impl IntoView {
         Notice::CodeResent => {
             view! { <p class="notice info" role="status">{t_string!(i18n, notice.code_resent)}</p> }.into_any()
         }
+        Notice::ConfirmCurrentPhone => {
+            view! { <p class="notice info" role="status">{t_string!(i18n, notice.confirm_current_phone)}</p> }.into_any()
+        }
+        Notice::ConfirmNewPhone => {
+            view! { <p class="notice info" role="status">{t_string!(i18n, notice.confirm_new_phone)}</p> }.into_any()
+        }
     })
 }
 
