@@ -260,6 +260,25 @@ async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clearing_cookies_resets_no_counter() {
+    let mut app = spawn_app().await;
+    let e164 = app.reach_token_page("ken").await;
+    for _ in 0..4 {
+        app.advance(30);
+        app.post_form("/api/resend_code", &[]).await;
+    }
+    // The same user in a browser with no cookies: a new session, the same limits.
+    app.client = support::cookie_client();
+    assert_eq!(app.begin("ken").await, "/methods");
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+    let national = format!("0{}", &e164[3..]);
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/phone");
+    let page = visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("Too many codes were sent to this destination"), "{page}");
+    assert_eq!(app.codes_sent_to(&e164).len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verification_cannot_be_checked_by_another_user() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("leo").await;

@@ -51,14 +51,18 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
     let router = leptos_2fa::web::router(state.clone()).await.unwrap();
     tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
-    let client = reqwest::Client::builder()
+    TestApp { base: format!("http://{address}"), client: cookie_client(), state, clock, dir }
+}
+
+/// A browser-like client with its own cookie jar, which does not follow redirects.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         // A stuck request fails its test instead of holding up the whole run.
         .timeout(Duration::from_secs(20))
         .build()
-        .unwrap();
-    TestApp { base: format!("http://{address}"), client, state, clock, dir }
+        .unwrap()
 }
 
 static NEXT_NUMBER: AtomicU64 = AtomicU64::new(0);
