@@ -34,7 +34,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let gateway = state.settings.gateway;
-    web::spawn_session_cleanup(&state);
+    web::spawn_housekeeping(&state);
     let router = match web::router(state).await {
         Ok(router) => router,
         Err(error) => {

@@ -260,6 +260,25 @@ async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calls_code_is_kept_sealed_only_while_it_can_be_used() {
+    let app = spawn_app().await;
+    app.reach_token_page_by("ada", "call").await;
+    let id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'ada'")
+        .fetch_one(app.state.store.pool())
+        .await
+        .unwrap();
+    let id = leptos_2fa::flow::VerificationId::parse(&id).unwrap();
+    let sealed = || async { app.state.store.latest_delivery(&id).await.unwrap().unwrap().sealed_code };
+    let sealed_code = sealed().await.expect("the code waits, sealed, for the call to ask for it");
+    assert!(sealed_code.len() > 6);
+    let ttl = app.state.verifier.policy().code_ttl.as_secs() as i64;
+    assert_eq!(app.state.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
+    app.advance(601);
+    assert_eq!(app.state.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
+    assert!(sealed().await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clearing_cookies_resets_no_counter() {
     let mut app = spawn_app().await;
     let e164 = app.reach_token_page("ken").await;

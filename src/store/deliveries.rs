@@ -109,6 +109,17 @@ impl Store {
         Ok(())
     }
 
+    /// Drops the sealed codes of deliveries made before `before`: those codes have expired (a
+    /// resend seals a new one), so no call may read them, and a call that never reported its end
+    /// leaves nothing behind.
+    pub async fn forget_call_codes_before(&self, before: UnixTime) -> Result<u64, StoreError> {
+        let result = sqlx::query("UPDATE deliveries SET sealed_code = NULL WHERE sealed_code IS NOT NULL AND created_at < $1")
+            .bind(before.0)
+            .execute(self.pool())
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     /// Applies a provider report unless a newer one is already known. Concurrent reports for one
     /// delivery are settled by the row's revision: the loser reads again and re-decides.
     pub async fn apply_delivery_report(

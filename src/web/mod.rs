@@ -78,12 +78,23 @@ fn session_store(state: &AppState) -> Result<SqliteStore, sqlx::Error> {
     SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
 }
 
-/// Deletes expired sessions in the background.
-pub fn spawn_session_cleanup(state: &AppState) {
+/// How often expired sessions and call codes are cleared away.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Deletes expired sessions, and the sealed codes of calls whose codes have expired, in the background.
+pub fn spawn_housekeeping(state: &AppState) {
     if let Ok(store) = session_store(state) {
-        tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
-            store,
-            tokio::time::Duration::from_secs(300),
-        ));
+        tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(store, HOUSEKEEPING_EVERY));
     }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            every.tick().await;
+            let expired = state.verifier.now().0 - state.verifier.policy().code_ttl.as_secs() as i64;
+            if let Err(error) = state.store.forget_call_codes_before(crate::flow::UnixTime(expired)).await {
+                tracing::warn!(%error, "could not clear expired call codes");
+            }
+        }
+    });
 }
