@@ -18,8 +18,11 @@ pub mod domain;
 pub mod events;
 pub mod protocol;
 pub mod server_fns;
+pub mod texts;
 pub mod ui;
 
+#[cfg(feature = "ssr")]
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

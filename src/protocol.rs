@@ -55,6 +55,8 @@ pub enum PortalError {
     DestinationBlocked,
     #[error("too many requests for this destination")]
     ProviderBusy { retry_in: Option<u64> },
+    #[error("a phone number or e-mail address is needed for this method")]
+    DestinationRequired,
     #[error("the service is unavailable")]
     Unavailable,
     #[error("the server could not be reached")]
@@ -118,6 +120,9 @@ pub struct PendingCode {
     pub destination: String,
     pub code_length: usize,
     pub attempts_left: u32,
+    /// Checks made and codes sent for this verification.
+    pub attempts: u32,
+    pub sends: u32,
     pub resend_in: u64,
     pub expires_in: u64,
     /// How far the code has got, when the provider reports it.

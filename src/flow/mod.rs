@@ -16,6 +16,6 @@ pub use code::{CodeFormatError, CodeHasher, OtpCode};
 pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
-pub use limits::ensure_send_allowed;
+pub use limits::{PastSend, ensure_send_allowed};
 pub use policy::{Policy, PolicyError};
 pub use verification::{CodeSecret, Status, Verification, VerificationId};

@@ -168,6 +168,8 @@ async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(Pe
         destination: status.destination.masked(),
         code_length: state.verifier.policy().code_length,
         attempts_left: status.attempts_left,
+        attempts: status.attempts,
+        sends: status.sends,
         resend_in: status.resend_in,
         expires_in: status.expires_in,
         delivery: status.delivery,
@@ -401,6 +403,30 @@ pub async fn switch_channel(state: &AppState, session: &Session, channel: Channe
         send_first_code(state, flow, pending.destination, channel, locale).await
     })
     .await
+}
+
+/// The user gives up the pending code: it is canceled, and the method picker comes back.
+pub async fn cancel(state: &AppState, session: &Session) -> Result<Step, PortalError> {
+    with_flow(session, Step::ChooseMethod, async |flow| {
+        flow.request()?;
+        cancel_pending(state, flow).await?;
+        flow.channel = None;
+        flow.phone_change = None;
+        Ok(Step::ChooseMethod)
+    })
+    .await
+}
+
+/// Takes the refusal a journey operation left for the next page, for callers that answer
+/// at once instead (the JSON API).
+pub async fn take_refusal(session: &Session) -> Result<Option<PortalError>, PortalError> {
+    let mut flow = FlowSession::load(session).await?;
+    let Some(Notice::Error(error)) = flow.notice.clone() else { return Ok(None) };
+    flow.notice = None;
+    flow.phone_input = None;
+    flow.email_input = None;
+    flow.save(session).await?;
+    Ok(Some(error))
 }
 
 /// "Try again" after a failure that allows it: back to the method picker.

@@ -27,6 +27,8 @@ pub struct CodeStatus {
     pub destination: Destination,
     pub status: Status,
     pub attempts_left: u32,
+    pub attempts: u32,
+    pub sends: u32,
     pub resend_in: u64,
     pub expires_in: u64,
     /// How far the latest code has got, as its provider reports.
@@ -86,6 +88,8 @@ impl Verifier {
             destination: v.destination.clone(),
             status: v.status_at(now),
             attempts_left: v.attempts_left(&self.policy),
+            attempts: v.attempts,
+            sends: v.sends,
             resend_in: v.resend_available_in(now, &self.policy),
             expires_in: v.expires_in(now),
             delivery,
@@ -103,7 +107,7 @@ impl Verifier {
     ) -> Result<CodeStatus, PortalError> {
         destination.ensure_reachable_by(channel)?;
         let now = self.clock.now();
-        self.ensure_send_allowed(&destination, now).await?;
+        self.ensure_send_allowed(&destination, channel, now).await?;
         let (verification, delivery) = match &self.sender {
             Sender::Ours(gateway) => {
                 let code = OtpCode::generate(self.policy.code_length);
@@ -132,7 +136,7 @@ impl Verifier {
     pub async fn resend(&self, subject: &str, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(subject, id).await?;
         let now = self.clock.now();
-        self.ensure_send_allowed(&current.destination, now).await?;
+        self.ensure_send_allowed(&current.destination, current.channel, now).await?;
         current.ensure_resendable(now, &self.policy)?;
         let (secret, code) = match &self.sender {
             Sender::Ours(_) => {
@@ -295,10 +299,10 @@ impl Verifier {
         });
     }
 
-    async fn ensure_send_allowed(&self, destination: &Destination, now: UnixTime) -> Result<(), PortalError> {
+    async fn ensure_send_allowed(&self, destination: &Destination, channel: Channel, now: UnixTime) -> Result<(), PortalError> {
         let window_start = UnixTime(now.0 - self.policy.send_window.as_secs() as i64);
         let recent = self.store.sends_since(destination, window_start).await?;
-        ensure_send_allowed(&recent, now, &self.policy)?;
+        ensure_send_allowed(&recent, channel, now, &self.policy)?;
         Ok(())
     }
 

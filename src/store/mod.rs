@@ -9,7 +9,7 @@ use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 
 use crate::domain::Channel;
-use crate::flow::{CodeSecret, Destination, EmailAddress, PhoneNumber, Status, UnixTime, Verification, VerificationId};
+use crate::flow::{CodeSecret, Destination, EmailAddress, PastSend, PhoneNumber, Status, UnixTime, Verification, VerificationId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -201,13 +201,18 @@ impl Store {
         Ok(())
     }
 
-    pub async fn sends_since(&self, destination: &Destination, since: UnixTime) -> Result<Vec<UnixTime>, StoreError> {
-        let times: Vec<i64> = sqlx::query_scalar("SELECT sent_at FROM sends WHERE destination = $1 AND sent_at > $2")
+    pub async fn sends_since(&self, destination: &Destination, since: UnixTime) -> Result<Vec<PastSend>, StoreError> {
+        let rows = sqlx::query("SELECT sent_at, channel FROM sends WHERE destination = $1 AND sent_at > $2")
             .bind(destination.key())
             .bind(since.0)
             .fetch_all(&self.pool)
             .await?;
-        Ok(times.into_iter().map(UnixTime).collect())
+        rows.iter()
+            .map(|row| {
+                let channel: String = row.get("channel");
+                Ok(PastSend { at: UnixTime(row.get("sent_at")), channel: Channel::from_str(&channel).map_err(corrupt)? })
+            })
+            .collect()
     }
 
     pub async fn record_attempt(&self, id: &VerificationId, at: UnixTime, outcome: &str) -> Result<(), StoreError> {

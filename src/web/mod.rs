@@ -50,6 +50,7 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
     if state.settings.is_development() {
         router = router.route("/demo/start", post(dev::start_demo));
     }
+    router = router.merge(crate::api::routes());
     if state.settings.twilio_auth_token.is_some() {
         router = router.merge(crate::webhooks::twilio::routes());
     }

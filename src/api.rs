@@ -1,0 +1,397 @@
+//! The JSON API under `/api/v1/`: the portal's journey for sites that draw their own pages, as
+//! django-twilio-2fa's API offers. Calls are bound to the browser session that `/start` opened:
+//! a verification can only be sent, checked or canceled from that session.
+//!
+//! Every answer carries `display`, the sentence to show the user in their language; refusals
+//! are `{error_code, display, blocking, retry_after}` with an HTTP status that says what kind.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::domain::Channel;
+use crate::i18n::{Locale, td_string};
+use crate::portal::journey;
+use crate::protocol::{FailureReason, PhoneInput, PortalError, Step};
+use crate::state::AppState;
+use crate::texts::{error_text, notice_text};
+use crate::web::locale::LOCALE_COOKIE;
+use leptos_i18n::Locale as _;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        // GET, and POST as django-twilio-2fa has it.
+        .route("/api/v1/verification-methods", get(verification_methods).post(verification_methods))
+        .route("/api/v1/send", post(send))
+        .route("/api/v1/verify", post(verify))
+        .route("/api/v1/cancel", post(cancel))
+        .route("/api/v1/set-phone-number", post(set_phone_number))
+        .route("/api/v1/set-email", post(set_email))
+        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp."),
+    paths(verification_methods, send, verify, cancel, set_phone_number, set_email)
+)]
+pub struct ApiDoc;
+
+/// A refusal, as django-twilio-2fa words it: `error_code` is one of its codes (see the README),
+/// `blocking` says this verification cannot go on (start again or go back), `retry_after` gives
+/// the seconds until the same request may succeed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    pub success: bool,
+    #[schema(example = "invalid_phone_number")]
+    pub error_code: String,
+    pub display: String,
+    pub blocking: bool,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Method {
+    pub method: Channel,
+    /// The method's name in the user's language.
+    pub label: String,
+    /// Where the code would go (masked), when the portal knows it already.
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Methods {
+    pub display: String,
+    pub verification_methods: Vec<Method>,
+}
+
+/// A code on its way.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CodeSent {
+    pub display: String,
+    pub method: Channel,
+    /// Where it went, masked.
+    pub destination: String,
+    pub code_length: usize,
+    /// Seconds until a new code may be asked for.
+    pub can_resend_in: u64,
+    /// Seconds the code stays valid.
+    pub expires_in: u64,
+    /// Checks made, and left, for this verification.
+    pub attempts: u32,
+    pub attempts_left: u32,
+    /// Codes sent for this verification.
+    pub sends: u32,
+}
+
+/// A checked code. `verified`: the second factor is passed; POST `/finish` (with the session) to
+/// go back with the signed result. A wrong code is `verified: false` with the attempts left (as
+/// django-twilio-2fa answers). During a phone change, a right code for the current number is
+/// `verified: false` with `code_sent`: the new number's code.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Checked {
+    pub display: String,
+    pub verified: bool,
+    pub finish_url: Option<String>,
+    pub attempts_left: Option<u32>,
+    pub code_sent: Option<CodeSent>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Done {
+    pub display: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendRequest {
+    pub method: Channel,
+    /// For a phone method, when the portal does not know the user's number yet.
+    pub phone_number: Option<String>,
+    /// ISO 3166 region for a national number; defaults to `TWOFA_DEFAULT_REGION`.
+    #[serde(alias = "country_code")]
+    pub phone_country: Option<String>,
+    /// For e-mail, when the portal does not know the user's address yet.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PhoneRequest {
+    pub phone_number: String,
+    #[serde(alias = "phone_country")]
+    pub country_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailRequest {
+    pub email: String,
+}
+
+/// An API refusal in the user's language.
+pub struct Refusal(PortalError, Locale);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let Refusal(error, locale) = self;
+        let retry_after = match &error {
+            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } => Some(*retry_in),
+            PortalError::ProviderBusy { retry_in } => *retry_in,
+            _ => None,
+        };
+        let body = ApiError {
+            success: false,
+            error_code: error_code(&error).to_owned(),
+            display: error_text(locale, &error),
+            blocking: error.ends_verification() || matches!(error, PortalError::NoActiveRequest),
+            retry_after,
+        };
+        let mut response = (status_of(&error), Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+/// django-twilio-2fa's code for each refusal, where it has one; ours where it has none.
+pub fn error_code(error: &PortalError) -> &'static str {
+    use PortalError::*;
+    match error {
+        InvalidPhoneNumber => "invalid_phone_number",
+        MobileNumberRequired => "mobile_number_required",
+        InvalidEmail => "invalid_email",
+        InvalidCode | CodeLength { .. } => "invalid_verification_code",
+        WrongCode { .. } => "incorrect_verification_code",
+        MaxAttemptsReached => "max_attempts_reached",
+        VerificationExpired => "verification_expired",
+        CodeAlreadyUsed => "verification_already_approved",
+        ResendCooldown { .. } => "resend_cooldown",
+        TooManySends { .. } => "max_sends_reached",
+        VerificationNotFound => "verification_not_found",
+        VerificationCanceled => "verification_canceled",
+        MethodNotAllowed => "method_not_allowed",
+        NoActiveRequest => "user_unauthenticated",
+        InvalidRequest | RequestExpired | RequestReplayed => "invalid_request",
+        DeliveryFailed => "delivery_failed",
+        PhoneCountryNotAllowed => "phone_country_not_allowed",
+        RecipientOptedOut => "recipient_opted_out",
+        DestinationBlocked => "destination_blocked",
+        ProviderBusy { .. } => "twilio_rate_limited",
+        DestinationRequired => "missing_user_data",
+        Unavailable | Network => "unavailable",
+    }
+}
+
+/// The HTTP status of each refusal.
+fn status_of(error: &PortalError) -> StatusCode {
+    use PortalError::*;
+    match error {
+        InvalidPhoneNumber | MobileNumberRequired | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
+        | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
+        NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed => StatusCode::UNAUTHORIZED,
+        MethodNotAllowed | RecipientOptedOut | DestinationBlocked => StatusCode::FORBIDDEN,
+        VerificationNotFound => StatusCode::NOT_FOUND,
+        CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
+        VerificationExpired => StatusCode::GONE,
+        MaxAttemptsReached => StatusCode::LOCKED,
+        ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+        DeliveryFailed => StatusCode::BAD_GATEWAY,
+        Unavailable | Network => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The user's language: the language picker's cookie, else the browser's languages.
+fn locale_of(headers: &HeaderMap) -> Locale {
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('='))
+        .find_map(|tag| tag.parse::<Locale>().ok());
+    chosen.unwrap_or_else(|| {
+        let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let tags: Vec<&str> = accepted.split(',').map(|part| part.split(';').next().unwrap_or_default().trim()).collect();
+        Locale::find_locale(&tags)
+    })
+}
+
+type Answer<T> = Result<Json<T>, Refusal>;
+
+/// Runs a journey step and answers with the pending code, or with the refusal it met.
+async fn code_sent(state: &AppState, session: &Session, locale: Locale, step: Result<Step, PortalError>) -> Answer<CodeSent> {
+    let refuse = |error| Refusal(error, locale);
+    let step = step.map_err(refuse)?;
+    if let Some(error) = journey::take_refusal(session).await.map_err(refuse)? {
+        return Err(refuse(error));
+    }
+    pending_code(state, session, locale, step).await.map(Json)
+}
+
+async fn pending_code(state: &AppState, session: &Session, locale: Locale, step: Step) -> Result<CodeSent, Refusal> {
+    let refuse = |error| Refusal(error, locale);
+    let view = journey::view(state, session, None).await.map_err(refuse)?;
+    match (step, view.pending) {
+        (Step::EnterCode, Some(pending)) => Ok(CodeSent {
+            display: view.notice.map(|notice| notice_text(locale, &notice)).unwrap_or_default(),
+            method: pending.channel,
+            destination: pending.destination,
+            code_length: pending.code_length,
+            can_resend_in: pending.resend_in,
+            expires_in: pending.expires_in,
+            attempts: pending.attempts,
+            attempts_left: pending.attempts_left,
+            sends: pending.sends,
+        }),
+        (Step::RegisterPhone | Step::RegisterEmail, _) => Err(refuse(PortalError::DestinationRequired)),
+        (Step::NoRequest, _) => Err(refuse(PortalError::NoActiveRequest)),
+        _ => Err(refuse(PortalError::VerificationNotFound)),
+    }
+}
+
+/// The methods this user may choose, with where each would send the code.
+#[utoipa::path(get, path = "/api/v1/verification-methods", responses(
+    (status = 200, body = Methods), (status = 401, body = ApiError)))]
+async fn verification_methods(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Methods> {
+    let locale = locale_of(&headers);
+    let view = journey::view(&state, &session, None).await.map_err(|error| Refusal(error, locale))?;
+    if view.step == Step::NoRequest {
+        return Err(Refusal(PortalError::NoActiveRequest, locale));
+    }
+    let methods = view
+        .methods
+        .into_iter()
+        .map(|option| Method { label: method_label(locale, option.channel), method: option.channel, destination: option.destination })
+        .collect();
+    Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }))
+}
+
+fn method_label(locale: Locale, channel: Channel) -> String {
+    match channel {
+        Channel::Sms => td_string!(locale, channel.sms),
+        Channel::Call => td_string!(locale, channel.call),
+        Channel::Email => td_string!(locale, channel.email),
+        Channel::Whatsapp => td_string!(locale, channel.whatsapp),
+    }
+    .to_string()
+}
+
+/// Sends a code by `method`: to the destination the portal knows, else to the one given.
+#[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, responses(
+    (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
+async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
+    let locale = locale_of(&headers);
+    let step = match (request.method, request.phone_number, request.email) {
+        (channel, Some(number), _) if channel.uses_phone() => {
+            journey::choose_method(&state, &session, channel, locale).await.ok();
+            let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
+            journey::register_phone(&state, &session, PhoneInput { country, number }, locale).await
+        }
+        (Channel::Email, _, Some(email)) => {
+            journey::choose_method(&state, &session, Channel::Email, locale).await.ok();
+            journey::register_email(&state, &session, email, locale).await
+        }
+        (channel, _, _) => journey::choose_method(&state, &session, channel, locale).await,
+    };
+    code_sent(&state, &session, locale, step).await
+}
+
+/// Checks a code. On success the user's session carries the passed second factor.
+#[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, responses(
+    (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    (status = 404, body = ApiError), (status = 410, body = ApiError), (status = 423, body = ApiError)))]
+async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
+    let locale = locale_of(&headers);
+    let refuse = |error| Refusal(error, locale);
+    let step = journey::check_code(&state, &session, &request.code, locale).await.map_err(refuse)?;
+    match journey::take_refusal(&session).await.map_err(refuse)? {
+        Some(error @ PortalError::WrongCode { attempts_left }) => {
+            return Ok(Json(Checked {
+                display: error_text(locale, &error),
+                verified: false,
+                finish_url: None,
+                attempts_left: Some(attempts_left),
+                code_sent: None,
+            }));
+        }
+        Some(error) => return Err(refuse(error)),
+        None => {}
+    }
+    match step {
+        Step::Verified => Ok(Json(Checked {
+            display: td_string!(locale, success.body).to_string(),
+            verified: true,
+            finish_url: Some("/finish".to_owned()),
+            attempts_left: None,
+            code_sent: None,
+        })),
+        Step::EnterCode => {
+            let code_sent = pending_code(&state, &session, locale, step).await?;
+            Ok(Json(Checked {
+                display: code_sent.display.clone(),
+                verified: false,
+                finish_url: None,
+                attempts_left: None,
+                code_sent: Some(code_sent),
+            }))
+        }
+        Step::Failed => {
+            let view = journey::view(&state, &session, None).await.map_err(refuse)?;
+            Err(refuse(match view.failure {
+                Some(FailureReason::VerificationExpired) => PortalError::VerificationExpired,
+                _ => PortalError::MaxAttemptsReached,
+            }))
+        }
+        Step::ChooseMethod => Err(refuse(PortalError::VerificationNotFound)),
+        _ => Err(refuse(PortalError::NoActiveRequest)),
+    }
+}
+
+/// Cancels the pending code.
+#[utoipa::path(post, path = "/api/v1/cancel", responses((status = 200, body = Done), (status = 401, body = ApiError)))]
+async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Done> {
+    let locale = locale_of(&headers);
+    journey::cancel(&state, &session).await.map_err(|error| Refusal(error, locale))?;
+    if let Some(error) = journey::take_refusal(&session).await.map_err(|error| Refusal(error, locale))? {
+        return Err(Refusal(error, locale));
+    }
+    Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }))
+}
+
+/// Registers or changes the phone number: it is saved once its code is entered (after a code
+/// to the current number, when there is one).
+#[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
+    (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    (status = 429, body = ApiError)))]
+async fn set_phone_number(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<PhoneRequest>,
+) -> Answer<CodeSent> {
+    let locale = locale_of(&headers);
+    let country = request.country_code.unwrap_or_else(|| state.settings.default_region.clone());
+    let input = PhoneInput { country, number: request.phone_number };
+    let step = journey::register_phone(&state, &session, input, locale).await;
+    code_sent(&state, &session, locale, step).await
+}
+
+/// Registers or changes the e-mail address: it is saved once its code is entered.
+#[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
+    (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
+    (status = 429, body = ApiError)))]
+async fn set_email(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<EmailRequest>) -> Answer<CodeSent> {
+    let locale = locale_of(&headers);
+    let step = journey::register_email(&state, &session, request.email, locale).await;
+    code_sent(&state, &session, locale, step).await
+}
