@@ -259,7 +259,7 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
 }
 
 /// The methods this user may choose, with where each would send the code.
-#[utoipa::path(get, path = "/api/v1/verification-methods", responses(
+#[utoipa::path(method(get, post), path = "/api/v1/verification-methods", responses(
     (status = 200, body = Methods), (status = 401, body = ApiError)))]
 async fn verification_methods(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Methods> {
     let locale = locale_of(&headers);
@@ -291,14 +291,15 @@ fn method_label(locale: Locale, channel: Channel) -> String {
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
+    let refuse = |error| Refusal(error, locale);
     let step = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
-            journey::choose_method(&state, &session, channel, locale).await.ok();
+            journey::select_method(&state, &session, channel).await.map_err(refuse)?;
             let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
             journey::register_phone(&state, &session, PhoneInput { country, number }, locale).await
         }
         (Channel::Email, _, Some(email)) => {
-            journey::choose_method(&state, &session, Channel::Email, locale).await.ok();
+            journey::select_method(&state, &session, Channel::Email).await.map_err(refuse)?;
             journey::register_email(&state, &session, email, locale).await
         }
         (channel, _, _) => journey::choose_method(&state, &session, channel, locale).await,

@@ -254,8 +254,9 @@ async fn send_first_code(
     locale: Locale,
 ) -> Result<Step, PortalError> {
     let subject = flow.request()?.subject.clone();
-    cancel_pending(state, flow).await?;
+    // The code the user has keeps working until a new one is actually on its way.
     let status = state.verifier.start(&subject, destination, channel, locale).await?;
+    cancel_pending(state, flow).await?;
     flow.channel = Some(channel);
     flow.verification = Some(status.id);
     flow.notice = Some(Notice::CodeSent);
@@ -264,6 +265,15 @@ async fn send_first_code(
 
 fn ensure_allowed(state: &AppState, channel: Channel) -> Result<(), PortalError> {
     if state.settings.methods.contains(&channel) { Ok(()) } else { Err(PortalError::MethodNotAllowed) }
+}
+
+/// Picks the method for the destination the caller gives next (the JSON API's `send` with a number).
+pub async fn select_method(state: &AppState, session: &Session, channel: Channel) -> Result<(), PortalError> {
+    ensure_allowed(state, channel)?;
+    let mut flow = FlowSession::load(session).await?;
+    flow.request()?;
+    flow.channel = Some(channel);
+    flow.save(session).await
 }
 
 /// The user picked a method: send at once to a known destination, or ask for one.

@@ -254,7 +254,13 @@ impl Verifier {
                 Ok(())
             })
             .await?;
-        if let (Sender::Provider(provider), Some(sid)) = (&self.sender, verification.provider_sid()) {
+        let provider_sid = verification.provider_sid();
+        let still_used = match provider_sid {
+            // Verify answers a new start to the same number with the same verification.
+            Some(sid) => self.store.provider_sid_pending_elsewhere(sid, id, self.clock.now()).await?,
+            None => false,
+        };
+        if let (Sender::Provider(provider), Some(sid), false) = (&self.sender, provider_sid, still_used) {
             // Best effort: an unanswered cancel leaves Twilio's side to expire on its own.
             if let Err(error) = provider.cancel(sid).await {
                 tracing::warn!(verification = %id, %error, "the provider did not cancel its verification");

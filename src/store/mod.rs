@@ -190,6 +190,19 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Whether another pending verification still uses the provider's verification `sid`.
+    pub async fn provider_sid_pending_elsewhere(&self, sid: &str, except: &VerificationId, now: UnixTime) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM verifications WHERE provider_sid = $1 AND id <> $2 AND status = 'pending' AND expires_at > $3 LIMIT 1",
+        )
+        .bind(sid)
+        .bind(except.as_str())
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn record_send(&self, v: &Verification, at: UnixTime) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sends (destination, verification_id, channel, sent_at) VALUES ($1, $2, $3, $4)")
             .bind(v.destination.key())

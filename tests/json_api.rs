@@ -1,0 +1,192 @@
+//! The JSON API under `/api/v1/`, each answer checked against the OpenAPI document the portal
+//! serves at `/api/v1/openapi.json`.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{TestApp, fresh_mobile, spawn_app};
+
+/// A call to the API, with its answer validated against the documented schema.
+struct Api<'a> {
+    app: &'a TestApp,
+    document: Value,
+}
+
+impl<'a> Api<'a> {
+    async fn new(app: &'a TestApp) -> Api<'a> {
+        let document: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        assert!(document["openapi"].as_str().unwrap().starts_with("3."), "{document}");
+        Api { app, document }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let url = self.app.url(path);
+        let request = match method {
+            "get" => self.app.client.get(url),
+            _ => self.app.client.post(url),
+        };
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        let response = request.header("accept-language", "en").send().await.unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap();
+        self.check(method, path, status, &answer);
+        (status, answer)
+    }
+
+    /// Fails unless the document lists this status for the operation and the answer fits its schema.
+    fn check(&self, method: &str, path: &str, status: StatusCode, answer: &Value) {
+        let operation = &self.document["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        let schema = &operation["responses"][status.as_str()]["content"]["application/json"]["schema"];
+        assert!(schema.is_object(), "{method} {path} answered {status}, which is not documented: {answer}");
+        let mut root = schema.clone();
+        root["components"] = self.document["components"].clone();
+        let validator = jsonschema::validator_for(&root).expect("a valid schema");
+        let errors: Vec<String> = validator.iter_errors(answer).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{method} {path} {status}: {answer} does not fit its schema: {errors:?}");
+    }
+}
+
+fn phone_body(method: &str, national: &str) -> Value {
+    json!({ "method": method, "phone_number": national, "phone_country": "FR" })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_drives_the_whole_verification_by_json() {
+    let app = spawn_app().await;
+    let api = Api::new(&app).await;
+    assert_eq!(app.begin("ada").await, "/methods");
+
+    let (status, methods) = api.call("get", "/api/v1/verification-methods", None).await;
+    assert_eq!(status, 200);
+    let labels: Vec<&str> = methods["verification_methods"].as_array().unwrap().iter().map(|m| m["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Text message", "Phone call", "E-mail"]);
+
+    let (national, e164) = fresh_mobile();
+    let (status, sent) = api.call("post", "/api/v1/send", Some(phone_body("sms", &national))).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["display"], "Your code is on its way.");
+    assert_eq!((sent["can_resend_in"].as_u64(), sent["expires_in"].as_u64()), (Some(30), Some(600)));
+    assert_eq!((sent["attempts"].as_u64(), sent["attempts_left"].as_u64(), sent["sends"].as_u64()), (Some(0), Some(5), Some(1)));
+    assert!(sent["destination"].as_str().unwrap().ends_with(&e164[e164.len() - 2..]));
+
+    let code = app.latest_code(&e164);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": wrong }))).await;
+    assert_eq!(status, 200);
+    assert_eq!((checked["verified"].as_bool(), checked["attempts_left"].as_u64()), (Some(false), Some(4)));
+    assert_eq!(checked["display"], "This code is not right. Attempts left: 4.");
+
+    let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": code }))).await;
+    assert_eq!(status, 200);
+    assert_eq!((checked["verified"].as_bool(), checked["finish_url"].as_str()), (Some(true), Some("/finish")));
+    let back = app.post_form("/finish", &[]).await;
+    assert!(back.starts_with("https://app.example/after-2fa?state=abc&result="), "{back}");
+    assert_eq!(app.state.store.user("ada").await.unwrap().unwrap().phone.unwrap().e164(), e164);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_refusal_has_its_code_status_and_translated_display() {
+    let app = spawn_app().await;
+    let api = Api::new(&app).await;
+
+    // No session that /start opened.
+    let (status, error) = api.call("post", "/api/v1/send", Some(phone_body("sms", "0612345678"))).await;
+    assert_eq!((status, error["error_code"].as_str(), error["blocking"].as_bool()), (StatusCode::UNAUTHORIZED, Some("user_unauthenticated"), Some(true)));
+    assert_eq!(error["success"], false);
+
+    assert_eq!(app.begin("bob").await, "/methods");
+    let cases = [
+        (phone_body("sms", "12"), StatusCode::BAD_REQUEST, "invalid_phone_number", "This phone number is not valid."),
+        (phone_body("sms", "01 40 00 00 00"), StatusCode::BAD_REQUEST, "mobile_number_required", "Text messages can only go to a mobile number."),
+        (json!({ "method": "sms" }), StatusCode::BAD_REQUEST, "missing_user_data", "Enter the phone number or e-mail address"),
+        (json!({ "method": "email", "email": "not an address" }), StatusCode::BAD_REQUEST, "invalid_email", "This e-mail address is not valid."),
+        (json!({ "method": "whatsapp", "phone_number": "0612345678", "phone_country": "FR" }), StatusCode::FORBIDDEN, "method_not_allowed", "This method is not available."),
+    ];
+    for (body, expected_status, code, display) in cases {
+        let (status, error) = api.call("post", "/api/v1/send", Some(body.clone())).await;
+        assert_eq!((status, error["error_code"].as_str()), (expected_status, Some(code)), "{body}: {error}");
+        assert!(error["display"].as_str().unwrap().starts_with(display), "{error}");
+        assert_eq!(error["blocking"], false);
+    }
+
+    // A code, then asking again at once: the cooldown, with Retry-After.
+    let (national, _) = fresh_mobile();
+    assert_eq!(api.call("post", "/api/v1/send", Some(phone_body("sms", &national))).await.0, 200);
+    let response = app.client.post(app.url("/api/v1/send")).json(&phone_body("sms", &national)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "30");
+    let error: Value = response.json().await.unwrap();
+    api.check("post", "/api/v1/send", StatusCode::TOO_MANY_REQUESTS, &error);
+    assert_eq!((error["error_code"].as_str(), error["retry_after"].as_u64()), (Some("resend_cooldown"), Some(30)));
+
+    // A malformed code spends no attempt.
+    let (status, error) = api.call("post", "/api/v1/verify", Some(json!({ "code": "12ab56" }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_verification_code")));
+
+    // Five wrong codes: the last is blocking.
+    for _ in 0..4 {
+        assert_eq!(api.call("post", "/api/v1/verify", Some(json!({ "code": "000000" }))).await.0, 200);
+    }
+    let (status, error) = api.call("post", "/api/v1/verify", Some(json!({ "code": "000000" }))).await;
+    assert_eq!((status, error["error_code"].as_str(), error["blocking"].as_bool()), (StatusCode::LOCKED, Some("max_attempts_reached"), Some(true)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canceled_code_can_no_longer_be_checked() {
+    let app = spawn_app().await;
+    let api = Api::new(&app).await;
+    assert_eq!(app.begin("carl").await, "/methods");
+    let (national, e164) = fresh_mobile();
+    assert_eq!(api.call("post", "/api/v1/send", Some(phone_body("call", &national))).await.0, 200);
+    let (status, done) = api.call("post", "/api/v1/cancel", None).await;
+    assert_eq!((status, done["display"].as_str()), (StatusCode::OK, Some("The verification was canceled.")));
+    let code = app.codes_sent_to(&e164);
+    assert!(code.is_empty(), "a call's code is spoken, not texted");
+    let (status, error) = api.call("post", "/api/v1/verify", Some(json!({ "code": "123456" }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verification_belongs_to_the_session_that_started_it() {
+    let mut app = spawn_app().await;
+    let api_owner = Api::new(&app).await;
+    assert_eq!(app.begin("dora").await, "/methods");
+    let (national, _) = fresh_mobile();
+    assert_eq!(api_owner.call("post", "/api/v1/send", Some(phone_body("sms", &national))).await.0, 200);
+    drop(api_owner);
+
+    // Another browser, with its own session for another user, cannot touch dora's code.
+    app.client = support::cookie_client();
+    let api = Api::new(&app).await;
+    assert_eq!(app.begin("mallory").await, "/methods");
+    let (status, error) = api.call("post", "/api/v1/verify", Some(json!({ "code": "123456" }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
+    let app = spawn_app().await;
+    let api = Api::new(&app).await;
+    let (_, old) = fresh_mobile();
+    app.begin_with(&app.request_claims("erin", Some(&old))).await;
+    let (national, new) = fresh_mobile();
+    let body = json!({ "phone_number": national, "country_code": "FR" });
+    let (status, sent) = api.call("post", "/api/v1/set-phone-number", Some(body)).await;
+    assert_eq!(status, 200);
+    assert!(sent["display"].as_str().unwrap().contains("current number"), "{sent}");
+    assert!(sent["destination"].as_str().unwrap().ends_with(&old[old.len() - 2..]));
+
+    let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": app.latest_code(&old) }))).await;
+    assert_eq!((status, checked["verified"].as_bool()), (StatusCode::OK, Some(false)));
+    let next = &checked["code_sent"];
+    assert!(next["destination"].as_str().unwrap().ends_with(&new[new.len() - 2..]), "{checked}");
+
+    let (_, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": app.latest_code(&new) }))).await;
+    assert_eq!(checked["verified"], true);
+    assert_eq!(app.state.store.user("erin").await.unwrap().unwrap().phone.unwrap().e164(), new);
+}
