@@ -32,15 +32,50 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cancel", post(cancel))
         .route("/api/v1/set-phone-number", post(set_phone_number))
         .route("/api/v1/set-email", post(set_email))
+        .route("/api/v1/requests", post(create_request))
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp."),
-    paths(verification_methods, send, verify, cancel, set_phone_number, set_email)
+    paths(verification_methods, send, verify, cancel, set_phone_number, set_email, create_request),
+    modifiers(&BearerKey)
 )]
 pub struct ApiDoc;
+
+/// `POST /api/v1/requests` takes `Authorization: Bearer <TWOFA_API_KEY>`.
+struct BearerKey;
+
+impl utoipa::Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme("api_key", scheme);
+    }
+}
+
+/// A verification request from a relying application's server, for one of its users.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRequest {
+    /// The application's id for the user.
+    pub user_id: String,
+    /// Where the user goes back with the result; its origin must be allowed.
+    pub return_url: String,
+    /// A number or address the application already knows for the user (E.164 for a number).
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    /// Seconds the returned link stays valid (default 300, at most 3600).
+    pub expires_in: Option<u64>,
+}
+
+/// Where to send the user: the portal's `/start` with the signed request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedRequest {
+    pub url: String,
+    /// Unix time after which the link no longer works.
+    pub expires_at: i64,
+}
 
 /// A refusal, as django-twilio-2fa words it: `error_code` is one of its codes (see the README),
 /// `blocking` says this verification cannot go on (start again or go back), `retry_after` gives
@@ -187,6 +222,7 @@ pub fn error_code(error: &PortalError) -> &'static str {
         DestinationBlocked => "destination_blocked",
         ProviderBusy { .. } => "twilio_rate_limited",
         DestinationRequired => "missing_user_data",
+        InvalidApiKey => "invalid_api_key",
         Unavailable | Network => "unavailable",
     }
 }
@@ -197,7 +233,7 @@ fn status_of(error: &PortalError) -> StatusCode {
     match error {
         InvalidPhoneNumber | MobileNumberRequired | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
         | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
-        NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed => StatusCode::UNAUTHORIZED,
+        NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
         MethodNotAllowed | RecipientOptedOut | DestinationBlocked => StatusCode::FORBIDDEN,
         VerificationNotFound => StatusCode::NOT_FOUND,
         CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
@@ -395,4 +431,28 @@ async fn set_email(State(state): State<AppState>, session: Session, headers: Hea
     let locale = locale_of(&headers);
     let step = journey::register_email(&state, &session, request.email, locale).await;
     code_sent(&state, &session, locale, step).await
+}
+
+/// Creates a verification request for a user, server to server, and answers the link to send
+/// the user to. Each link works once.
+#[utoipa::path(post, path = "/api/v1/requests", request_body = NewRequest, security(("api_key" = [])), responses(
+    (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
+    let locale = locale_of(&headers);
+    if !holds_api_key(&state, &headers) {
+        return Refusal(PortalError::InvalidApiKey, locale).into_response();
+    }
+    match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
+        Ok((url, expires_at)) => (StatusCode::CREATED, Json(CreatedRequest { url, expires_at: expires_at.0 })).into_response(),
+        Err(error) => Refusal(error, locale).into_response(),
+    }
+}
+
+/// Whether the request carries the configured API key; none configured, nobody does.
+fn holds_api_key(state: &AppState, headers: &HeaderMap) -> bool {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let Some(key) = state.settings.api_key.as_ref() else { return false };
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())))
 }

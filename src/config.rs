@@ -57,6 +57,10 @@ pub struct Settings {
     pub secret_key: Option<SecretString>,
     #[serde(skip_serializing)]
     pub client_secret: Option<SecretString>,
+    /// Authenticates relying applications' servers on `POST /api/v1/requests`; unset, that
+    /// endpoint is off.
+    #[serde(skip_serializing)]
+    pub api_key: Option<SecretString>,
     /// Takes over when the gateway fails for a transient reason.
     pub fallback_gateway: Option<GatewayKind>,
     pub twilio_account_sid: Option<String>,
@@ -106,6 +110,7 @@ impl Default for Settings {
             cookie_secure: None,
             secret_key: None,
             client_secret: None,
+            api_key: None,
             fallback_gateway: None,
             twilio_account_sid: None,
             twilio_auth_token: None,
@@ -210,7 +215,9 @@ impl Settings {
             }
         }
         self.validate_gateways()?;
-        for (setting, secret) in [("TWOFA_SECRET_KEY", &self.secret_key), ("TWOFA_CLIENT_SECRET", &self.client_secret)] {
+        let secrets =
+            [("TWOFA_SECRET_KEY", &self.secret_key), ("TWOFA_CLIENT_SECRET", &self.client_secret), ("TWOFA_API_KEY", &self.api_key)];
+        for (setting, secret) in secrets {
             if secret.as_ref().is_some_and(|s| secrecy::ExposeSecret::expose_secret(s).len() < 32) {
                 return Err(invalid(setting, "must be at least 32 characters long"));
             }
@@ -323,6 +330,7 @@ const TEXT_SETTINGS: &[&str] = &[
     "twilio_api_key_secret",
     "secret_key",
     "client_secret",
+    "api_key",
     "service_name",
     "smtp_from",
 ];

@@ -57,6 +57,8 @@ pub enum PortalError {
     ProviderBusy { retry_in: Option<u64> },
     #[error("a phone number or e-mail address is needed for this method")]
     DestinationRequired,
+    #[error("missing or wrong API key")]
+    InvalidApiKey,
     #[error("the service is unavailable")]
     Unavailable,
     #[error("the server could not be reached")]

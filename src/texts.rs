@@ -35,6 +35,7 @@ pub fn error_text(locale: Locale, error: &PortalError) -> String {
         PortalError::DestinationBlocked => td_string!(locale, errors.destination_blocked).to_string(),
         PortalError::ProviderBusy { retry_in: Some(seconds) } => td_string!(locale, errors.provider_busy_for, seconds = *seconds),
         PortalError::ProviderBusy { retry_in: None } => td_string!(locale, errors.provider_busy).to_string(),
+        PortalError::InvalidApiKey => td_string!(locale, errors.invalid_api_key).to_string(),
         PortalError::DestinationRequired => td_string!(locale, errors.destination_required).to_string(),
         PortalError::Unavailable => td_string!(locale, errors.unavailable).to_string(),
         PortalError::Network => td_string!(locale, errors.network).to_string(),

@@ -190,3 +190,49 @@ async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
     assert_eq!(checked["verified"], true);
     assert_eq!(app.state.store.user("erin").await.unwrap().unwrap().phone.unwrap().e164(), new);
 }
+
+const API_KEY: &str = "relying-application-api-key-0123456789";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link() {
+    let app = support::spawn_app_with(
+        std::sync::Arc::new(tempfile::tempdir().unwrap()),
+        leptos_2fa::flow::FakeClock::at(support::START),
+        |settings| settings.api_key = Some(API_KEY.to_owned().into()),
+    )
+    .await;
+    let api = Api::new(&app).await;
+    let (_, e164) = fresh_mobile();
+    let body = json!({ "user_id": "fay", "return_url": "https://app.example/back", "phone_number": e164 });
+    let create = |key: Option<&str>, body: &Value| {
+        let mut request = app.client.post(app.url("/api/v1/requests")).json(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send()
+    };
+
+    for key in [None, Some("a-wrong-key")] {
+        let response = create(key, &body).await.unwrap();
+        let status = response.status();
+        let error: Value = response.json().await.unwrap();
+        api.check("post", "/api/v1/requests", status, &error);
+        assert_eq!((status, error["error_code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_api_key")));
+    }
+    let elsewhere = json!({ "user_id": "fay", "return_url": "https://evil.example/" });
+    let response = create(Some(API_KEY), &elsewhere).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = create(Some(API_KEY), &body).await.unwrap();
+    let status = response.status();
+    let created: Value = response.json().await.unwrap();
+    api.check("post", "/api/v1/requests", status, &created);
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["expires_at"].as_i64(), Some(app.clock_now() + 300));
+    let link = created["url"].as_str().unwrap();
+    let path = link.strip_prefix(&app.base).expect("a link to this portal");
+    assert_eq!(app.get_location(path).await, "/methods");
+    let page = app.page_text("/methods").await;
+    assert!(page.contains(&format!("\u{a0}{}", &e164[e164.len() - 2..])), "the known number, masked");
+    assert_eq!(app.get_location(path).await, "/failure", "a link works once");
+}

@@ -5,6 +5,7 @@
 pub mod errors;
 pub mod journey;
 pub mod messages;
+pub mod requests;
 pub mod deliveries;
 pub mod service;
 

@@ -1,0 +1,47 @@
+//! Verification requests made by a relying application's server rather than signed by it.
+
+use rand::RngCore;
+
+use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
+use crate::identity::{REQUEST_AUDIENCE, RequestClaims, with_query_param};
+use crate::protocol::PortalError;
+use crate::state::AppState;
+
+const DEFAULT_LIFETIME_SECS: u64 = 300;
+const MAX_LIFETIME_SECS: u64 = 3600;
+
+/// Signs a request for `user_id` and gives the portal link that starts it, with its expiry.
+pub fn create(
+    state: &AppState,
+    user_id: String,
+    return_url: String,
+    phone: Option<String>,
+    email: Option<String>,
+    lifetime_secs: Option<u64>,
+) -> Result<(String, UnixTime), PortalError> {
+    if user_id.trim().is_empty() {
+        return Err(PortalError::InvalidRequest);
+    }
+    match url::Url::parse(&return_url) {
+        Ok(url) if state.settings.allows_return_to(&url) => {}
+        _ => return Err(PortalError::InvalidRequest),
+    }
+    let phone = phone.map(|p| PhoneNumber::parse(None, &p)).transpose()?;
+    let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
+    let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, MAX_LIFETIME_SECS);
+    let expires_at = UnixTime(state.verifier.now().0 + lifetime as i64);
+    let mut nonce = [0u8; 16];
+    rand::rng().fill_bytes(&mut nonce);
+    let claims = RequestClaims {
+        sub: user_id,
+        return_url,
+        nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+        exp: expires_at.0,
+        aud: REQUEST_AUDIENCE.to_owned(),
+        phone: phone.map(|p| p.e164().to_owned()),
+        email: email.map(|e| e.as_str().to_owned()),
+    };
+    let token = state.client_keys.sign_request(&claims);
+    let start = format!("{}/start", state.settings.public_url.as_str().trim_end_matches('/'));
+    Ok((with_query_param(&start, "request", &token), expires_at))
+}
