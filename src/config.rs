@@ -61,6 +61,10 @@ pub struct Settings {
     /// endpoint is off.
     #[serde(skip_serializing)]
     pub api_key: Option<SecretString>,
+    /// The relying application's endpoint for signed event webhooks.
+    pub webhook_url: Option<url::Url>,
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
     /// Takes over when the gateway fails for a transient reason.
     pub fallback_gateway: Option<GatewayKind>,
     pub twilio_account_sid: Option<String>,
@@ -111,6 +115,8 @@ impl Default for Settings {
             secret_key: None,
             client_secret: None,
             api_key: None,
+            webhook_url: None,
+            webhook_secret: None,
             fallback_gateway: None,
             twilio_account_sid: None,
             twilio_auth_token: None,
@@ -215,8 +221,15 @@ impl Settings {
             }
         }
         self.validate_gateways()?;
-        let secrets =
-            [("TWOFA_SECRET_KEY", &self.secret_key), ("TWOFA_CLIENT_SECRET", &self.client_secret), ("TWOFA_API_KEY", &self.api_key)];
+        if self.webhook_url.is_some() != self.webhook_secret.is_some() {
+            return Err(invalid("TWOFA_WEBHOOK_URL", "and TWOFA_WEBHOOK_SECRET go together"));
+        }
+        let secrets = [
+            ("TWOFA_SECRET_KEY", &self.secret_key),
+            ("TWOFA_CLIENT_SECRET", &self.client_secret),
+            ("TWOFA_API_KEY", &self.api_key),
+            ("TWOFA_WEBHOOK_SECRET", &self.webhook_secret),
+        ];
         for (setting, secret) in secrets {
             if secret.as_ref().is_some_and(|s| secrecy::ExposeSecret::expose_secret(s).len() < 32) {
                 return Err(invalid(setting, "must be at least 32 characters long"));
@@ -331,6 +344,7 @@ const TEXT_SETTINGS: &[&str] = &[
     "secret_key",
     "client_secret",
     "api_key",
+    "webhook_secret",
     "service_name",
     "smtp_from",
 ];

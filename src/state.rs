@@ -49,6 +49,9 @@ impl AppState {
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
         let events = Events::default();
+        if let (Some(url), Some(secret)) = (&settings.webhook_url, &settings.webhook_secret) {
+            crate::webhooks::outbound::spawn_relay(&events, url.clone(), secret.clone());
+        }
         let gateways = gateways::build(&settings, &events)?;
         let verifier = Verifier::new(
             store.clone(),
