@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::Channel;
-use crate::flow::Policy;
+use crate::flow::{Policy, RegionRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,6 +41,12 @@ pub struct Settings {
     pub service_name: String,
     #[serde(deserialize_with = "comma_list")]
     pub methods: Vec<Channel>,
+    /// Countries (ISO 3166) whose phone numbers may receive codes; empty: all.
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_countries: Vec<String>,
+    /// Countries whose phone numbers never receive codes.
+    #[serde(deserialize_with = "comma_list")]
+    pub disallowed_countries: Vec<String>,
     /// Origins of relying applications the portal may send users back to, besides its own.
     #[serde(deserialize_with = "comma_list")]
     pub allowed_return_origins: Vec<url::Url>,
@@ -103,6 +109,8 @@ impl Default for Settings {
             service_name: "leptos-2fa".into(),
             methods: Channel::DEFAULT_METHODS.to_vec(),
             allowed_return_origins: Vec::new(),
+            allowed_countries: Vec::new(),
+            disallowed_countries: Vec::new(),
             code_length: policy.code_length,
             code_ttl_secs: policy.code_ttl.as_secs(),
             max_attempts: policy.max_attempts,
@@ -206,6 +214,11 @@ impl Settings {
         }) {
             return Err(invalid("TWOFA_ALLOWED_RETURN_ORIGINS", format!("{bad} is not an origin like https://app.example")));
         }
+        for (setting, list) in [("TWOFA_ALLOWED_COUNTRIES", &self.allowed_countries), ("TWOFA_DISALLOWED_COUNTRIES", &self.disallowed_countries)] {
+            if let Some(bad) = list.iter().find(|code| code.to_ascii_uppercase().parse::<phonenumber::country::Id>().is_err()) {
+                return Err(invalid(setting, format!("{bad:?} is not an ISO 3166 region code")));
+            }
+        }
         if self.default_region.parse::<phonenumber::country::Id>().is_err() {
             return Err(invalid("TWOFA_DEFAULT_REGION", format!("{:?} is not an ISO 3166 region code", self.default_region)));
         }
@@ -297,6 +310,7 @@ impl Settings {
             resend_cooldown: Duration::from_secs(self.resend_cooldown_secs),
             max_sends: self.max_sends,
             send_window: Duration::from_secs(self.send_window_secs),
+            regions: RegionRule { allowed: self.allowed_countries.clone(), disallowed: self.disallowed_countries.clone() },
         }
     }
 

@@ -4,8 +4,9 @@
 mod support;
 
 use leptos_2fa::domain::Channel;
-use leptos_2fa::flow::VerificationId;
+use leptos_2fa::flow::{FakeClock, VerificationId};
 use leptos_2fa::protocol::PortalError;
+use std::sync::Arc;
 use support::{START, TestApp, fresh_mobile, spawn_app, spawn_app_in, visible_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,6 +155,23 @@ async fn the_country_of_a_new_number_follows_the_browsers_region() {
         .unwrap();
     let html = response.text().await.unwrap();
     assert!(html.contains("<option value=\"GB\" selected"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_of_countries_left_out_get_no_code() {
+    let app = support::spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {
+        settings.disallowed_countries = vec!["FR".into()];
+    })
+    .await;
+    assert_eq!(app.begin("ana").await, "/methods");
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+    let (national, e164) = fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/phone");
+    let page = visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("We cannot send codes to phone numbers in this country"), "{page}");
+    assert!(app.codes_sent_to(&e164).is_empty());
+    // A Belgian mobile is fine.
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "BE"), ("number", "0470 12 34 56")]).await, "/verify");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

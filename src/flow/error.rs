@@ -21,4 +21,6 @@ pub enum FlowError {
     TooManySends { retry_in: u64 },
     #[error("no such verification")]
     NotFound,
+    #[error("codes are not sent to numbers of this country")]
+    RegionNotAllowed,
 }

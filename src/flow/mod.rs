@@ -17,5 +17,5 @@ pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
 pub use limits::{PastSend, ensure_send_allowed};
-pub use policy::{Policy, PolicyError};
+pub use policy::{Policy, PolicyError, RegionRule};
 pub use verification::{CodeSecret, Status, Verification, VerificationId};

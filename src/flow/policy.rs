@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use super::{Destination, FlowError};
+
 /// The rules every verification follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -14,6 +16,26 @@ pub struct Policy {
     /// Sends allowed to one destination within `send_window`.
     pub max_sends: u32,
     pub send_window: Duration,
+    /// Which countries' phone numbers may receive codes.
+    pub regions: RegionRule,
+}
+
+/// Countries (ISO 3166 codes) whose phone numbers may, or may not, receive codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionRule {
+    /// When not empty, only these.
+    pub allowed: Vec<String>,
+    /// Never these.
+    pub disallowed: Vec<String>,
+}
+
+impl RegionRule {
+    /// Whether a number of `region` may receive codes; a number of no known region only when
+    /// no allow-list is set.
+    pub fn allows(&self, region: Option<&str>) -> bool {
+        let listed = |list: &[String]| region.is_some_and(|region| list.iter().any(|r| r.eq_ignore_ascii_case(region)));
+        (self.allowed.is_empty() || listed(&self.allowed)) && !listed(&self.disallowed)
+    }
 }
 
 impl Default for Policy {
@@ -25,6 +47,7 @@ impl Default for Policy {
             resend_cooldown: Duration::from_secs(30),
             max_sends: 5,
             send_window: Duration::from_secs(10 * 60),
+            regions: RegionRule::default(),
         }
     }
 }
@@ -38,6 +61,14 @@ pub enum PolicyError {
 }
 
 impl Policy {
+    /// Refuses a phone number of a country the rules leave out.
+    pub fn ensure_destination_allowed(&self, destination: &Destination) -> Result<(), FlowError> {
+        match destination {
+            Destination::Phone(phone) if !self.regions.allows(phone.region().as_deref()) => Err(FlowError::RegionNotAllowed),
+            _ => Ok(()),
+        }
+    }
+
     pub const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
 
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -60,6 +91,24 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rule(allowed: &[&str], disallowed: &[&str]) -> RegionRule {
+        RegionRule {
+            allowed: allowed.iter().map(|r| r.to_string()).collect(),
+            disallowed: disallowed.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn countries_are_allowed_unless_left_out() {
+        assert!(rule(&[], &[]).allows(Some("FR")));
+        assert!(rule(&[], &[]).allows(None));
+        assert!(!rule(&[], &["FR"]).allows(Some("FR")));
+        assert!(rule(&[], &["FR"]).allows(Some("BE")));
+        assert!(rule(&["US", "CA"], &[]).allows(Some("ca")));
+        assert!(!rule(&["US", "CA"], &[]).allows(Some("FR")));
+        assert!(!rule(&["US"], &[]).allows(None), "an allow-list admits only numbers of known countries");
+    }
 
     #[test]
     fn the_default_policy_is_valid() {

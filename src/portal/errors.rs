@@ -19,6 +19,7 @@ impl From<FlowError> for PortalError {
             FlowError::ResendTooSoon { retry_in } => PortalError::ResendCooldown { retry_in },
             FlowError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
             FlowError::NotFound => PortalError::VerificationNotFound,
+            FlowError::RegionNotAllowed => PortalError::PhoneCountryNotAllowed,
         }
     }
 }

@@ -106,6 +106,7 @@ impl Verifier {
         locale: Locale,
     ) -> Result<CodeStatus, PortalError> {
         destination.ensure_reachable_by(channel)?;
+        self.policy.ensure_destination_allowed(&destination)?;
         let now = self.clock.now();
         self.ensure_send_allowed(&destination, channel, now).await?;
         let (verification, delivery) = match &self.sender {
