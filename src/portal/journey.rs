@@ -340,7 +340,6 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
     let step = with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        let previous_phone = state.store.user(&subject).await?.and_then(|user| user.phone);
         match state.verifier.check(&subject, &id, typed).await {
             // The current number is confirmed: now the new one gets its code.
             Ok(approval) if flow.phone_change.is_some() => {
@@ -350,10 +349,8 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
                 Ok(step)
             }
             Ok(approval) => {
-                if let (Some(old), Destination::Phone(new)) = (previous_phone, &approval.destination)
-                    && old != *new
-                {
-                    state.verifier.tell_old_number(&old, new, locale).await;
+                if let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) {
+                    state.verifier.tell_old_number(old, new, locale).await;
                 }
                 flow.outcome = Some(Outcome::Verified { channel: approval.channel, at: approval.at });
                 Ok(Step::Verified)

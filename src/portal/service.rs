@@ -40,6 +40,8 @@ pub struct CodeStatus {
 pub struct Approval {
     pub channel: Channel,
     pub destination: Destination,
+    /// The user's destination of the same kind that this one replaced.
+    pub replaced: Option<Destination>,
     pub at: UnixTime,
 }
 
@@ -197,7 +199,7 @@ impl Verifier {
             }
             return Err(error.into());
         }
-        self.store.save_verified_destination(subject, &verification.destination, now).await?;
+        let replaced = self.store.save_verified_destination(subject, &verification.destination, now).await?;
         tracing::info!(verification = %id, "verification approved");
         let (subject, verification_id) = (subject.to_owned(), id.clone());
         self.events.emit(Event::VerificationStatusChanged {
@@ -212,7 +214,7 @@ impl Verifier {
             field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },
             value: verification.destination.key().to_owned(),
         });
-        Ok(Approval { channel: verification.channel, destination: verification.destination, at: now })
+        Ok(Approval { channel: verification.channel, destination: verification.destination, replaced, at: now })
     }
 
     /// The provider's verdict on `code`, asked only when the flow would count the check.

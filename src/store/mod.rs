@@ -102,14 +102,23 @@ impl Store {
         .transpose()
     }
 
-    /// Records a destination the user has just proved they control.
-    pub async fn save_verified_destination(&self, user: &str, destination: &Destination, at: UnixTime) -> Result<(), StoreError> {
+    /// Records a destination the user has just proved they control; returns the one it replaced.
+    pub async fn save_verified_destination(
+        &self,
+        user: &str,
+        destination: &Destination,
+        at: UnixTime,
+    ) -> Result<Option<Destination>, StoreError> {
+        let previous = self.user(user).await?.and_then(|record| match destination {
+            Destination::Phone(_) => record.phone.map(Destination::Phone),
+            Destination::Email(_) => record.email.map(Destination::Email),
+        });
         let sql = match destination {
             Destination::Phone(_) => "UPDATE users SET phone = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3",
             Destination::Email(_) => "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
         };
         sqlx::query(sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
-        Ok(())
+        Ok(previous.filter(|previous| previous != destination))
     }
 
     pub async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError> {
