@@ -12,10 +12,10 @@ export E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
 .PHONY: run test tools test-tools unit e2e build lint
 
 run: tools
-	cargo leptos serve --release
+	cargo leptos serve --release --project leptos-2fa
 
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --project leptos-2fa
 
 tools:
 	bash .ci/tools.sh build
@@ -31,17 +31,19 @@ unit:
 	RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 # A fresh database per run; servers left on their ports by an earlier failed run are stopped first.
-# Playwright starts the Twilio stand-in, the SMTP server and a second portal that uses them
-# (end2end/playwright.config.ts); cargo-leptos starts the portal on its embedded defaults.
+# Playwright starts the Twilio stand-in, the SMTP server, two more portals that use them and the
+# example host site (end2end/playwright.config.ts); cargo-leptos starts the portal on its embedded defaults.
 e2e:
-	-@for port in 3000 3002 3004 3010 2526; do \
+	-@for port in 3000 3002 3004 3006 3010 2526; do \
 	  pid=$$(ss -ltnpH "sport = :$$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1); \
 	  if [ -n "$$pid" ]; then echo "stopping stale server $$pid on :$$port"; kill $$pid; sleep 1; fi; \
 	done
 	rm -rf $(E2E_DATA) && mkdir -p $(E2E_DATA)
 	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --example twilio_standin
+	cargo leptos build --release --project host-site
 	TWOFA_DATA_DIR=$(E2E_DATA) TWOFA_DATABASE_URL=sqlite://$(E2E_DATA)/e2e.db TWOFA_LOG=warn \
-	  cargo leptos end-to-end --release
+	  cargo leptos end-to-end --release --project leptos-2fa
 
 lint:
 	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --all-targets -- -D warnings
+	RUSTFLAGS="--cfg erase_components" cargo clippy -p host-site --features ssr -- -D warnings

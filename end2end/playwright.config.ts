@@ -2,6 +2,7 @@ import { defineConfig, devices } from '@playwright/test';
 import * as path from 'path';
 import {
   E2E_DATA as data,
+  HOST_SITE_URL,
   MAILDIR,
   SMTP_PORT,
   STANDIN_URL,
@@ -71,6 +72,23 @@ export default defineConfig({
       TWOFA_TWILIO_VERIFY_URL: STANDIN_URL,
       TWOFA_METHODS: 'sms,call,email,whatsapp',
     }),
+    // The example host site, on the console gateway (its outbox is /2fa/dev/outbox).
+    {
+      command: path.join(target, 'release/host-site'),
+      cwd: '..',
+      url: `${HOST_SITE_URL}/`,
+      env: {
+        ...process.env,
+        LEPTOS_SITE_ADDR: new URL(HOST_SITE_URL).host,
+        LEPTOS_SITE_ROOT: 'target/host-site',
+        LEPTOS_OUTPUT_NAME: 'host-site',
+        TWOFA_PUBLIC_URL: HOST_SITE_URL,
+        TWOFA_DATA_DIR: path.join(data, 'host-site'),
+        TWOFA_DATABASE_URL: `sqlite://${path.join(data, 'host-site', '2fa.db')}`,
+        RUST_LOG: 'warn',
+      } as Record<string, string>,
+      reuseExistingServer: false,
+    },
   ],
   projects: [
     {

@@ -19,9 +19,8 @@ use crate::i18n::{Locale, td_string};
 use crate::portal::journey;
 use crate::protocol::{FailureReason, PhoneInput, PortalError, Step};
 use crate::state::AppState;
-use crate::texts::{error_text, notice_text};
-use crate::web::locale::LOCALE_COOKIE;
-use leptos_i18n::Locale as _;
+use crate::texts::Wording;
+use crate::web::locale::locale_of;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -171,12 +170,17 @@ pub struct EmailRequest {
     pub email: String,
 }
 
-/// An API refusal in the user's language.
-pub struct Refusal(PortalError, Locale);
+/// An API refusal, worded in the user's language (with the site's overrides).
+pub struct Refusal(PortalError, String);
+
+fn refusal(state: &AppState, locale: Locale, error: PortalError) -> Refusal {
+    let display = Wording::new(locale, &state.settings.messages).error(&error);
+    Refusal(error, display)
+}
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let Refusal(error, locale) = self;
+        let Refusal(error, display) = self;
         let retry_after = match &error {
             PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } => Some(*retry_in),
             PortalError::ProviderBusy { retry_in } => *retry_in,
@@ -185,7 +189,7 @@ impl IntoResponse for Refusal {
         let body = ApiError {
             success: false,
             error_code: error_code(&error).to_owned(),
-            display: error_text(locale, &error),
+            display,
             blocking: error.ends_verification() || matches!(error, PortalError::NoActiveRequest),
             retry_after,
         };
@@ -223,6 +227,11 @@ pub fn error_code(error: &PortalError) -> &'static str {
         ProviderBusy { .. } => "twilio_rate_limited",
         DestinationRequired => "missing_user_data",
         InvalidApiKey => "invalid_api_key",
+        RegistrationNotAllowed => "registration_not_allowed",
+        ChangeNotAllowed => "change_not_allowed",
+        UserNotAllowed => "user_not_allowed",
+        NoMethodAvailable => "no_method_available",
+        InvalidCarrierType => "invalid_carrier_type",
         Unavailable | Network => "unavailable",
     }
 }
@@ -234,7 +243,9 @@ fn status_of(error: &PortalError) -> StatusCode {
         InvalidPhoneNumber | MobileNumberRequired | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
         | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
         NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
-        MethodNotAllowed | RecipientOptedOut | DestinationBlocked => StatusCode::FORBIDDEN,
+        MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
+        | NoMethodAvailable => StatusCode::FORBIDDEN,
+        InvalidCarrierType => StatusCode::BAD_REQUEST,
         VerificationNotFound => StatusCode::NOT_FOUND,
         CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
         VerificationExpired => StatusCode::GONE,
@@ -245,27 +256,11 @@ fn status_of(error: &PortalError) -> StatusCode {
     }
 }
 
-/// The user's language: the language picker's cookie, else the browser's languages.
-fn locale_of(headers: &HeaderMap) -> Locale {
-    let chosen = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|cookie| cookie.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('='))
-        .find_map(|tag| tag.parse::<Locale>().ok());
-    chosen.unwrap_or_else(|| {
-        let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let tags: Vec<&str> = accepted.split(',').map(|part| part.split(';').next().unwrap_or_default().trim()).collect();
-        Locale::find_locale(&tags)
-    })
-}
-
 type Answer<T> = Result<Json<T>, Refusal>;
 
 /// Runs a journey step and answers with the pending code, or with the refusal it met.
 async fn code_sent(state: &AppState, session: &Session, locale: Locale, step: Result<Step, PortalError>) -> Answer<CodeSent> {
-    let refuse = |error| Refusal(error, locale);
+    let refuse = |error| refusal(state, locale, error);
     let step = step.map_err(refuse)?;
     if let Some(error) = journey::take_refusal(session).await.map_err(refuse)? {
         return Err(refuse(error));
@@ -274,11 +269,11 @@ async fn code_sent(state: &AppState, session: &Session, locale: Locale, step: Re
 }
 
 async fn pending_code(state: &AppState, session: &Session, locale: Locale, step: Step) -> Result<CodeSent, Refusal> {
-    let refuse = |error| Refusal(error, locale);
-    let view = journey::view(state, session, None).await.map_err(refuse)?;
+    let refuse = |error| refusal(state, locale, error);
+    let view = journey::view(state, session, None, locale).await.map_err(refuse)?;
     match (step, view.pending) {
         (Step::EnterCode, Some(pending)) => Ok(CodeSent {
-            display: view.notice.map(|notice| notice_text(locale, &notice)).unwrap_or_default(),
+            display: view.notice.map(|notice| notice.text).unwrap_or_default(),
             method: pending.channel,
             destination: pending.destination,
             code_length: pending.code_length,
@@ -299,14 +294,18 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
     (status = 200, body = Methods), (status = 401, body = ApiError)))]
 async fn verification_methods(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Methods> {
     let locale = locale_of(&headers);
-    let view = journey::view(&state, &session, None).await.map_err(|error| Refusal(error, locale))?;
+    let view = journey::view(&state, &session, None, locale).await.map_err(|error| refusal(&state, locale, error))?;
     if view.step == Step::NoRequest {
-        return Err(Refusal(PortalError::NoActiveRequest, locale));
+        return Err(refusal(&state, locale, PortalError::NoActiveRequest));
     }
     let methods = view
         .methods
         .into_iter()
-        .map(|option| Method { label: method_label(locale, option.channel), method: option.channel, destination: option.destination })
+        .map(|option| Method {
+            label: option.label.unwrap_or_else(|| method_label(locale, option.channel)),
+            method: option.channel,
+            destination: option.destination,
+        })
         .collect();
     Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }))
 }
@@ -327,7 +326,7 @@ fn method_label(locale: Locale, channel: Channel) -> String {
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
-    let refuse = |error| Refusal(error, locale);
+    let refuse = |error| refusal(&state, locale, error);
     let step = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
             journey::select_method(&state, &session, channel).await.map_err(refuse)?;
@@ -349,12 +348,12 @@ async fn send(State(state): State<AppState>, session: Session, headers: HeaderMa
     (status = 404, body = ApiError), (status = 410, body = ApiError), (status = 423, body = ApiError)))]
 async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
     let locale = locale_of(&headers);
-    let refuse = |error| Refusal(error, locale);
+    let refuse = |error| refusal(&state, locale, error);
     let step = journey::check_code(&state, &session, &request.code, locale).await.map_err(refuse)?;
     match journey::take_refusal(&session).await.map_err(refuse)? {
         Some(error @ PortalError::WrongCode { attempts_left }) => {
             return Ok(Json(Checked {
-                display: error_text(locale, &error),
+                display: Wording::new(locale, &state.settings.messages).error(&error),
                 verified: false,
                 finish_url: None,
                 attempts_left: Some(attempts_left),
@@ -368,7 +367,7 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
         Step::Verified => Ok(Json(Checked {
             display: td_string!(locale, success.body).to_string(),
             verified: true,
-            finish_url: Some("/finish".to_owned()),
+            finish_url: Some(format!("{}/finish", state.mount)),
             attempts_left: None,
             code_sent: None,
         })),
@@ -383,7 +382,7 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
             }))
         }
         Step::Failed => {
-            let view = journey::view(&state, &session, None).await.map_err(refuse)?;
+            let view = journey::view(&state, &session, None, locale).await.map_err(refuse)?;
             Err(refuse(match view.failure {
                 Some(FailureReason::VerificationExpired) => PortalError::VerificationExpired,
                 _ => PortalError::MaxAttemptsReached,
@@ -398,9 +397,9 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
 #[utoipa::path(post, path = "/api/v1/cancel", responses((status = 200, body = Done), (status = 401, body = ApiError)))]
 async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Done> {
     let locale = locale_of(&headers);
-    journey::cancel(&state, &session).await.map_err(|error| Refusal(error, locale))?;
-    if let Some(error) = journey::take_refusal(&session).await.map_err(|error| Refusal(error, locale))? {
-        return Err(Refusal(error, locale));
+    journey::cancel(&state, &session).await.map_err(|error| refusal(&state, locale, error))?;
+    if let Some(error) = journey::take_refusal(&session).await.map_err(|error| refusal(&state, locale, error))? {
+        return Err(refusal(&state, locale, error));
     }
     Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }))
 }
@@ -440,11 +439,11 @@ async fn set_email(State(state): State<AppState>, session: Session, headers: Hea
 async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
     let locale = locale_of(&headers);
     if !holds_api_key(&state, &headers) {
-        return Refusal(PortalError::InvalidApiKey, locale).into_response();
+        return refusal(&state, locale, PortalError::InvalidApiKey).into_response();
     }
     match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
         Ok((url, expires_at)) => (StatusCode::CREATED, Json(CreatedRequest { url, expires_at: expires_at.0 })).into_response(),
-        Err(error) => Refusal(error, locale).into_response(),
+        Err(error) => refusal(&state, locale, error).into_response(),
     }
 }
 

@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment, path};
 
-use crate::i18n::{I18nContextProvider, t_string, use_i18n};
-use crate::ui::{demo, failure, home, methods, phone, success, token, email, layout::NotFound};
+use crate::i18n::{I18nContextProvider, Locale, t_string, use_i18n};
+use crate::ui::layout::{NotFound, PortalChrome};
+use crate::ui::{demo, email, failure, home, methods, phone, success, token};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -29,29 +30,60 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The portal: the 2FA pages at the root, in the portal's own frame, plus the demo application.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(PortalChrome);
     view! {
         <I18nContextProvider cookie_options=locale_cookie_options()>
             <DocumentTitle/>
             <Stylesheet id="leptos" href="/pkg/leptos-2fa.css"/>
             <Router>
                 <Routes fallback=NotFound>
-                    // Async: the whole page is rendered before the response leaves, so the session
-                    // changes made while rendering (a notice shown once) are saved with it.
-                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/methods") view=methods::MethodsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/phone") view=phone::PhonePage ssr=SsrMode::Async/>
-                    <Route path=path!("/email") view=email::EmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/verify") view=token::TokenPage ssr=SsrMode::Async/>
-                    <Route path=path!("/success") view=success::SuccessPage ssr=SsrMode::Async/>
-                    <Route path=path!("/failure") view=failure::FailurePage ssr=SsrMode::Async/>
+                    <TwoFactorRoutes/>
                     <Route path=path!("/demo") view=demo::DemoPage ssr=SsrMode::Async/>
                     <Route path=path!("/demo/return") view=demo::DemoReturnPage ssr=SsrMode::Async/>
                 </Routes>
             </Router>
         </I18nContextProvider>
+    }
+}
+
+/// The 2FA pages as routes, for the portal and for a host site's `<Routes>`: under `segment`
+/// (`"2fa"` gives `/2fa/methods`, `/2fa/verify`, …; nest it in a `ParentRoute` to go deeper).
+/// The server side must be mounted at the same path (`AppState::embedded`).
+#[component(transparent)]
+pub fn TwoFactorRoutes(#[prop(optional)] segment: &'static str) -> impl leptos_router::MatchNestedRoutes + Clone {
+    // Async: the whole page is rendered before the response leaves, so the session changes made
+    // while rendering (a notice shown once) are saved with it.
+    view! {
+        <ParentRoute path=StaticSegment(segment) view=TwoFactorScope ssr=SsrMode::Async>
+            <Route path=path!("") view=home::HomePage ssr=SsrMode::Async/>
+            <Route path=path!("/methods") view=methods::MethodsPage ssr=SsrMode::Async/>
+            <Route path=path!("/phone") view=phone::PhonePage ssr=SsrMode::Async/>
+            <Route path=path!("/email") view=email::EmailPage ssr=SsrMode::Async/>
+            <Route path=path!("/verify") view=token::TokenPage ssr=SsrMode::Async/>
+            <Route path=path!("/success") view=success::SuccessPage ssr=SsrMode::Async/>
+            <Route path=path!("/failure") view=failure::FailurePage ssr=SsrMode::Async/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The pages' language context: the portal's, or in a host site one of their own that reads the
+/// same language cookie and leaves the host's `<html lang>` alone.
+#[component]
+fn TwoFactorScope() -> impl IntoView {
+    if use_context::<leptos_i18n::I18nContext<Locale>>().is_some() {
+        view! { <Outlet/> }.into_any()
+    } else {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false cookie_options=locale_cookie_options()>
+                <Outlet/>
+            </I18nContextProvider>
+        }
+        .into_any()
     }
 }
 

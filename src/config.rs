@@ -50,6 +50,26 @@ pub struct Settings {
     /// Origins of relying applications the portal may send users back to, besides its own.
     #[serde(deserialize_with = "comma_list")]
     pub allowed_return_origins: Vec<url::Url>,
+    /// Users may add a phone number or e-mail address the portal does not know yet.
+    pub allow_registration: bool,
+    /// Users may replace a known phone number or e-mail address.
+    pub allow_change: bool,
+    /// A user without a phone number registers one before choosing a method.
+    pub user_must_have_phone: bool,
+    /// The registration pages offer "Not now": the user leaves without a second factor.
+    pub registration_optional: bool,
+    /// Where "Not now" leads: a path of the host site, or an allowed origin's URL. Unset: back
+    /// to the relying application with `error=registration_skipped`.
+    pub registration_optional_url: Option<String>,
+    /// With one method and a known destination, the code goes out without asking first.
+    pub send_immediately_on_single: bool,
+    /// Too many wrong codes end the whole request, not only the code: no "try again".
+    pub cancel_on_max_attempts: bool,
+    /// An image (URL) per method, in place of the built-in icon.
+    pub method_icons: std::collections::BTreeMap<Channel, String>,
+    /// Sentences that replace the built-in ones, per language: `[messages.en]
+    /// invalid_phone_number = "…"` (keys: `crate::texts::MESSAGE_KEYS`).
+    pub messages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub code_length: usize,
     pub code_ttl_secs: u64,
     pub max_attempts: u32,
@@ -111,6 +131,15 @@ impl Default for Settings {
             allowed_return_origins: Vec::new(),
             allowed_countries: Vec::new(),
             disallowed_countries: Vec::new(),
+            allow_registration: true,
+            allow_change: true,
+            user_must_have_phone: false,
+            registration_optional: false,
+            registration_optional_url: None,
+            send_immediately_on_single: false,
+            cancel_on_max_attempts: false,
+            method_icons: Default::default(),
+            messages: Default::default(),
             code_length: policy.code_length,
             code_ttl_secs: policy.code_ttl.as_secs(),
             max_attempts: policy.max_attempts,
@@ -155,6 +184,11 @@ pub enum ConfigError {
 
 fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { setting, problem: problem.into() }
+}
+
+/// A path on this site (`/account`), never another site (`//evil.example`, `/\\evil.example`).
+pub fn is_local_path(target: &str) -> bool {
+    target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') && !target.chars().any(char::is_control)
 }
 
 /// Accepts `"sms,call"` from the environment as well as a TOML array; drops repeats.
@@ -222,6 +256,13 @@ impl Settings {
         if self.default_region.parse::<phonenumber::country::Id>().is_err() {
             return Err(invalid("TWOFA_DEFAULT_REGION", format!("{:?} is not an ISO 3166 region code", self.default_region)));
         }
+        if let Some(url) = &self.registration_optional_url
+            && !is_local_path(url)
+            && !url::Url::parse(url).is_ok_and(|url| self.allows_return_to(&url))
+        {
+            return Err(invalid("TWOFA_REGISTRATION_OPTIONAL_URL", "must be a path (/…) or a URL on an allowed return origin"));
+        }
+        crate::texts::validate_overrides(&self.messages).map_err(|problem| invalid("TWOFA_MESSAGES", problem))?;
         if self.session_idle_minutes <= 0 {
             return Err(invalid("TWOFA_SESSION_IDLE_MINUTES", "must be greater than zero"));
         }
@@ -311,6 +352,18 @@ impl Settings {
             max_sends: self.max_sends,
             send_window: Duration::from_secs(self.send_window_secs),
             regions: RegionRule { allowed: self.allowed_countries.clone(), disallowed: self.disallowed_countries.clone() },
+        }
+    }
+
+    /// What a user may do unless the host or the request narrows it.
+    pub fn user_rules(&self) -> crate::portal::rules::UserRules {
+        use crate::portal::rules::{PerDestination, UserRules};
+        UserRules {
+            methods: self.methods.clone(),
+            registration: PerDestination::both(self.allow_registration),
+            change: PerDestination::both(self.allow_change),
+            must_have_phone: self.user_must_have_phone,
+            registration_optional: self.registration_optional,
         }
     }
 

@@ -5,6 +5,7 @@
 //! - `store`: SQL persistence.
 //! - `identity`: signed requests from relying applications and signed results back.
 //! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
+//! - `embed`: what a host Leptos site implements and calls to run the pages inside itself.
 //! - `webhooks`: what Twilio calls back, checked against its request signature.
 //! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
 
@@ -28,6 +29,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod countries;
 #[cfg(feature = "ssr")]
+pub mod embed;
+#[cfg(feature = "ssr")]
 pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod gateways;
@@ -44,14 +47,21 @@ pub mod web;
 #[cfg(feature = "ssr")]
 pub mod webhooks;
 
+/// Makes every server-side redirect a full page load, exactly as without JavaScript: the pages
+/// render from server state. A host site calls this in its own `hydrate`.
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    // Every server-side redirect is a full page load, exactly as without JavaScript: pages
-    // render from server state, and some targets (`/start`, the relying app) are not Leptos routes.
+pub fn full_page_redirects() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         let _ = leptos::prelude::window().location().set_href(location);
     });
+}
+
+/// The portal's browser entry point.
+#[cfg(all(feature = "hydrate", feature = "portal"))]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    // Some redirect targets (`/start`, the relying app) are not Leptos routes at all.
+    full_page_redirects();
     leptos::mount::hydrate_body(app::App);
 }

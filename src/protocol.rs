@@ -57,6 +57,16 @@ pub enum PortalError {
     ProviderBusy { retry_in: Option<u64> },
     #[error("a phone number or e-mail address is needed for this method")]
     DestinationRequired,
+    #[error("this user may not register a phone number or e-mail address here")]
+    RegistrationNotAllowed,
+    #[error("this user may not change their phone number or e-mail address here")]
+    ChangeNotAllowed,
+    #[error("this user may not verify")]
+    UserNotAllowed,
+    #[error("no method is available to this user")]
+    NoMethodAvailable,
+    #[error("this kind of phone line is not accepted")]
+    InvalidCarrierType,
     #[error("missing or wrong API key")]
     InvalidApiKey,
     #[error("the service is unavailable")]
@@ -95,6 +105,7 @@ pub enum Step {
 }
 
 impl Step {
+    /// The page's path under the mount point (`/methods`); see `at`.
     pub fn path(self) -> &'static str {
         match self {
             Step::NoRequest => "/",
@@ -106,6 +117,11 @@ impl Step {
             Step::Failed => "/failure",
         }
     }
+
+    /// The page's path where the pages are mounted: `""` for the portal, `/2fa` in a host site.
+    pub fn at(self, mount: &str) -> String {
+        format!("{mount}{}", self.path())
+    }
 }
 
 /// A method on the picker, with where the code would go if already known.
@@ -113,6 +129,10 @@ impl Step {
 pub struct MethodOption {
     pub channel: Channel,
     pub destination: Option<String>,
+    /// The site's own name for the method, when it gave one.
+    pub label: Option<String>,
+    /// The site's own image for the method, when it gave one.
+    pub icon: Option<String>,
 }
 
 /// The code the user is waiting for.
@@ -140,12 +160,23 @@ pub enum FailureReason {
     InvalidRequest,
     RequestExpired,
     RequestReplayed,
+    /// The host site does not let this user verify.
+    UserNotAllowed,
+    /// No method has a known destination, and none may be registered.
+    NoMethodAvailable,
+    /// Too many wrong codes, and the settings end the whole request then.
+    RequestCanceled,
 }
 
 impl FailureReason {
     /// A user may start a new verification after a lost code, not after a bad request.
     pub fn can_retry(self) -> bool {
         matches!(self, FailureReason::MaxAttemptsReached | FailureReason::VerificationExpired)
+    }
+
+    /// The flow had a valid request, so there is somewhere to go back to.
+    pub fn came_with_request(self) -> bool {
+        !matches!(self, FailureReason::InvalidRequest | FailureReason::RequestExpired | FailureReason::RequestReplayed)
     }
 }
 
@@ -159,6 +190,13 @@ pub enum Notice {
     ConfirmCurrentPhone,
     /// The current number is confirmed; the code now went to the new one.
     ConfirmNewPhone,
+}
+
+/// A notice with its sentence, worded on the server where the site's overrides are known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownNotice {
+    pub notice: Notice,
+    pub text: String,
 }
 
 /// What the user typed in the phone form, given back when it is refused.
@@ -178,7 +216,7 @@ pub struct PortalView {
     pub failure: Option<FailureReason>,
     /// Host of the relying application, for "back to …" links.
     pub return_host: Option<String>,
-    pub notice: Option<Notice>,
+    pub notice: Option<ShownNotice>,
     /// Values for the phone form: what was typed, else the registered number.
     pub phone_input: PhoneInput,
     pub email_input: String,
@@ -186,8 +224,22 @@ pub struct PortalView {
     pub has_phone: bool,
     /// Likewise for the e-mail address.
     pub has_email: bool,
+    /// The user may replace their phone number, their e-mail address.
+    pub can_change_phone: bool,
+    pub can_change_email: bool,
+    /// The registration pages offer "Not now".
+    pub registration_optional: bool,
     /// The demo relying application is served (development only).
     pub demo: bool,
+    /// Where the pages are mounted: `""` for the portal, the host's path when embedded.
+    pub mount: String,
+}
+
+impl PortalView {
+    /// The path of `step`'s page, for links between the pages.
+    pub fn href(&self, step: Step) -> String {
+        step.at(&self.mount)
+    }
 }
 
 /// One entry of the country selector.

@@ -29,8 +29,8 @@ mod context {
         leptos_i18n::locale::resolve_locale::<Locale>()
     }
 
-    pub fn go(step: Result<Step, PortalError>) -> Result<(), PortalError> {
-        leptos_axum::redirect(step?.path());
+    pub fn go(state: &AppState, step: Result<Step, PortalError>) -> Result<(), PortalError> {
+        leptos_axum::redirect(&step?.at(&state.mount));
         Ok(())
     }
 }
@@ -41,7 +41,7 @@ pub async fn load_portal_view() -> Result<PortalView, PortalError> {
     let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let accept_language = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let region = accept_language.and_then(crate::countries::region_from_accept_language);
-    crate::portal::journey::view(&state, &session, region).await
+    crate::portal::journey::view(&state, &session, region, context::locale()).await
 }
 
 #[server(endpoint = "country_options")]
@@ -53,32 +53,32 @@ pub async fn country_options() -> Result<Vec<CountryOption>, PortalError> {
 #[server(endpoint = "choose_method")]
 pub async fn choose_method(channel: Channel) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::choose_method(&state, &session, channel, context::locale()).await)
+    context::go(&state, crate::portal::journey::choose_method(&state, &session, channel, context::locale()).await)
 }
 
 #[server(endpoint = "register_phone")]
 pub async fn register_phone(country: String, number: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
     let input = PhoneInput { country, number };
-    context::go(crate::portal::journey::register_phone(&state, &session, input, context::locale()).await)
+    context::go(&state, crate::portal::journey::register_phone(&state, &session, input, context::locale()).await)
 }
 
 #[server(endpoint = "register_email")]
 pub async fn register_email(email: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::register_email(&state, &session, email, context::locale()).await)
+    context::go(&state, crate::portal::journey::register_email(&state, &session, email, context::locale()).await)
 }
 
 #[server(endpoint = "check_code")]
 pub async fn check_code(code: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::check_code(&state, &session, &code, context::locale()).await)
+    context::go(&state, crate::portal::journey::check_code(&state, &session, &code, context::locale()).await)
 }
 
 #[server(endpoint = "switch_channel")]
 pub async fn switch_channel(channel: Channel) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::switch_channel(&state, &session, channel, context::locale()).await)
+    context::go(&state, crate::portal::journey::switch_channel(&state, &session, channel, context::locale()).await)
 }
 
 /// How far the pending code has got, for the token page to follow without a reload.
@@ -91,13 +91,13 @@ pub async fn poll_delivery() -> Result<Option<DeliveryState>, PortalError> {
 #[server(endpoint = "resend_code")]
 pub async fn resend_code() -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::resend_code(&state, &session, context::locale()).await)
+    context::go(&state, crate::portal::journey::resend_code(&state, &session, context::locale()).await)
 }
 
 #[server(endpoint = "restart")]
 pub async fn restart() -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(crate::portal::journey::restart(&state, &session).await)
+    context::go(&state, crate::portal::journey::restart(&state, &session).await)
 }
 
 /// What the demo application learned from the portal's answer.

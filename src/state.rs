@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, Settings};
+use crate::embed::TwoFactorHost;
 use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
 use crate::gateways::{self, Outbox};
@@ -24,6 +25,12 @@ pub struct AppState {
     pub outbox: Option<Outbox>,
     /// What happens to verifications, for the host application to follow.
     pub events: Events,
+    /// Where the pages are mounted: `""` for the portal, the host's path when embedded.
+    #[from_ref(skip)]
+    pub mount: String,
+    /// The site the pages are embedded in; none for the portal.
+    #[from_ref(skip)]
+    pub host: Option<Arc<dyn TwoFactorHost>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +77,15 @@ impl AppState {
             client_keys: Arc::new(client_keys),
             outbox: gateways.outbox,
             events,
+            mount: String::new(),
+            host: None,
         })
+    }
+
+    /// The pages embedded in `host`'s site under `mount` (a path such as `/2fa`, or `/account/2fa`).
+    pub fn embedded(mut self, mount: &str, host: Arc<dyn TwoFactorHost>) -> Self {
+        self.mount = mount.trim_end_matches('/').to_owned();
+        self.host = Some(host);
+        self
     }
 }

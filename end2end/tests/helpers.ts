@@ -25,12 +25,12 @@ export async function hydrated(page: Page, javaScript: boolean) {
   }
 }
 
-/** The newest code the console gateway sent to `to`, read from /dev/outbox. */
-export async function latestCode(request: APIRequestContext, to: string, notBefore = 0): Promise<string> {
+/** The newest code the console gateway sent to `to`, read from its outbox (/dev/outbox in the portal). */
+export async function latestCode(request: APIRequestContext, to: string, notBefore = 0, outbox = '/dev/outbox'): Promise<string> {
   let found: string | undefined;
   await expect
     .poll(async () => {
-      const response = await request.get('/dev/outbox?format=json');
+      const response = await request.get(`${outbox}?format=json`);
       expect(response.ok()).toBeTruthy();
       const entries: OutboxEntry[] = await response.json();
       const entry = entries.filter((e) => e.to === to)[0];
@@ -44,8 +44,8 @@ export async function latestCode(request: APIRequestContext, to: string, notBefo
 }
 
 /** How many messages the console gateway has sent to `to`. */
-export async function sentCount(request: APIRequestContext, to: string): Promise<number> {
-  const entries: OutboxEntry[] = await (await request.get('/dev/outbox?format=json')).json();
+export async function sentCount(request: APIRequestContext, to: string, outbox = '/dev/outbox'): Promise<number> {
+  const entries: OutboxEntry[] = await (await request.get(`${outbox}?format=json`)).json();
   return entries.filter((e) => e.to === to).length;
 }
 

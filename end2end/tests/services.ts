@@ -9,3 +9,5 @@ export const VERIFY_PORTAL_URL = 'http://127.0.0.1:3004';
 export const STANDIN_URL = 'http://127.0.0.1:3010';
 export const SMTP_PORT = 2526;
 export const MAILDIR = path.join(E2E_DATA, 'maildir');
+/** The example host site (examples/host-site), which embeds the 2FA pages under /2fa. */
+export const HOST_SITE_URL = 'http://127.0.0.1:3006';

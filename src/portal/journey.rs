@@ -7,24 +7,45 @@
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use super::rules::UserRules;
 use crate::domain::{Channel, DeliveryState};
 use crate::flow::{Destination, EmailAddress, PhoneNumber, Status, UnixTime, VerificationId};
 use crate::i18n::Locale;
 use crate::identity::with_query_param;
 use crate::protocol::{
-    FailureReason, MethodOption, Notice, PendingCode, PhoneInput, PortalError, PortalView, Step,
+    FailureReason, MethodOption, Notice, PendingCode, PhoneInput, PortalError, PortalView, ShownNotice, Step,
 };
 use crate::state::AppState;
 use crate::store::UserRecord;
+use crate::texts::Wording;
 
 const SESSION_KEY: &str = "twofa.flow";
 
-/// The relying application's request the user is answering.
+/// The request the user is answering: who must verify, what they may do, where they go after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveRequest {
     pub subject: String,
-    pub return_url: String,
-    pub nonce: String,
+    pub return_to: ReturnTo,
+    pub rules: UserRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReturnTo {
+    /// A relying application of the portal: the result goes back to `url`, signed, with the
+    /// request's nonce.
+    Application { url: String, nonce: String },
+    /// A page of the site the pages are embedded in; the session keeps the passed factor.
+    HostPage { path: String },
+}
+
+impl ActiveRequest {
+    /// The host of the relying application, for "back to …" links; none when embedded.
+    fn application_host(&self) -> Option<String> {
+        match &self.return_to {
+            ReturnTo::Application { url, .. } => url::Url::parse(url).ok()?.host_str().map(str::to_owned),
+            ReturnTo::HostPage { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,26 +82,53 @@ impl FlowSession {
 }
 
 /// Opens a flow for a signed request from a relying application (`/start?request=…`).
-pub async fn begin(state: &AppState, session: &Session, token: &str) -> Result<Step, PortalError> {
+pub async fn begin(state: &AppState, session: &Session, token: &str, locale: Locale) -> Result<Step, PortalError> {
     let now = state.verifier.now();
-    let outcome = accept_request(state, token, now).await;
-    // A new request replaces whatever this browser was doing, under a fresh session id.
-    session.cycle_id().await?;
-    let flow = match outcome {
-        Ok(request) => FlowSession { request: Some(request), ..FlowSession::default() },
+    let request = match accept_request(state, token, now).await {
+        Ok(request) => Ok(request),
         Err(error) => {
             tracing::info!(%error, "refused a verification request");
-            let reason = match error {
+            Err(match error {
                 PortalError::RequestExpired => FailureReason::RequestExpired,
                 PortalError::RequestReplayed => FailureReason::RequestReplayed,
                 PortalError::InvalidRequest => FailureReason::InvalidRequest,
                 other => return Err(other),
-            };
-            FlowSession { outcome: Some(Outcome::Failed(reason)), ..FlowSession::default() }
+            })
         }
     };
+    open(state, session, request, locale).await
+}
+
+/// Starts a new flow in this browser, replacing whatever it was doing, under a fresh session id.
+/// A user who cannot be sent a code by any method is told so at once; with a single method and
+/// a known destination the code may go out at once too (`send_immediately_on_single`).
+pub async fn open(
+    state: &AppState,
+    session: &Session,
+    request: Result<ActiveRequest, FailureReason>,
+    locale: Locale,
+) -> Result<Step, PortalError> {
+    session.cycle_id().await?;
+    let mut flow = match request {
+        Ok(request) => FlowSession { request: Some(request), ..FlowSession::default() },
+        Err(reason) => FlowSession { outcome: Some(Outcome::Failed(reason)), ..FlowSession::default() },
+    };
+    let user = load_user(state, &flow).await?;
+    let mut send_now = None;
+    if let Some(request) = &flow.request {
+        let offered = offered_methods(&request.rules, user.as_ref());
+        let lacks_phone = request.rules.must_have_phone && user.as_ref().is_none_or(|u| u.phone.is_none());
+        if offered.is_empty() || (lacks_phone && !request.rules.registration.phone) {
+            flow.outcome = Some(Outcome::Failed(FailureReason::NoMethodAvailable));
+        } else if let ([only], false) = (offered.as_slice(), lacks_phone) {
+            send_now = state.settings.send_immediately_on_single.then_some(*only).filter(|&c| known_destination(user.as_ref(), c).is_some());
+        }
+    }
     flow.save(session).await?;
-    step_without_code(state, &flow).await
+    match send_now {
+        Some(channel) => choose_method(state, session, channel, locale).await,
+        None => Ok(current_step(&flow, user.as_ref(), None)),
+    }
 }
 
 async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<ActiveRequest, PortalError> {
@@ -98,12 +146,34 @@ async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<
         return Err(PortalError::RequestReplayed);
     }
     state.store.ensure_user(&claims.sub, phone.as_ref(), email.as_ref(), now).await?;
-    Ok(ActiveRequest { subject: claims.sub, return_url: claims.return_url, nonce: claims.nonce })
+    Ok(ActiveRequest {
+        subject: claims.sub,
+        return_to: ReturnTo::Application { url: claims.return_url, nonce: claims.nonce },
+        rules: state.settings.user_rules(),
+    })
+}
+
+async fn load_user(state: &AppState, flow: &FlowSession) -> Result<Option<UserRecord>, PortalError> {
+    Ok(match &flow.request {
+        Some(request) => state.store.user(&request.subject).await?,
+        None => None,
+    })
+}
+
+/// The methods offered to this user: allowed by their rules, and with a destination that is
+/// known or that they may register.
+fn offered_methods(rules: &UserRules, user: Option<&UserRecord>) -> Vec<Channel> {
+    rules.usable_methods(|channel| known_destination(user, channel).is_some())
 }
 
 /// The page state for the current user. Reading it consumes the one-time notice.
 /// `browser_region` (from the browser's languages) preselects the country of a new number.
-pub async fn view(state: &AppState, session: &Session, browser_region: Option<String>) -> Result<PortalView, PortalError> {
+pub async fn view(
+    state: &AppState,
+    session: &Session,
+    browser_region: Option<String>,
+    locale: Locale,
+) -> Result<PortalView, PortalError> {
     let mut flow = FlowSession::load(session).await?;
     let notice = flow.notice.take();
     let phone_input = flow.phone_input.take();
@@ -111,13 +181,12 @@ pub async fn view(state: &AppState, session: &Session, browser_region: Option<St
     if notice.is_some() || phone_input.is_some() || email_input.is_some() {
         flow.save(session).await?;
     }
-    let user = match &flow.request {
-        Some(request) => state.store.user(&request.subject).await?,
-        None => None,
-    };
+    let user = load_user(state, &flow).await?;
     let pending = pending_code(state, &flow).await?;
-    let step = current_step(state, &flow, user.as_ref(), pending.as_ref().map(|(_, status)| *status));
+    let step = current_step(&flow, user.as_ref(), pending.as_ref().map(|(_, status)| *status));
     let settings = &state.settings;
+    let wording = Wording::new(locale, &settings.messages);
+    let rules = flow.request.as_ref().map(|request| request.rules.clone()).unwrap_or_else(|| settings.user_rules());
     let default_country = user
         .as_ref()
         .and_then(|u| u.phone.as_ref()?.region())
@@ -126,34 +195,39 @@ pub async fn view(state: &AppState, session: &Session, browser_region: Option<St
     Ok(PortalView {
         step,
         service_name: settings.service_name.clone(),
-        methods: settings
-            .methods
-            .iter()
-            .map(|&channel| MethodOption { channel, destination: known_destination(user.as_ref(), channel).map(|d| d.masked()) })
+        methods: offered_methods(&rules, user.as_ref())
+            .into_iter()
+            .map(|channel| MethodOption {
+                channel,
+                destination: known_destination(user.as_ref(), channel).map(|d| d.masked()),
+                label: wording.channel(channel),
+                icon: settings.method_icons.get(&channel).cloned(),
+            })
             .collect(),
-        channel: chosen_channel(state, &flow),
+        channel: chosen_channel(&flow, user.as_ref()),
         pending: pending.filter(|_| step == Step::EnterCode).map(|(pending, _)| pending),
         failure: match flow.outcome {
             Some(Outcome::Failed(reason)) => Some(reason),
             _ => None,
         },
-        return_host: flow.request.as_ref().and_then(|r| url::Url::parse(&r.return_url).ok()?.host_str().map(str::to_owned)),
-        notice,
+        return_host: flow.request.as_ref().and_then(ActiveRequest::application_host),
+        notice: notice.map(|notice| ShownNotice { text: wording.notice(&notice), notice }),
         phone_input: phone_input.unwrap_or(PhoneInput { country: default_country, number: String::new() }),
         email_input: email_input.unwrap_or_default(),
         has_phone: user.as_ref().is_some_and(|u| u.phone.is_some()),
         has_email: user.as_ref().is_some_and(|u| u.email.is_some()),
-        demo: settings.is_development(),
+        can_change_phone: rules.change.phone,
+        can_change_email: rules.change.email,
+        registration_optional: rules.registration_optional && step != Step::EnterCode,
+        demo: settings.is_development() && state.host.is_none(),
+        mount: state.mount.clone(),
     })
 }
 
 /// The step of a flow with no pending code, loading its user.
 async fn step_without_code(state: &AppState, flow: &FlowSession) -> Result<Step, PortalError> {
-    let user = match &flow.request {
-        Some(request) => state.store.user(&request.subject).await?,
-        None => None,
-    };
-    Ok(current_step(state, flow, user.as_ref(), None))
+    let user = load_user(state, flow).await?;
+    Ok(current_step(flow, user.as_ref(), None))
 }
 
 async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(PendingCode, Status)>, PortalError> {
@@ -177,8 +251,10 @@ async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(Pe
     Ok(Some((pending, status.status)))
 }
 
-fn chosen_channel(state: &AppState, flow: &FlowSession) -> Option<Channel> {
-    match state.settings.methods.as_slice() {
+/// The method of this flow: the user's choice, or the only one offered.
+fn chosen_channel(flow: &FlowSession, user: Option<&UserRecord>) -> Option<Channel> {
+    let request = flow.request.as_ref()?;
+    match offered_methods(&request.rules, user).as_slice() {
         [only] => Some(*only),
         _ => flow.channel,
     }
@@ -194,14 +270,15 @@ fn known_destination(user: Option<&UserRecord>, channel: Channel) -> Option<Dest
 }
 
 /// The step for a flow whose request is for `user` (None without a request).
-fn current_step(state: &AppState, flow: &FlowSession, user: Option<&UserRecord>, pending: Option<Status>) -> Step {
+fn current_step(flow: &FlowSession, user: Option<&UserRecord>, pending: Option<Status>) -> Step {
     match (&flow.outcome, &flow.request) {
         (Some(Outcome::Failed(_)), _) => Step::Failed,
         (_, None) => Step::NoRequest,
         (Some(Outcome::Verified { .. }), Some(_)) => Step::Verified,
-        (None, Some(_)) => match pending {
+        (None, Some(request)) => match pending {
             Some(Status::Pending | Status::Expired) => Step::EnterCode,
-            _ => match chosen_channel(state, flow) {
+            _ if request.rules.must_have_phone && user.is_none_or(|u| u.phone.is_none()) => Step::RegisterPhone,
+            _ => match chosen_channel(flow, user) {
                 None => Step::ChooseMethod,
                 Some(channel) => {
                     // With a known destination the picker asks before sending, even for one method.
@@ -263,15 +340,26 @@ async fn send_first_code(
     Ok(Step::EnterCode)
 }
 
-fn ensure_allowed(state: &AppState, channel: Channel) -> Result<(), PortalError> {
-    if state.settings.methods.contains(&channel) { Ok(()) } else { Err(PortalError::MethodNotAllowed) }
+/// Refuses a method this user is not offered.
+async fn ensure_offered(state: &AppState, flow: &FlowSession, channel: Channel) -> Result<Option<UserRecord>, PortalError> {
+    let request = flow.request()?;
+    let user = state.store.user(&request.subject).await?;
+    if offered_methods(&request.rules, user.as_ref()).contains(&channel) { Ok(user) } else { Err(PortalError::MethodNotAllowed) }
+}
+
+/// Refuses a destination this user may not register, or may not change to.
+fn ensure_may_set(rules: &UserRules, channel: Channel, current: Option<&Destination>, new: &Destination) -> Result<(), PortalError> {
+    match current {
+        None if !rules.registration.for_channel(channel) => Err(PortalError::RegistrationNotAllowed),
+        Some(current) if current != new && !rules.change.for_channel(channel) => Err(PortalError::ChangeNotAllowed),
+        _ => Ok(()),
+    }
 }
 
 /// Picks the method for the destination the caller gives next (the JSON API's `send` with a number).
 pub async fn select_method(state: &AppState, session: &Session, channel: Channel) -> Result<(), PortalError> {
-    ensure_allowed(state, channel)?;
     let mut flow = FlowSession::load(session).await?;
-    flow.request()?;
+    ensure_offered(state, &flow, channel).await?;
     flow.channel = Some(channel);
     flow.save(session).await
 }
@@ -279,9 +367,11 @@ pub async fn select_method(state: &AppState, session: &Session, channel: Channel
 /// The user picked a method: send at once to a known destination, or ask for one.
 pub async fn choose_method(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::ChooseMethod, async |flow| {
-        ensure_allowed(state, channel)?;
-        let user = state.store.user(&flow.request()?.subject).await?;
+        let user = ensure_offered(state, flow, channel).await?;
         flow.channel = Some(channel);
+        if flow.request()?.rules.must_have_phone && user.as_ref().is_none_or(|u| u.phone.is_none()) {
+            return Ok(Step::RegisterPhone);
+        }
         match known_destination(user.as_ref(), channel) {
             Some(destination) => send_first_code(state, flow, destination, channel, locale).await,
             None if channel.uses_phone() => Ok(Step::RegisterPhone),
@@ -300,11 +390,16 @@ pub async fn register_phone(
 ) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterPhone, async |flow| {
         flow.phone_input = Some(input.clone());
-        let channel = chosen_channel(state, flow).filter(|c| c.uses_phone()).unwrap_or(Channel::Sms);
-        ensure_allowed(state, channel)?;
+        let user = state.store.user(&flow.request()?.subject).await?;
+        let rules = &flow.request()?.rules;
+        let channel = chosen_channel(flow, user.as_ref())
+            .filter(|c| c.uses_phone())
+            .or_else(|| rules.methods.iter().copied().find(|c| c.uses_phone()))
+            .ok_or(PortalError::MethodNotAllowed)?;
         let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
         phone.ensure_reachable_by(channel)?;
-        let current = state.store.user(&flow.request()?.subject).await?.and_then(|user| user.phone);
+        let current = user.and_then(|user| user.phone);
+        ensure_may_set(rules, channel, current.clone().map(Destination::Phone).as_ref(), &Destination::Phone(phone.clone()))?;
         let step = match current {
             // Replacing a verified number takes a fresh code to it first (see `check_code`).
             Some(current) if current != phone => {
@@ -327,8 +422,10 @@ pub async fn register_phone(
 pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterEmail, async |flow| {
         flow.email_input = Some(input.clone());
-        ensure_allowed(state, Channel::Email)?;
+        let user = ensure_offered(state, flow, Channel::Email).await?;
         let email = EmailAddress::parse(&input)?;
+        let current = user.and_then(|user| user.email).map(Destination::Email);
+        ensure_may_set(&flow.request()?.rules, Channel::Email, current.as_ref(), &Destination::Email(email.clone()))?;
         let step = send_first_code(state, flow, Destination::Email(email), Channel::Email, locale).await?;
         flow.email_input = None;
         Ok(step)
@@ -356,7 +453,12 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
                 Ok(Step::Verified)
             }
             Err(PortalError::MaxAttemptsReached) => {
-                flow.outcome = Some(Outcome::Failed(FailureReason::MaxAttemptsReached));
+                let reason = if state.settings.cancel_on_max_attempts {
+                    FailureReason::RequestCanceled
+                } else {
+                    FailureReason::MaxAttemptsReached
+                };
+                flow.outcome = Some(Outcome::Failed(reason));
                 Ok(Step::Failed)
             }
             Err(PortalError::VerificationExpired) => {
@@ -400,7 +502,7 @@ pub async fn delivery_state(state: &AppState, session: &Session) -> Result<Optio
 /// "Call me instead" / "Text me instead": the pending code's number, by the other phone channel.
 pub async fn switch_channel(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::EnterCode, async |flow| {
-        ensure_allowed(state, channel)?;
+        ensure_offered(state, flow, channel).await?;
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
         let pending = state.verifier.status(&subject, &id).await?;
@@ -451,20 +553,57 @@ pub async fn restart(state: &AppState, session: &Session) -> Result<Step, Portal
     step_without_code(state, &flow).await
 }
 
-/// Ends the flow and gives the address to send the user back to: with a signed result after a
-/// success, with `error=verification_failed` after a failure, or nowhere without a request.
+/// The session key under which an embedded flow leaves the passed second factor.
+pub const PASSED_KEY: &str = "twofa.passed";
+
+/// A second factor this session passed, for the host site to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The host's id of the user who passed it.
+    pub user_id: String,
+    pub channel: Channel,
+    pub at: UnixTime,
+}
+
+/// Ends the flow and gives the address to send the user back to: a relying application gets a
+/// signed result after a success, `error=verification_failed` after a failure; a host page is
+/// reached with the passed factor kept in the session. Nowhere without a request.
 pub async fn finish(state: &AppState, session: &Session) -> Result<Option<String>, PortalError> {
     let flow = FlowSession::load(session).await?;
     let Some(request) = &flow.request else { return Ok(None) };
-    let target = match flow.outcome {
-        Some(Outcome::Verified { channel, at }) => {
+    let target = match (&flow.outcome, &request.return_to) {
+        (Some(Outcome::Verified { channel, at }), ReturnTo::Application { url, nonce }) => {
             let now = state.verifier.now();
-            let token = state.client_keys.sign_result(&request.subject, channel, at, &request.nonce, now);
-            with_query_param(&request.return_url, "result", &token)
+            let token = state.client_keys.sign_result(&request.subject, *channel, *at, nonce, now);
+            with_query_param(url, "result", &token)
         }
-        Some(Outcome::Failed(_)) => with_query_param(&request.return_url, "error", "verification_failed"),
-        None => return Ok(None),
+        (Some(Outcome::Verified { channel, at }), ReturnTo::HostPage { path }) => {
+            let passed = SecondFactor { user_id: request.subject.clone(), channel: *channel, at: *at };
+            session.insert(PASSED_KEY, passed).await?;
+            path.clone()
+        }
+        (Some(Outcome::Failed(_)), ReturnTo::Application { url, .. }) => with_query_param(url, "error", "verification_failed"),
+        (Some(Outcome::Failed(_)), ReturnTo::HostPage { path }) => path.clone(),
+        (None, _) => return Ok(None),
     };
+    FlowSession::default().save(session).await?;
+    Ok(Some(target))
+}
+
+/// "Not now" on a registration page, where registration is optional: the flow ends without a
+/// second factor, towards `registration_optional_url` or back with `error=registration_skipped`.
+pub async fn skip_registration(state: &AppState, session: &Session) -> Result<Option<String>, PortalError> {
+    let flow = FlowSession::load(session).await?;
+    let Some(request) = flow.request.as_ref().filter(|r| r.rules.registration_optional && flow.outcome.is_none()) else {
+        return Ok(None);
+    };
+    let target = match (&state.settings.registration_optional_url, &request.return_to) {
+        (Some(url), _) => url.clone(),
+        (None, ReturnTo::Application { url, .. }) => with_query_param(url, "error", "registration_skipped"),
+        // Back to the guarded page would only bring the user here again.
+        (None, ReturnTo::HostPage { .. }) => "/".to_owned(),
+    };
+    cancel(state, session).await?;
     FlowSession::default().save(session).await?;
     Ok(Some(target))
 }

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod journey;
 pub mod messages;
 pub mod requests;
+pub mod rules;
 pub mod deliveries;
 pub mod service;
 

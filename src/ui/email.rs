@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
+use super::outcome::SkipForm;
 use crate::i18n::{t, use_i18n};
 use crate::protocol::{PortalView, Step};
 use crate::server_fns::RegisterEmail;
@@ -12,6 +13,8 @@ pub fn EmailPage() -> impl IntoView {
     let i18n = use_i18n();
     let register = ServerAction::<RegisterEmail>::new();
     let render = move |view: PortalView| {
+        let other_method = (view.methods.len() > 1).then(|| view.href(Step::ChooseMethod));
+        let skip = view.clone();
         view! {
             <h1>
                 {if view.has_email { t!(i18n, email.title_change).into_any() } else { t!(i18n, email.title_register).into_any() }}
@@ -27,9 +30,10 @@ pub fn EmailPage() -> impl IntoView {
                     {t!(i18n, email.submit)}
                 </button>
             </ActionForm>
-            {(view.methods.len() > 1).then(|| view! {
-                <p class="secondary-links"><a href="/methods">{t!(i18n, phone.other_method)}</a></p>
+            {other_method.map(|href| view! {
+                <p class="secondary-links"><a href=href>{t!(i18n, phone.other_method)}</a></p>
             })}
+            <SkipForm view=skip/>
         }
     };
     view! { <FlowPage accepts=&[Step::RegisterEmail, Step::ChooseMethod, Step::EnterCode] render/> }

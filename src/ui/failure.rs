@@ -19,14 +19,22 @@ pub fn FailurePage() -> impl IntoView {
             Some(FailureReason::VerificationExpired) => t_string!(i18n, failure.verification_expired),
             Some(FailureReason::RequestExpired) => t_string!(i18n, failure.request_expired),
             Some(FailureReason::RequestReplayed) => t_string!(i18n, failure.request_replayed),
+            Some(FailureReason::UserNotAllowed) => t_string!(i18n, failure.user_not_allowed),
+            Some(FailureReason::NoMethodAvailable) => t_string!(i18n, failure.no_method_available),
+            Some(FailureReason::RequestCanceled) => t_string!(i18n, failure.request_canceled),
             Some(FailureReason::InvalidRequest) | None => t_string!(i18n, failure.invalid_request),
         };
-        let can_retry = reason.is_some_and(FailureReason::can_retry) && view.return_host.is_some();
-        let back = view
-            .return_host
-            .clone()
-            .map(|host| view! { <FinishForm label=t_string!(i18n, failure.back_to, host = host) secondary=true/> });
-        let start_over = view.return_host.is_none().then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
+        // Only a user who came with a request can try again or go back; others start over.
+        let came_with_request = reason.is_some_and(FailureReason::came_with_request);
+        let can_retry = reason.is_some_and(FailureReason::can_retry);
+        let back = came_with_request.then(|| {
+            let label = match view.return_host.clone() {
+                Some(host) => t_string!(i18n, failure.back_to, host = host),
+                None => t_string!(i18n, failure.back).to_string(),
+            };
+            view! { <FinishForm label mount=view.mount.clone() secondary=true/> }
+        });
+        let start_over = (!came_with_request).then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
         view! {
             <div class="outcome failure">
                 <Icon path=icons::FAILURE class="outcome-icon"/>

@@ -27,7 +27,7 @@ where
                         Suspend::new(async move {
                             match state.await {
                                 Ok(view) if accepts.contains(&view.step) => render(view).into_any(),
-                                Ok(view) => view! { <Redirect path=view.step.path()/> }.into_any(),
+                                Ok(view) => view! { <Redirect path=view.href(view.step)/> }.into_any(),
                                 Err(error) => view! { <ErrorPanel error/> }.into_any(),
                             }
                         })

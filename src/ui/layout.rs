@@ -5,13 +5,27 @@ use leptos_router::hooks::use_location;
 use super::icons::{self, Icon};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 
-/// The frame of every page: header with the language picker, a card for the content, a footer.
+/// Present in the portal: pages get the portal's header and footer. In a host site they sit
+/// in the host's own layout instead.
+#[derive(Debug, Clone, Copy)]
+pub struct PortalChrome;
+
+/// The frame of every page: in the portal a header with the language picker, a card for the
+/// content and a footer; in a host site only the card.
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = RwSignal::new(false);
     // Effects run only in the browser: the flag tells tests and styles that the page is interactive.
     Effect::new(move |_| hydrated.set(true));
+    if use_context::<PortalChrome>().is_none() {
+        return view! {
+            <section id="twofa" class="twofa card" data-hydrated=move || hydrated.get().to_string()>
+                {children()}
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <div class="page">
             <header class="masthead">
@@ -27,6 +41,7 @@ pub fn Frame(children: Children) -> impl IntoView {
             <footer class="colophon">{t!(i18n, layout.footer)}</footer>
         </div>
     }
+    .into_any()
 }
 
 /// A plain form, so the language can be changed without JavaScript too.

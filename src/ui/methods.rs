@@ -26,8 +26,10 @@ pub fn MethodsPage() -> impl IntoView {
     let render = move |view: PortalView| {
         let single = view.methods.len() == 1;
         let known = |phone: bool| view.methods.iter().any(|m| m.channel.uses_phone() == phone && m.destination.is_some());
-        let change_phone = known(true).then(|| view! { <a href="/phone">{t!(i18n, verify.change_phone)}</a> });
-        let change_email = known(false).then(|| view! { <a href="/email">{t!(i18n, verify.change_email)}</a> });
+        let change_phone = (known(true) && view.can_change_phone)
+            .then(|| view! { <a href=view.href(Step::RegisterPhone)>{t!(i18n, verify.change_phone)}</a> });
+        let change_email = (known(false) && view.can_change_email)
+            .then(|| view! { <a href=view.href(Step::RegisterEmail)>{t!(i18n, verify.change_email)}</a> });
         view! {
             <h1>
                 {if single { t!(i18n, methods.single_title).into_any() } else { t!(i18n, methods.title).into_any() }}
@@ -60,9 +62,12 @@ fn MethodButton(option: MethodOption, choose: ServerAction<ChooseMethod>) -> imp
         <ActionForm action=choose attr:class="method">
             <input type="hidden" name="channel" value=channel.as_str()/>
             <button type="submit" class="method-button" data-channel=channel.as_str() disabled=move || choose.pending().get()>
-                <Icon path=icons::channel(channel) class="icon channel-icon"/>
+                {match option.icon {
+                    Some(src) => view! { <img src=src class="icon channel-icon" alt=""/> }.into_any(),
+                    None => view! { <Icon path=icons::channel(channel) class="icon channel-icon"/> }.into_any(),
+                }}
                 <span class="method-text">
-                    <span class="method-name">{channel_label(i18n, channel)}</span>
+                    <span class="method-name">{option.label.unwrap_or_else(|| channel_label(i18n, channel).to_owned())}</span>
                     <span class="method-target">{target}</span>
                 </span>
                 <span class="method-action">

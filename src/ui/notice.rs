@@ -3,15 +3,13 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t_string, use_i18n};
-use crate::protocol::{Notice, PortalError};
-use crate::texts::{error_text, notice_text};
+use crate::protocol::{Notice, PortalError, ShownNotice};
+use crate::texts::error_text;
 
 /// The outcome of the last form, announced to screen readers as it appears.
 #[component]
-pub fn NoticeBanner(notice: Option<Notice>) -> impl IntoView {
-    let i18n = use_i18n();
-    notice.map(|notice| {
-        let text = notice_text(i18n.get_locale_untracked(), &notice);
+pub fn NoticeBanner(notice: Option<ShownNotice>) -> impl IntoView {
+    notice.map(|ShownNotice { notice, text }| {
         match notice {
             Notice::Error(error) => {
                 view! { <p class="notice error" role="alert" data-error=format!("{error:?}")>{text}</p> }.into_any()

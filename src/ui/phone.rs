@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
+use super::outcome::SkipForm;
 use crate::i18n::{t, use_i18n};
 use crate::protocol::{PortalView, Step};
 use crate::server_fns::{RegisterPhone, country_options};
@@ -14,6 +15,8 @@ pub fn PhonePage() -> impl IntoView {
     let countries = Resource::new_blocking(|| (), |_| country_options());
     let render = move |view: PortalView| {
         let selected = view.phone_input.country.clone();
+        let other_method = (view.methods.len() > 1).then(|| view.href(Step::ChooseMethod));
+        let skip = view.clone();
         view! {
             <h1>
                 {if view.has_phone { t!(i18n, phone.title_change).into_any() } else { t!(i18n, phone.title_register).into_any() }}
@@ -68,9 +71,10 @@ pub fn PhonePage() -> impl IntoView {
                     {t!(i18n, phone.submit)}
                 </button>
             </ActionForm>
-            {(view.methods.len() > 1).then(|| view! {
-                <p class="secondary-links"><a href="/methods">{t!(i18n, phone.other_method)}</a></p>
+            {other_method.map(|href| view! {
+                <p class="secondary-links"><a href=href>{t!(i18n, phone.other_method)}</a></p>
             })}
+            <SkipForm view=skip/>
         }
     };
     view! { <FlowPage accepts=&[Step::RegisterPhone, Step::ChooseMethod, Step::EnterCode] render/> }

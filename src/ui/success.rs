@@ -10,13 +10,16 @@ use crate::protocol::{PortalView, Step};
 pub fn SuccessPage() -> impl IntoView {
     let i18n = use_i18n();
     let render = move |view: PortalView| {
-        let host = view.return_host.unwrap_or_default();
+        let label = match view.return_host {
+            Some(host) => t_string!(i18n, success.continue_to, host = host),
+            None => t_string!(i18n, success.go_on).to_string(),
+        };
         view! {
             <div class="outcome success">
                 <Icon path=icons::SUCCESS class="outcome-icon"/>
                 <h1>{t!(i18n, success.title)}</h1>
                 <p class="lead">{t!(i18n, success.body)}</p>
-                <FinishForm label=t_string!(i18n, success.continue_to, host = host)/>
+                <FinishForm label mount=view.mount/>
             </div>
         }
     };

@@ -37,8 +37,8 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
         minutes => t_string!(i18n, verify.expires_in, minutes = minutes),
     };
     let change_link = match pending.channel {
-        Channel::Email => view! { <a href="/email">{t!(i18n, verify.change_email)}</a> }.into_any(),
-        _ => view! { <a href="/phone">{t!(i18n, verify.change_phone)}</a> }.into_any(),
+        Channel::Email => view.can_change_email.then(|| view! { <a href=view.href(Step::RegisterEmail)>{t!(i18n, verify.change_email)}</a> }.into_any()),
+        _ => view.can_change_phone.then(|| view! { <a href=view.href(Step::RegisterPhone)>{t!(i18n, verify.change_phone)}</a> }.into_any()),
     };
     view! {
         <h1>{t!(i18n, verify.title)}</h1>
@@ -76,7 +76,7 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
         <ResendForm resend seconds=pending.resend_in/>
         <p class="secondary-links">
             {change_link}
-            {(view.methods.len() > 1).then(|| view! { <a href="/methods">{t!(i18n, verify.other_method)}</a> })}
+            {(view.methods.len() > 1).then(|| view! { <a href=view.href(Step::ChooseMethod)>{t!(i18n, verify.other_method)}</a> })}
         </p>
     }
 }

@@ -1,6 +1,7 @@
 //! The integration contract's two ends: `/start` takes a signed request, `/finish` sends the user back.
 
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -15,10 +16,11 @@ pub struct StartQuery {
     request: String,
 }
 
-pub async fn start(State(state): State<AppState>, session: Session, Query(query): Query<StartQuery>) -> Redirect {
-    match journey::begin(&state, &session, &query.request).await {
-        Ok(step) => Redirect::to(step.path()),
-        Err(_) => Redirect::to(Step::Failed.path()),
+pub async fn start(State(state): State<AppState>, session: Session, headers: HeaderMap, Query(query): Query<StartQuery>) -> Redirect {
+    let locale = super::locale::locale_of(&headers);
+    match journey::begin(&state, &session, &query.request, locale).await {
+        Ok(step) => Redirect::to(&step.at(&state.mount)),
+        Err(_) => Redirect::to(&Step::Failed.at(&state.mount)),
     }
 }
 
@@ -26,6 +28,14 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(query)
 pub async fn finish(State(state): State<AppState>, session: Session) -> Redirect {
     match journey::finish(&state, &session).await {
         Ok(Some(target)) => Redirect::to(&target),
-        _ => Redirect::to(Step::NoRequest.path()),
+        _ => Redirect::to(&Step::NoRequest.at(&state.mount)),
+    }
+}
+
+/// "Not now" on a registration page, where registration is optional.
+pub async fn skip(State(state): State<AppState>, session: Session) -> Redirect {
+    match journey::skip_registration(&state, &session).await {
+        Ok(Some(target)) => Redirect::to(&target),
+        _ => Redirect::to(&Step::NoRequest.at(&state.mount)),
     }
 }

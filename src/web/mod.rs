@@ -25,39 +25,55 @@ pub const SESSION_COOKIE: &str = "twofa_session";
 /// (leptos-rs/leptos#4773): with one listing, no router built later can stall another's render.
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
-/// Builds the whole application; `main` serves it and tests drive it on a random port.
-pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
-    let session_store = session_store(&state)?;
+/// The server-side sessions the flow keeps its state in, stored in the portal's database.
+/// A host site may use this layer or its own `tower_sessions` layer.
+pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<SqliteStore>, sqlx::Error> {
+    let session_store = session_store(state)?;
     session_store.migrate().await?;
-    let sessions = SessionManagerLayer::new(session_store)
+    Ok(SessionManagerLayer::new(session_store)
         .with_name(SESSION_COOKIE)
         .with_secure(state.settings.cookie_secure())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
             state.settings.session_idle_minutes,
-        )));
+        ))))
+}
 
-    let routes = ROUTES.clone();
+/// The plain routes besides the pages: the flow's entry and exit, the JSON API and Twilio's
+/// webhooks. A host site merges them into its router (the pages come with its Leptos routes).
+pub fn routes(state: AppState) -> Router {
+    let mount = state.mount.clone();
     let mut router = Router::new()
-        .route("/start", get(entry::start))
-        .route("/finish", post(entry::finish))
-        .route("/locale", post(locale::choose))
-        .route("/healthz", get(health::check));
+        .route(&format!("{mount}/finish"), post(entry::finish))
+        .route(&format!("{mount}/skip"), post(entry::skip))
+        .route(&format!("{mount}/locale"), post(locale::choose));
+    router = match state.host {
+        Some(_) => router.route(&format!("{mount}/start"), get(crate::embed::start)),
+        None => router.route("/start", get(entry::start)),
+    };
     if state.outbox.is_some() {
-        router = router.route("/dev/outbox", get(dev::outbox));
-    }
-    if state.settings.is_development() {
-        router = router.route("/demo/start", post(dev::start_demo));
+        router = router.route(&format!("{mount}/dev/outbox"), get(dev::outbox));
     }
     router = router.merge(crate::api::routes());
     if state.settings.twilio_auth_token.is_some() {
         router = router.merge(crate::webhooks::twilio::routes());
     }
+    router.with_state(state)
+}
+
+/// Builds the whole portal; `main` serves it and tests drive it on a random port.
+pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
+    let sessions = session_layer(&state).await?;
+    let pages = ROUTES.clone();
+    let mut router = Router::new().route("/healthz", get(health::check));
+    if state.settings.is_development() {
+        router = router.route("/demo/start", post(dev::start_demo));
+    }
     let router = router
         .leptos_routes_with_context(
             &state,
-            routes,
+            pages,
             {
                 let state = state.clone();
                 move || provide_context(state.clone())
@@ -68,9 +84,10 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone())
+        .merge(routes(state))
         .layer(sessions)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state);
+        .layer(tower_http::trace::TraceLayer::new_for_http());
     Ok(router)
 }
 

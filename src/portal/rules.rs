@@ -1,0 +1,79 @@
+//! What one user may do in a flow: the settings, narrowed for that user by the host site (its
+//! `TwoFactorHost`) or by the relying application's request.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Channel;
+
+/// A yes or no for each kind of destination: phone number and e-mail address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerDestination {
+    pub phone: bool,
+    pub email: bool,
+}
+
+impl PerDestination {
+    pub const fn both(allowed: bool) -> Self {
+        PerDestination { phone: allowed, email: allowed }
+    }
+
+    /// The answer for the destination `channel` sends to.
+    pub fn for_channel(self, channel: Channel) -> bool {
+        if channel.uses_phone() { self.phone } else { self.email }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRules {
+    /// The methods offered to this user, in the order of the settings.
+    pub methods: Vec<Channel>,
+    /// May add a phone number or e-mail address the portal does not know yet.
+    pub registration: PerDestination,
+    /// May replace a known one.
+    pub change: PerDestination,
+    /// Without a phone number, the user registers one before anything else.
+    pub must_have_phone: bool,
+    /// The registration pages offer to skip the second factor for now.
+    pub registration_optional: bool,
+}
+
+impl UserRules {
+    /// Keeps only the methods both these rules and `methods` allow, in this order.
+    pub fn restrict_methods(mut self, methods: &[Channel]) -> Self {
+        self.methods.retain(|channel| methods.contains(channel));
+        self
+    }
+
+    /// The methods the user can actually use: those with a known destination, or whose
+    /// destination they may register.
+    pub fn usable_methods(&self, known: impl Fn(Channel) -> bool) -> Vec<Channel> {
+        self.methods.iter().copied().filter(|&channel| known(channel) || self.registration.for_channel(channel)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> UserRules {
+        UserRules {
+            methods: vec![Channel::Sms, Channel::Call, Channel::Email],
+            registration: PerDestination { phone: false, email: true },
+            change: PerDestination::both(true),
+            must_have_phone: false,
+            registration_optional: false,
+        }
+    }
+
+    #[test]
+    fn a_method_without_a_known_destination_is_usable_only_where_registration_is_allowed() {
+        assert_eq!(rules().usable_methods(|_| false), vec![Channel::Email]);
+        assert_eq!(rules().usable_methods(|channel| channel.uses_phone()), vec![Channel::Sms, Channel::Call, Channel::Email]);
+    }
+
+    #[test]
+    fn a_host_can_narrow_the_methods_but_not_add_any() {
+        let narrowed = rules().restrict_methods(&[Channel::Email, Channel::Whatsapp, Channel::Sms]);
+        assert_eq!(narrowed.methods, vec![Channel::Sms, Channel::Email]);
+    }
+}
