@@ -1,22 +1,12 @@
-use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
+//! The site's own translations (locales/en.json, fr.json), generated as its `i18n` module.
+
+use leptos_i18n_build::{Config, TranslationsInfos};
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=locales");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?).join("i18n");
-    // Every `*.json` in locales/ is a language: adding a file adds it.
-    let mut config = Config::new("en")?;
-    let mut others: Vec<String> = std::fs::read_dir("locales")?
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
-        .filter(|name| name != "en")
-        .collect();
-    others.sort();
-    for locale in others {
-        config = config.add_locale(&locale)?;
-    }
-    let config = config.parse_options(ParseOptions::new().interpolate_display(true));
-    let infos = TranslationsInfos::parse(config)?;
+    let infos = TranslationsInfos::parse(Config::new("en")?.add_locale("fr")?)?;
     infos.emit_diagnostics();
     infos.rerun_if_locales_changed();
     infos.generate_i18n_module(out)?;
