@@ -8,6 +8,9 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/target
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 export E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
+# The example host site builds in a target folder of its own: cargo-leptos passes each project's
+# settings to the Leptos crates at compile time, so one folder for both would rebuild them each time.
+export HOST_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/host-target
 
 .PHONY: run test tools test-tools unit e2e build lint
 
@@ -40,7 +43,7 @@ e2e:
 	done
 	rm -rf $(E2E_DATA) && mkdir -p $(E2E_DATA)
 	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --example twilio_standin
-	cargo leptos build --release --project host-site
+	CARGO_TARGET_DIR=$(HOST_TARGET_DIR) cargo leptos build --release --project host-site
 	TWOFA_DATA_DIR=$(E2E_DATA) TWOFA_DATABASE_URL=sqlite://$(E2E_DATA)/e2e.db TWOFA_LOG=warn \
 	  cargo leptos end-to-end --release --project leptos-2fa
 

@@ -3,6 +3,7 @@ import * as path from 'path';
 import {
   E2E_DATA as data,
   HOST_SITE_URL,
+  HOST_TARGET_DIR,
   MAILDIR,
   SMTP_PORT,
   STANDIN_URL,
@@ -74,7 +75,7 @@ export default defineConfig({
     }),
     // The example host site, on the console gateway (its outbox is /2fa/dev/outbox).
     {
-      command: path.join(target, 'release/host-site'),
+      command: path.join(HOST_TARGET_DIR, 'release/host-site'),
       cwd: '..',
       url: `${HOST_SITE_URL}/`,
       env: {

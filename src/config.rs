@@ -65,6 +65,16 @@ pub struct Settings {
     pub send_immediately_on_single: bool,
     /// Too many wrong codes end the whole request, not only the code: no "try again".
     pub cancel_on_max_attempts: bool,
+    /// New numbers are looked up with Twilio Lookup (line type intelligence) before a code goes out.
+    pub carrier_lookup: bool,
+    /// Line types Lookup may report for a new number (`mobile`, `landline`, `fixedVoip`, …); empty: any.
+    #[serde(deserialize_with = "comma_list")]
+    pub allowed_line_types: Vec<String>,
+    /// Accept a number whose line type Lookup cannot tell.
+    pub allow_unknown_line_type: bool,
+    /// Look up Canadian numbers too (needs Twilio's approval for Canadian carrier data).
+    pub carrier_lookup_canada: bool,
+    pub twilio_lookup_url: url::Url,
     /// An image (URL) per method, in place of the built-in icon.
     pub method_icons: std::collections::BTreeMap<Channel, String>,
     /// Sentences that replace the built-in ones, per language: `[messages.en]
@@ -138,6 +148,11 @@ impl Default for Settings {
             registration_optional_url: None,
             send_immediately_on_single: false,
             cancel_on_max_attempts: false,
+            carrier_lookup: false,
+            allowed_line_types: Vec::new(),
+            allow_unknown_line_type: true,
+            carrier_lookup_canada: false,
+            twilio_lookup_url: url::Url::parse("https://lookups.twilio.com").expect("a valid default URL"),
             method_icons: Default::default(),
             messages: Default::default(),
             code_length: policy.code_length,
@@ -261,6 +276,15 @@ impl Settings {
             && !url::Url::parse(url).is_ok_and(|url| self.allows_return_to(&url))
         {
             return Err(invalid("TWOFA_REGISTRATION_OPTIONAL_URL", "must be a path (/…) or a URL on an allowed return origin"));
+        }
+        if let Some(bad) = self.allowed_line_types.iter().find(|t| !crate::gateways::twilio::lookup::LINE_TYPES.contains(&t.as_str())) {
+            return Err(invalid("TWOFA_ALLOWED_LINE_TYPES", format!("{bad:?} is not a line type Twilio Lookup reports")));
+        }
+        if self.carrier_lookup && (self.twilio_account_sid.is_none() || self.twilio_auth_token.is_none()) {
+            return Err(invalid("TWOFA_CARRIER_LOOKUP", "needs TWOFA_TWILIO_ACCOUNT_SID and TWOFA_TWILIO_AUTH_TOKEN"));
+        }
+        if self.user_must_have_phone && !self.methods.iter().any(|method| method.uses_phone()) {
+            return Err(invalid("TWOFA_USER_MUST_HAVE_PHONE", "needs a phone method in TWOFA_METHODS"));
         }
         crate::texts::validate_overrides(&self.messages).map_err(|problem| invalid("TWOFA_MESSAGES", problem))?;
         if self.session_idle_minutes <= 0 {

@@ -67,6 +67,8 @@ pub enum PortalError {
     NoMethodAvailable,
     #[error("this kind of phone line is not accepted")]
     InvalidCarrierType,
+    #[error("an API client named no user")]
+    UserIdMissing,
     #[error("missing or wrong API key")]
     InvalidApiKey,
     #[error("the service is unavailable")]

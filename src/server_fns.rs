@@ -44,10 +44,15 @@ pub async fn load_portal_view() -> Result<PortalView, PortalError> {
     crate::portal::journey::view(&state, &session, region, context::locale()).await
 }
 
+/// The countries of the phone form: those whose numbers may receive codes.
 #[server(endpoint = "country_options")]
 pub async fn country_options() -> Result<Vec<CountryOption>, PortalError> {
     use leptos_i18n::Locale as _;
-    Ok(crate::countries::country_options(context::locale().as_str()))
+    let (state, _) = context::request().await?;
+    let regions = state.verifier.policy().regions.clone();
+    let mut countries = crate::countries::country_options(context::locale().as_str());
+    countries.retain(|country| regions.allows(Some(&country.code)));
+    Ok(countries)
 }
 
 #[server(endpoint = "choose_method")]

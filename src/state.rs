@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use crate::config::{ConfigError, Settings};
 use crate::embed::TwoFactorHost;
+use crate::gateways::twilio::lookup::TwilioLookup;
+use crate::portal::line_types::LineTypeCheck;
 use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
 use crate::gateways::{self, Outbox};
@@ -31,6 +33,9 @@ pub struct AppState {
     /// The site the pages are embedded in; none for the portal.
     #[from_ref(skip)]
     pub host: Option<Arc<dyn TwoFactorHost>>,
+    /// Carrier lookup of new numbers, when the settings turn it on.
+    #[from_ref(skip)]
+    pub line_types: Option<Arc<LineTypeCheck>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +65,15 @@ impl AppState {
             crate::webhooks::outbound::spawn_relay(&events, url.clone(), secret.clone());
         }
         let gateways = gateways::build(&settings, &events)?;
+        let line_types = match settings.carrier_lookup {
+            true => Some(Arc::new(LineTypeCheck {
+                lookup: TwilioLookup::new(&settings, events.clone())?,
+                allowed: settings.allowed_line_types.clone(),
+                allow_unknown: settings.allow_unknown_line_type,
+                look_up_canada: settings.carrier_lookup_canada,
+            })),
+            false => None,
+        };
         let verifier = Verifier::new(
             store.clone(),
             gateways.sender,
@@ -79,6 +93,7 @@ impl AppState {
             events,
             mount: String::new(),
             host: None,
+            line_types,
         })
     }
 

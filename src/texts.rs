@@ -39,6 +39,7 @@ pub fn error_text(locale: Locale, error: &PortalError) -> String {
         PortalError::ProviderBusy { retry_in: Some(seconds) } => td_string!(locale, errors.provider_busy_for, seconds = *seconds),
         PortalError::ProviderBusy { retry_in: None } => td_string!(locale, errors.provider_busy).to_string(),
         PortalError::InvalidApiKey => td_string!(locale, errors.invalid_api_key).to_string(),
+        PortalError::UserIdMissing => td_string!(locale, errors.user_id_missing).to_string(),
         PortalError::RegistrationNotAllowed => td_string!(locale, errors.registration_not_allowed).to_string(),
         PortalError::ChangeNotAllowed => td_string!(locale, errors.change_not_allowed).to_string(),
         PortalError::UserNotAllowed => td_string!(locale, errors.user_not_allowed).to_string(),
@@ -98,6 +99,7 @@ pub const OVERRIDABLE: &[&str] = &[
     "errors.no_method_available",
     "errors.invalid_carrier_type",
     "errors.invalid_api_key",
+    "errors.user_id_missing",
     "errors.unavailable",
     "errors.network",
     "notice.code_sent",
@@ -145,6 +147,7 @@ fn error_key(error: &PortalError) -> (&'static str, Vec<(&'static str, String)>)
         NoMethodAvailable => "errors.no_method_available",
         InvalidCarrierType => "errors.invalid_carrier_type",
         InvalidApiKey => "errors.invalid_api_key",
+        UserIdMissing => "errors.user_id_missing",
         Unavailable => "errors.unavailable",
         Network => "errors.network",
     };

@@ -11,13 +11,19 @@ use support::{TestApp, fresh_mobile, spawn_app};
 struct Api<'a> {
     app: &'a TestApp,
     document: Value,
+    /// Calls as an API client with this key; a browser session's calls carry none.
+    key: Option<&'a str>,
 }
 
 impl<'a> Api<'a> {
     async fn new(app: &'a TestApp) -> Api<'a> {
         let document: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert!(document["openapi"].as_str().unwrap().starts_with("3."), "{document}");
-        Api { app, document }
+        Api { app, document, key: None }
+    }
+
+    async fn client(app: &'a TestApp, key: &'a str) -> Api<'a> {
+        Api { key: Some(key), ..Api::new(app).await }
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -30,10 +36,14 @@ impl<'a> Api<'a> {
             Some(body) => request.json(&body),
             None => request,
         };
+        let request = match self.key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        };
         let response = request.header("accept-language", "en").send().await.unwrap();
         let status = response.status();
         let answer: Value = response.json().await.unwrap();
-        self.check(method, path, status, &answer);
+        self.check(method, path.split('?').next().unwrap_or(path), status, &answer);
         (status, answer)
     }
 
@@ -235,4 +245,97 @@ async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link(
     let page = app.page_text("/methods").await;
     assert!(page.contains(&format!("\u{a0}{}", &e164[e164.len() - 2..])), "the known number, masked");
     assert_eq!(app.get_location(path).await, "/failure", "a link works once");
+}
+
+async fn portal_with_api_key(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
+    support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::flow::FakeClock::at(support::START), |settings| {
+        settings.api_key = Some(API_KEY.to_owned().into());
+        configure(settings);
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_client_verifies_a_user_without_a_browser_session() {
+    let app = portal_with_api_key(|_| {}).await;
+    let client = Api::client(&app, API_KEY).await;
+    let (national, e164) = fresh_mobile();
+
+    let mut body = phone_body("sms", &national);
+    body["user_id"] = json!("gil");
+    let (status, sent) = client.call("post", "/api/v1/send", Some(body)).await;
+    assert_eq!(status, 200, "{sent}");
+    let id = sent["verification_id"].as_str().expect("the client gets the verification's id").to_owned();
+
+    let (status, methods) = client.call("get", "/api/v1/verification-methods?user_id=gil", None).await;
+    assert_eq!((status, methods["verification_methods"].as_array().unwrap().len()), (StatusCode::OK, 3));
+
+    // Someone else's user, or no id: not found; the right pair: verified, and the number is saved.
+    let code = app.latest_code(&e164);
+    let check = |user: &str, id: &str, code: &str| json!({ "user_id": user, "verification_id": id, "code": code });
+    let (status, error) = client.call("post", "/api/v1/verify", Some(check("other", &id, &code))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+    let (status, error) = client.call("post", "/api/v1/verify", Some(json!({ "user_id": "gil", "code": code }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+    let (status, checked) = client.call("post", "/api/v1/verify", Some(check("gil", &id, &code))).await;
+    assert_eq!((status, checked["verified"].as_bool()), (StatusCode::OK, Some(true)), "{checked}");
+    assert_eq!(app.state.store.user("gil").await.unwrap().unwrap().phone.unwrap().e164(), e164);
+
+    // Without a user named, the client is told what is missing.
+    let (status, error) = client.call("post", "/api/v1/send", Some(json!({ "method": "sms" }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthenticated_user_param_missing")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_sessions_verification_is_not_found_for_an_api_client_and_the_reverse() {
+    let app = portal_with_api_key(|_| {}).await;
+    let mut events = app.state.events.subscribe();
+    let browser = Api::new(&app).await;
+    assert_eq!(app.begin("hal").await, "/methods");
+    let (national, e164) = fresh_mobile();
+    assert_eq!(browser.call("post", "/api/v1/send", Some(phone_body("sms", &national))).await.0, 200);
+    // The relying application learns the id from the events (or its webhook) ...
+    let id = loop {
+        if let leptos_2fa::events::Event::VerificationSent { verification_id, .. } = events.recv().await.unwrap() {
+            break verification_id.as_str().to_owned();
+        }
+    };
+    // ... but cannot use it as an API client: it belongs to the browser's session.
+    let client = Api::client(&app, API_KEY).await;
+    let code = app.latest_code(&e164);
+    let body = json!({ "user_id": "hal", "verification_id": id, "code": code });
+    let (status, error) = client.call("post", "/api/v1/verify", Some(body.clone())).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+    let (status, error) = client.call("post", "/api/v1/cancel", Some(json!({ "user_id": "hal", "verification_id": id }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
+    // The browser still can.
+    let (_, checked) = browser.call("post", "/api/v1/verify", Some(json!({ "code": code }))).await;
+    assert_eq!(checked["verified"], true);
+
+    // A wrong key is refused outright, whatever the call.
+    let intruder = Api::client(&app, "not-the-key").await;
+    let (status, error) = intruder.call("post", "/api/v1/verify", Some(body)).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_api_key")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_of_the_settings_have_their_codes() {
+    let app = portal_with_api_key(|settings| {
+        settings.allow_registration = false;
+        settings.allow_change = false;
+    })
+    .await;
+    let client = Api::client(&app, API_KEY).await;
+    let (national, _) = fresh_mobile();
+    let mut body = phone_body("sms", &national);
+    body["user_id"] = json!("ivy");
+    let (status, error) = client.call("post", "/api/v1/send", Some(body)).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::FORBIDDEN, Some("registration_not_allowed")), "{error}");
+
+    let (_, known) = fresh_mobile();
+    let browser = Api::new(&app).await;
+    assert_eq!(app.begin_with(&app.request_claims("jo", Some(&known))).await, "/methods");
+    let (status, error) = browser.call("post", "/api/v1/set-phone-number", Some(json!({ "phone_number": national, "country_code": "FR" }))).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::FORBIDDEN, Some("change_not_allowed")), "{error}");
+    assert!(error["display"].as_str().unwrap().starts_with("You cannot change"), "{error}");
 }

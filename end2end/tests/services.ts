@@ -4,6 +4,8 @@ import * as path from 'path';
 const target = process.env.CARGO_TARGET_DIR ?? path.resolve(__dirname, '../../target');
 export const E2E_DATA = process.env.E2E_DATA ?? path.join(target, 'e2e-data');
 export const TARGET_DIR = target;
+/** Where `make e2e` builds the example host site (its own folder, see the Makefile). */
+export const HOST_TARGET_DIR = process.env.HOST_TARGET_DIR ?? target;
 export const TWILIO_PORTAL_URL = 'http://127.0.0.1:3002';
 export const VERIFY_PORTAL_URL = 'http://127.0.0.1:3004';
 export const STANDIN_URL = 'http://127.0.0.1:3010';

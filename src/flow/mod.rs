@@ -18,4 +18,4 @@ pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
 pub use limits::{PastSend, ensure_send_allowed};
 pub use policy::{Policy, PolicyError, RegionRule};
-pub use verification::{CodeSecret, Status, Verification, VerificationId};
+pub use verification::{CodeSecret, Holder, Status, Verification, VerificationId};

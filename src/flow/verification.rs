@@ -72,6 +72,34 @@ impl FromStr for Status {
     }
 }
 
+/// What started a verification, and so the only thing that may go on with it: the browser
+/// session of the user, or the API client acting for the user. To the other it does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Session,
+    ApiClient,
+}
+
+impl Holder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Holder::Session => "session",
+            Holder::ApiClient => "api_client",
+        }
+    }
+}
+
+impl FromStr for Holder {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        [Holder::Session, Holder::ApiClient]
+            .into_iter()
+            .find(|holder| holder.as_str() == value)
+            .ok_or_else(|| format!("unknown verification holder {value:?}"))
+    }
+}
+
 /// Who knows the code of a verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeSecret {
@@ -87,6 +115,8 @@ pub struct Verification {
     pub id: VerificationId,
     /// The user it belongs to; nobody else may check or resend it.
     pub subject: String,
+    /// What started it for that user; see `Holder`.
+    pub holder: Holder,
     pub destination: Destination,
     pub channel: Channel,
     pub secret: CodeSecret,
@@ -140,6 +170,7 @@ impl Verification {
             secret,
             id,
             subject: subject.to_owned(),
+            holder: Holder::Session,
             destination,
             channel,
             status: Status::Pending,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::rules::UserRules;
+use super::service::Owner;
 use crate::domain::{Channel, DeliveryState};
 use crate::flow::{Destination, EmailAddress, PhoneNumber, Status, UnixTime, VerificationId};
 use crate::i18n::Locale;
@@ -232,7 +233,7 @@ async fn step_without_code(state: &AppState, flow: &FlowSession) -> Result<Step,
 
 async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(PendingCode, Status)>, PortalError> {
     let (Some(request), Some(id)) = (&flow.request, &flow.verification) else { return Ok(None) };
-    let status = match state.verifier.status(&request.subject, id).await {
+    let status = match state.verifier.status(Owner::session(&request.subject), id).await {
         Ok(status) => status,
         Err(PortalError::VerificationNotFound) => return Ok(None),
         Err(other) => return Err(other),
@@ -314,7 +315,7 @@ where
 
 async fn cancel_pending(state: &AppState, flow: &mut FlowSession) -> Result<(), PortalError> {
     if let (Some(request), Some(id)) = (&flow.request, flow.verification.take()) {
-        match state.verifier.cancel(&request.subject, &id).await {
+        match state.verifier.cancel(Owner::session(&request.subject), &id).await {
             Ok(()) | Err(PortalError::VerificationNotFound) => {}
             Err(other) => return Err(other),
         }
@@ -332,7 +333,7 @@ async fn send_first_code(
 ) -> Result<Step, PortalError> {
     let subject = flow.request()?.subject.clone();
     // The code the user has keeps working until a new one is actually on its way.
-    let status = state.verifier.start(&subject, destination, channel, locale).await?;
+    let status = state.verifier.start(Owner::session(&subject), destination, channel, locale).await?;
     cancel_pending(state, flow).await?;
     flow.channel = Some(channel);
     flow.verification = Some(status.id);
@@ -345,15 +346,6 @@ async fn ensure_offered(state: &AppState, flow: &FlowSession, channel: Channel) 
     let request = flow.request()?;
     let user = state.store.user(&request.subject).await?;
     if offered_methods(&request.rules, user.as_ref()).contains(&channel) { Ok(user) } else { Err(PortalError::MethodNotAllowed) }
-}
-
-/// Refuses a destination this user may not register, or may not change to.
-fn ensure_may_set(rules: &UserRules, channel: Channel, current: Option<&Destination>, new: &Destination) -> Result<(), PortalError> {
-    match current {
-        None if !rules.registration.for_channel(channel) => Err(PortalError::RegistrationNotAllowed),
-        Some(current) if current != new && !rules.change.for_channel(channel) => Err(PortalError::ChangeNotAllowed),
-        _ => Ok(()),
-    }
 }
 
 /// Picks the method for the destination the caller gives next (the JSON API's `send` with a number).
@@ -399,7 +391,10 @@ pub async fn register_phone(
         let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
         phone.ensure_reachable_by(channel)?;
         let current = user.and_then(|user| user.phone);
-        ensure_may_set(rules, channel, current.clone().map(Destination::Phone).as_ref(), &Destination::Phone(phone.clone()))?;
+        rules.ensure_may_set(channel, current.clone().map(Destination::Phone).as_ref(), &Destination::Phone(phone.clone()))?;
+        if current.as_ref() != Some(&phone) {
+            super::line_types::check_new_number(state, &phone, channel).await?;
+        }
         let step = match current {
             // Replacing a verified number takes a fresh code to it first (see `check_code`).
             Some(current) if current != phone => {
@@ -425,7 +420,7 @@ pub async fn register_email(state: &AppState, session: &Session, input: String, 
         let user = ensure_offered(state, flow, Channel::Email).await?;
         let email = EmailAddress::parse(&input)?;
         let current = user.and_then(|user| user.email).map(Destination::Email);
-        ensure_may_set(&flow.request()?.rules, Channel::Email, current.as_ref(), &Destination::Email(email.clone()))?;
+        flow.request()?.rules.ensure_may_set(Channel::Email, current.as_ref(), &Destination::Email(email.clone()))?;
         let step = send_first_code(state, flow, Destination::Email(email), Channel::Email, locale).await?;
         flow.email_input = None;
         Ok(step)
@@ -437,7 +432,7 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
     let step = with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        match state.verifier.check(&subject, &id, typed).await {
+        match state.verifier.check(Owner::session(&subject), &id, typed).await {
             // The current number is confirmed: now the new one gets its code.
             Ok(approval) if flow.phone_change.is_some() => {
                 let new = flow.phone_change.take().expect("checked above");
@@ -485,7 +480,7 @@ pub async fn resend_code(state: &AppState, session: &Session, locale: Locale) ->
     with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        state.verifier.resend(&subject, &id, locale).await?;
+        state.verifier.resend(Owner::session(&subject), &id, locale).await?;
         flow.notice = Some(Notice::CodeResent);
         Ok(Step::EnterCode)
     })
@@ -496,7 +491,7 @@ pub async fn resend_code(state: &AppState, session: &Session, locale: Locale) ->
 pub async fn delivery_state(state: &AppState, session: &Session) -> Result<Option<DeliveryState>, PortalError> {
     let flow = FlowSession::load(session).await?;
     let (Some(request), Some(id)) = (&flow.request, &flow.verification) else { return Ok(None) };
-    Ok(state.verifier.status(&request.subject, id).await?.delivery)
+    Ok(state.verifier.status(Owner::session(&request.subject), id).await?.delivery)
 }
 
 /// "Call me instead" / "Text me instead": the pending code's number, by the other phone channel.
@@ -505,7 +500,7 @@ pub async fn switch_channel(state: &AppState, session: &Session, channel: Channe
         ensure_offered(state, flow, channel).await?;
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        let pending = state.verifier.status(&subject, &id).await?;
+        let pending = state.verifier.status(Owner::session(&subject), &id).await?;
         if !(channel.uses_phone() && pending.channel.uses_phone()) {
             return Err(PortalError::MethodNotAllowed);
         }

@@ -4,6 +4,7 @@
 
 pub mod errors;
 pub mod journey;
+pub mod line_types;
 pub mod messages;
 pub mod requests;
 pub mod rules;
@@ -11,4 +12,4 @@ pub mod deliveries;
 pub mod service;
 
 pub use journey::{ActiveRequest, FlowSession, Outcome};
-pub use service::{Approval, CodeStatus, Verifier};
+pub use service::{Approval, CodeStatus, Owner, Verifier};

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Channel;
+use crate::flow::Destination;
+use crate::protocol::PortalError;
 
 /// A yes or no for each kind of destination: phone number and e-mail address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +44,16 @@ impl UserRules {
     pub fn restrict_methods(mut self, methods: &[Channel]) -> Self {
         self.methods.retain(|channel| methods.contains(channel));
         self
+    }
+
+    /// Refuses `new` for `channel` where this user may not register a destination (`current`
+    /// is none) or may not change it.
+    pub fn ensure_may_set(&self, channel: Channel, current: Option<&Destination>, new: &Destination) -> Result<(), PortalError> {
+        match current {
+            None if !self.registration.for_channel(channel) => Err(PortalError::RegistrationNotAllowed),
+            Some(current) if current != new && !self.change.for_channel(channel) => Err(PortalError::ChangeNotAllowed),
+            _ => Ok(()),
+        }
     }
 
     /// The methods the user can actually use: those with a known destination, or whose

@@ -7,8 +7,8 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, OtpCode, PhoneNumber, Policy,
-    Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
+    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, Holder, OtpCode, PhoneNumber,
+    Policy, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
@@ -43,6 +43,37 @@ pub struct Approval {
     /// The user's destination of the same kind that this one replaced.
     pub replaced: Option<Destination>,
     pub at: UnixTime,
+}
+
+/// Who acts on a verification: a user, through what started it (their browser session, or an
+/// API client acting for them). Only the owner may send, check or cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub subject: &'a str,
+    pub holder: Holder,
+}
+
+impl<'a> Owner<'a> {
+    pub fn session(subject: &'a str) -> Self {
+        Owner { subject, holder: Holder::Session }
+    }
+
+    pub fn api_client(subject: &'a str) -> Self {
+        Owner { subject, holder: Holder::ApiClient }
+    }
+
+    pub fn of(verification: &'a Verification) -> Self {
+        Owner { subject: &verification.subject, holder: verification.holder }
+    }
+
+    fn owns(self, verification: &Verification) -> bool {
+        verification.subject == self.subject && verification.holder == self.holder
+    }
+
+    fn hold(self, mut verification: Verification) -> Verification {
+        verification.holder = self.holder;
+        verification
+    }
 }
 
 /// What the provider said about a typed code.
@@ -98,11 +129,11 @@ impl Verifier {
         }
     }
 
-    /// Starts a verification of `destination` for `subject` and sends its first code.
+    /// Starts a verification of `destination` for `owner` and sends its first code.
     #[tracing::instrument(skip(self, destination), fields(channel = %channel))]
     pub async fn start(
         &self,
-        subject: &str,
+        owner: Owner<'_>,
         destination: Destination,
         channel: Channel,
         locale: Locale,
@@ -115,14 +146,15 @@ impl Verifier {
             Sender::Ours(gateway) => {
                 let code = OtpCode::generate(self.policy.code_length);
                 let verification =
-                    Verification::issue(subject, destination, channel, &code, &self.hasher, now, &self.policy);
+                    owner.hold(Verification::issue(owner.subject, destination, channel, &code, &self.hasher, now, &self.policy));
                 self.store.insert_verification(&verification).await?;
                 let delivery = self.deliver(gateway.as_ref(), &verification, &code, locale).await?;
                 (verification, Some(delivery))
             }
             Sender::Provider(provider) => {
                 let sid = provider.send(&destination, channel, locale.as_str()).await?;
-                let verification = Verification::issue_at_provider(subject, destination, channel, sid, now, &self.policy);
+                let verification =
+                    owner.hold(Verification::issue_at_provider(owner.subject, destination, channel, sid, now, &self.policy));
                 self.store.insert_verification(&verification).await?;
                 (verification, None)
             }
@@ -136,8 +168,8 @@ impl Verifier {
     /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
     /// that owns the code, it re-sends its pending one.
     #[tracing::instrument(skip(self))]
-    pub async fn resend(&self, subject: &str, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
-        let (current, _) = self.load_owned(subject, id).await?;
+    pub async fn resend(&self, owner: Owner<'_>, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
+        let (current, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
         self.ensure_send_allowed(&current.destination, current.channel, now).await?;
         current.ensure_resendable(now, &self.policy)?;
@@ -151,7 +183,7 @@ impl Verifier {
             }
         };
         let (verification, outcome) =
-            self.update(subject, id, |verification, now| verification.resend(secret.clone(), now, &self.policy)).await?;
+            self.update(owner, id, |verification, now| verification.resend(secret.clone(), now, &self.policy)).await?;
         outcome?;
         let now = verification.last_sent_at;
         let delivery = match (&self.sender, code) {
@@ -166,14 +198,15 @@ impl Verifier {
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt.
     #[tracing::instrument(skip(self, typed))]
-    pub async fn check(&self, subject: &str, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
+    pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
         let verdict = match &self.sender {
-            Sender::Provider(provider) => Some(self.ask_provider(provider.as_ref(), subject, id, &code).await?),
+            Sender::Provider(provider) => Some(self.ask_provider(provider.as_ref(), owner, id, &code).await?),
             Sender::Ours(_) => None,
         };
+        let subject = owner.subject;
         let (verification, outcome) = self
-            .update(subject, id, |verification, now| match &verdict {
+            .update(owner, id, |verification, now| match &verdict {
                 None => verification.check(&code, &self.hasher, now, &self.policy),
                 Some(ProviderVerdict::Matches(matches)) => verification.record_check(*matches, now, &self.policy),
                 Some(ProviderVerdict::Ended(status)) => verification.end_at_provider(*status, now),
@@ -221,11 +254,11 @@ impl Verifier {
     async fn ask_provider(
         &self,
         provider: &dyn CodeProvider,
-        subject: &str,
+        owner: Owner<'_>,
         id: &VerificationId,
         code: &OtpCode,
     ) -> Result<ProviderVerdict, PortalError> {
-        let (current, _) = self.load_owned(subject, id).await?;
+        let (current, _) = self.load_owned(owner, id).await?;
         let Some(sid) = current.provider_sid().filter(|_| current.ensure_checkable(self.clock.now(), &self.policy).is_ok())
         else {
             // The flow refuses this check on its own; the provider is not asked.
@@ -239,20 +272,20 @@ impl Verifier {
         }
     }
 
-    pub async fn status(&self, subject: &str, id: &VerificationId) -> Result<CodeStatus, PortalError> {
-        let verification = self.load_owned(subject, id).await?.0;
+    pub async fn status(&self, owner: Owner<'_>, id: &VerificationId) -> Result<CodeStatus, PortalError> {
+        let verification = self.load_owned(owner, id).await?.0;
         let delivery = self.store.latest_delivery(id).await?.map(|delivery| delivery.progress.state);
         Ok(self.status_of(&verification, self.clock.now(), delivery))
     }
 
     /// Ends a pending verification, e.g. when the user picks another method or number.
-    pub async fn cancel(&self, subject: &str, id: &VerificationId) -> Result<(), PortalError> {
-        let (current, _) = self.load_owned(subject, id).await?;
+    pub async fn cancel(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(), PortalError> {
+        let (current, _) = self.load_owned(owner, id).await?;
         if current.status_at(self.clock.now()) != Status::Pending {
             return Ok(());
         }
         let (verification, _) = self
-            .update(subject, id, |verification, now| {
+            .update(owner, id, |verification, now| {
                 verification.cancel(now);
                 Ok(())
             })
@@ -270,7 +303,7 @@ impl Verifier {
             }
         }
         self.events.emit(Event::VerificationStatusChanged {
-            subject: subject.to_owned(),
+            subject: owner.subject.to_owned(),
             verification_id: id.clone(),
             provider_sid: verification.provider_sid().map(str::to_owned),
             status: Status::Canceled.as_str(),
@@ -357,16 +390,16 @@ impl Verifier {
             Err(error) => {
                 tracing::warn!(verification = %verification.id, gateway = gateway.name(), %error, "delivery failed");
                 // A code that never left cannot be entered; close the verification.
-                self.cancel(&verification.subject, &verification.id).await.ok();
+                self.cancel(Owner::of(verification), &verification.id).await.ok();
                 Err(error.into())
             }
         }
     }
 
-    /// Loads a verification only for the subject it belongs to: anyone else gets "not found".
-    async fn load_owned(&self, subject: &str, id: &VerificationId) -> Result<(Verification, i64), PortalError> {
+    /// Loads a verification only for its owner: anyone else gets "not found".
+    async fn load_owned(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(Verification, i64), PortalError> {
         match self.store.verification(id).await? {
-            Some((verification, revision)) if verification.subject == subject => Ok((verification, revision)),
+            Some((verification, revision)) if owner.owns(&verification) => Ok((verification, revision)),
             _ => Err(PortalError::VerificationNotFound),
         }
     }
@@ -375,7 +408,7 @@ impl Verifier {
     /// The flow's verdict comes back beside the stored verification, as state changes even on refusals.
     async fn update<F>(
         &self,
-        subject: &str,
+        owner: Owner<'_>,
         id: &VerificationId,
         change: F,
     ) -> Result<(Verification, Result<(), FlowError>), PortalError>
@@ -383,7 +416,7 @@ impl Verifier {
         F: Fn(&mut Verification, UnixTime) -> Result<(), FlowError>,
     {
         for _ in 0..UPDATE_RETRIES {
-            let (mut verification, revision) = self.load_owned(subject, id).await?;
+            let (mut verification, revision) = self.load_owned(owner, id).await?;
             let before = verification.clone();
             let outcome = change(&mut verification, self.clock.now());
             if verification == before || self.store.update_verification(&verification, revision).await? {

@@ -9,7 +9,9 @@ use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 
 use crate::domain::Channel;
-use crate::flow::{CodeSecret, Destination, EmailAddress, PastSend, PhoneNumber, Status, UnixTime, Verification, VerificationId};
+use crate::flow::{
+    CodeSecret, Destination, EmailAddress, Holder, PastSend, PhoneNumber, Status, UnixTime, Verification, VerificationId,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -124,8 +126,8 @@ impl Store {
     pub async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO verifications (id, subject, destination, channel, code_hash, status, attempts, sends,
-                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)",
+                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, holder, revision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)",
         )
         .bind(v.id.as_str())
         .bind(&v.subject)
@@ -140,6 +142,7 @@ impl Store {
         .bind(v.expires_at.0)
         .bind(v.approved_at.map(|t| t.0))
         .bind(v.provider_sid())
+        .bind(v.holder.as_str())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -155,9 +158,11 @@ impl Store {
             let destination: String = row.get("destination");
             let channel: String = row.get("channel");
             let status: String = row.get("status");
+            let holder: String = row.get("holder");
             let verification = Verification {
                 id: id.clone(),
                 subject: row.get("subject"),
+                holder: Holder::from_str(&holder).map_err(StoreError::Corrupt)?,
                 destination: Destination::from_key(&destination).map_err(corrupt)?,
                 channel: Channel::from_str(&channel).map_err(corrupt)?,
                 secret: match row.get::<Option<String>, _>("provider_sid") {

@@ -118,6 +118,18 @@ struct Shared {
     verify_sends: Vec<verify::VerifySend>,
     /// Seconds added to the real clock, to reach Verify's expiry.
     clock_offset: u64,
+    /// Lookup's line type per number; numbers not listed are mobiles.
+    line_types: HashMap<String, String>,
+    /// The numbers looked up, in order.
+    lookups: Vec<String>,
+}
+
+/// A number and the line type Lookup reports for it (`/_test/line_type`); `unknown` when
+/// Lookup cannot tell.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LineTypeRule {
+    pub to: String,
+    pub line_type: String,
 }
 
 #[derive(Clone)]
@@ -144,6 +156,10 @@ impl Standin {
             .route("/v2/Services/{service}/Verifications", post(verify::start))
             .route("/v2/Services/{service}/Verifications/{sid}", post(verify::update))
             .route("/v2/Services/{service}/VerificationCheck", post(verify::check))
+            .route("/v2/PhoneNumbers/{number}", get(lookup))
+            .route("/_test/line_type", post(|State(s): State<Standin>, Json(n): Json<LineTypeRule>| async move {
+                s.line_type(&n.to, &n.line_type)
+            }))
             .route("/_test/verifications", get(|State(s): State<Standin>| async move { Json(s.verify_sends()) }))
             .route("/_test/messages", get(|State(s): State<Standin>| async move { Json(s.messages()) }))
             .route("/_test/calls", get(|State(s): State<Standin>| async move { Json(s.calls()) }))
@@ -224,6 +240,14 @@ impl Standin {
 
     pub fn refuse(&self, number: &str, code: u32) {
         self.shared.lock().unwrap().refused.insert(number.to_owned(), code);
+    }
+
+    pub fn line_type(&self, number: &str, line_type: &str) {
+        self.shared.lock().unwrap().line_types.insert(number.to_owned(), line_type.to_owned());
+    }
+
+    pub fn lookups(&self) -> Vec<String> {
+        self.shared.lock().unwrap().lookups.clone()
     }
 
     pub fn undeliverable(&self, number: &str, error_code: u32) {
@@ -427,6 +451,39 @@ impl axum::extract::FromRequest<Standin> for Authenticated {
         let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
         Ok(Authenticated(url::form_urlencoded::parse(&body).into_owned().collect()))
     }
+}
+
+/// Lookup v2: `GET /v2/PhoneNumbers/{number}?Fields=line_type_intelligence`.
+async fn lookup(
+    State(standin): State<Standin>,
+    Path(number): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = standin.authenticate(&headers).await {
+        return refusal;
+    }
+    let valid = number.starts_with('+') && number.len() > 8 && number[1..].chars().all(|c| c.is_ascii_digit());
+    let line_type = {
+        let mut shared = standin.shared.lock().unwrap();
+        shared.lookups.push(number.clone());
+        shared.line_types.get(&number).cloned().unwrap_or_else(|| "mobile".to_owned())
+    };
+    let wants_line_type = query.get("Fields").is_some_and(|fields| fields.split(',').any(|f| f == "line_type_intelligence"));
+    let intelligence = match (wants_line_type, valid, line_type.as_str()) {
+        (false, _, _) => Value::Null,
+        (true, false, _) => json!({ "type": null, "carrier_name": null, "error_code": 60600 }),
+        (true, true, "unknown") => json!({ "type": null, "carrier_name": null, "error_code": 60601 }),
+        (true, true, line_type) => json!({ "type": line_type, "carrier_name": "Stand-in Telecom", "error_code": null }),
+    };
+    Json(json!({
+        "phone_number": number,
+        "valid": valid,
+        "validation_errors": if valid { json!([]) } else { json!(["NOT_A_NUMBER"]) },
+        "line_type_intelligence": intelligence,
+        "url": format!("{}/v2/PhoneNumbers/{number}", standin.base_url),
+    }))
+    .into_response()
 }
 
 async fn create_message(

@@ -42,10 +42,24 @@ impl TwilioClient {
 
     /// POSTs form fields to a resource (`Messages.json`, `Verifications`); a key may repeat.
     pub async fn create<T: DeserializeOwned>(&self, resource: &str, fields: &[(&str, String)]) -> Result<T, TwilioError> {
+        self.request(reqwest::Method::POST, resource, fields).await
+    }
+
+    /// GETs a resource (a Lookup of a number) with query parameters.
+    pub async fn fetch<T: DeserializeOwned>(&self, resource: &str, query: &[(&str, String)]) -> Result<T, TwilioError> {
+        self.request(reqwest::Method::GET, resource, query).await
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        resource: &str,
+        fields: &[(&str, String)],
+    ) -> Result<T, TwilioError> {
         let url = format!("{}/{resource}", self.base_url);
         let mut attempt = 1;
         loop {
-            match self.post_once(&url, fields).await {
+            match self.send_once(method.clone(), &url, fields).await {
                 Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
                     let wait = match error.retry_after() {
                         Some(asked) if asked > MAX_RETRY_AFTER => return Err(error),
@@ -61,16 +75,19 @@ impl TwilioClient {
         }
     }
 
-    async fn post_once<T: DeserializeOwned>(&self, url: &str, fields: &[(&str, String)]) -> Result<T, TwilioError> {
-        let response = self
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        fields: &[(&str, String)],
+    ) -> Result<T, TwilioError> {
+        let request = self
             .http
-            .post(url)
+            .request(method.clone(), url)
             .basic_auth(&self.username, Some(self.password.expose_secret()))
-            .header(ACCEPT, "application/json")
-            .form(fields)
-            .send()
-            .await
-            .map_err(|error| TwilioError::Unreachable(describe(error)))?;
+            .header(ACCEPT, "application/json");
+        let request = if method == reqwest::Method::GET { request.query(fields) } else { request.form(fields) };
+        let response = request.send().await.map_err(|error| TwilioError::Unreachable(describe(error)))?;
         let status = response.status();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.bytes().await.map_err(|error| TwilioError::Unreachable(describe(error)))?;

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod error;
+pub mod lookup;
 pub mod messaging;
 pub mod verify;
 

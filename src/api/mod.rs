@@ -1,11 +1,14 @@
 //! The JSON API under `/api/v1/`: the portal's journey for sites that draw their own pages, as
-//! django-twilio-2fa's API offers. Calls are bound to the browser session that `/start` opened:
-//! a verification can only be sent, checked or canceled from that session.
+//! django-twilio-2fa's API offers. A browser's calls are bound to the session that `/start`
+//! opened: its verification can only be sent, checked or canceled from that session. Calls with
+//! `Authorization: Bearer <TWOFA_API_KEY>` are an API client's (`client`), bound to API clients.
 //!
 //! Every answer carries `display`, the sentence to show the user in their language; refusals
 //! are `{error_code, display, blocking, retry_after}` with an HTTP status that says what kind.
 
-use axum::extract::State;
+pub mod client;
+
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -108,6 +111,9 @@ pub struct Methods {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CodeSent {
     pub display: String,
+    /// API clients only: the id to check or cancel this verification with. A browser session's
+    /// verification is known by the session and never named.
+    pub verification_id: Option<String>,
     pub method: Channel,
     /// Where it went, masked.
     pub destination: String,
@@ -144,6 +150,8 @@ pub struct Done {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendRequest {
     pub method: Channel,
+    /// API clients only: the application's id for the user to verify.
+    pub user_id: Option<String>,
     /// For a phone method, when the portal does not know the user's number yet.
     pub phone_number: Option<String>,
     /// ISO 3166 region for a national number; defaults to `TWOFA_DEFAULT_REGION`.
@@ -156,6 +164,22 @@ pub struct SendRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerifyRequest {
     pub code: String,
+    /// API clients only: the user, and the verification `send` answered.
+    pub user_id: Option<String>,
+    pub verification_id: Option<String>,
+}
+
+/// API clients only; a browser session's call has no body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CancelRequest {
+    pub user_id: Option<String>,
+    pub verification_id: Option<String>,
+}
+
+/// API clients only: the user whose methods to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct UserQuery {
+    pub user_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -227,6 +251,7 @@ pub fn error_code(error: &PortalError) -> &'static str {
         ProviderBusy { .. } => "twilio_rate_limited",
         DestinationRequired => "missing_user_data",
         InvalidApiKey => "invalid_api_key",
+        UserIdMissing => "unauthenticated_user_param_missing",
         RegistrationNotAllowed => "registration_not_allowed",
         ChangeNotAllowed => "change_not_allowed",
         UserNotAllowed => "user_not_allowed",
@@ -245,7 +270,7 @@ fn status_of(error: &PortalError) -> StatusCode {
         NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
         MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
         | NoMethodAvailable => StatusCode::FORBIDDEN,
-        InvalidCarrierType => StatusCode::BAD_REQUEST,
+        InvalidCarrierType | UserIdMissing => StatusCode::BAD_REQUEST,
         VerificationNotFound => StatusCode::NOT_FOUND,
         CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
         VerificationExpired => StatusCode::GONE,
@@ -274,6 +299,7 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
     match (step, view.pending) {
         (Step::EnterCode, Some(pending)) => Ok(CodeSent {
             display: view.notice.map(|notice| notice.text).unwrap_or_default(),
+            verification_id: None,
             method: pending.channel,
             destination: pending.destination,
             code_length: pending.code_length,
@@ -289,11 +315,21 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
     }
 }
 
-/// The methods this user may choose, with where each would send the code.
-#[utoipa::path(method(get, post), path = "/api/v1/verification-methods", responses(
-    (status = 200, body = Methods), (status = 401, body = ApiError)))]
-async fn verification_methods(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Methods> {
+/// The methods this user may choose, with where each would send the code. An API client names
+/// the user with `user_id`.
+#[utoipa::path(method(get, post), path = "/api/v1/verification-methods", params(UserQuery), security((), ("api_key" = [])),
+    responses((status = 200, body = Methods), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+async fn verification_methods(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<UserQuery>,
+) -> Answer<Methods> {
     let locale = locale_of(&headers);
+    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+        let methods = client::methods(&state, locale, query.user_id).await.map_err(|error| refusal(&state, locale, error))?;
+        return Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }));
+    }
     let view = journey::view(&state, &session, None, locale).await.map_err(|error| refusal(&state, locale, error))?;
     if view.step == Step::NoRequest {
         return Err(refusal(&state, locale, PortalError::NoActiveRequest));
@@ -321,11 +357,14 @@ fn method_label(locale: Locale, channel: Channel) -> String {
 }
 
 /// Sends a code by `method`: to the destination the portal knows, else to the one given.
-#[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, responses(
+#[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
+    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+        return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+    }
     let refuse = |error| refusal(&state, locale, error);
     let step = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
@@ -343,11 +382,14 @@ async fn send(State(state): State<AppState>, session: Session, headers: HeaderMa
 }
 
 /// Checks a code. On success the user's session carries the passed second factor.
-#[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, responses(
+#[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 404, body = ApiError), (status = 410, body = ApiError), (status = 423, body = ApiError)))]
 async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
     let locale = locale_of(&headers);
+    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+        return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+    }
     let refuse = |error| refusal(&state, locale, error);
     let step = journey::check_code(&state, &session, &request.code, locale).await.map_err(refuse)?;
     match journey::take_refusal(&session).await.map_err(refuse)? {
@@ -394,9 +436,16 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
 }
 
 /// Cancels the pending code.
-#[utoipa::path(post, path = "/api/v1/cancel", responses((status = 200, body = Done), (status = 401, body = ApiError)))]
-async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Answer<Done> {
+#[utoipa::path(post, path = "/api/v1/cancel", request_body(content = CancelRequest, description = "API clients only"),
+    security((), ("api_key" = [])), responses((status = 200, body = Done), (status = 400, body = ApiError),
+    (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
     let locale = locale_of(&headers);
+    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+        let request: CancelRequest = serde_json::from_slice(&body).unwrap_or_default();
+        client::cancel(&state, request).await.map_err(|error| refusal(&state, locale, error))?;
+        return Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }));
+    }
     journey::cancel(&state, &session).await.map_err(|error| refusal(&state, locale, error))?;
     if let Some(error) = journey::take_refusal(&session).await.map_err(|error| refusal(&state, locale, error))? {
         return Err(refusal(&state, locale, error));
@@ -408,7 +457,7 @@ async fn cancel(State(state): State<AppState>, session: Session, headers: Header
 /// to the current number, when there is one).
 #[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 429, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn set_phone_number(
     State(state): State<AppState>,
     session: Session,
@@ -425,7 +474,7 @@ async fn set_phone_number(
 /// Registers or changes the e-mail address: it is saved once its code is entered.
 #[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 429, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn set_email(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<EmailRequest>) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
     let step = journey::register_email(&state, &session, request.email, locale).await;
@@ -438,7 +487,7 @@ async fn set_email(State(state): State<AppState>, session: Session, headers: Hea
     (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
     let locale = locale_of(&headers);
-    if !holds_api_key(&state, &headers) {
+    if !client::is_api_client(&state, &headers).unwrap_or(false) {
         return refusal(&state, locale, PortalError::InvalidApiKey).into_response();
     }
     match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
@@ -447,11 +496,3 @@ async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(
     }
 }
 
-/// Whether the request carries the configured API key; none configured, nobody does.
-fn holds_api_key(state: &AppState, headers: &HeaderMap) -> bool {
-    use secrecy::ExposeSecret;
-    use subtle::ConstantTimeEq;
-    let Some(key) = state.settings.api_key.as_ref() else { return false };
-    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())))
-}

@@ -1,0 +1,142 @@
+//! The JSON API for API clients: a relying application's server, holding `TWOFA_API_KEY`, drives
+//! a verification for a user it names, without a browser session (django-twilio-2fa's
+//! "unauthenticated users", with the key in place of trusting whoever names a user).
+//!
+//! Each verification an API client starts is bound to API clients: its `verification_id` is
+//! answered to the client, and a browser session's verification is `verification_not_found` here.
+
+use axum::http::{HeaderMap, header};
+
+use super::{Checked, CodeSent, Method, method_label};
+use crate::domain::Channel;
+use crate::flow::{Destination, EmailAddress, PhoneNumber, VerificationId};
+use crate::i18n::{Locale, td_string};
+use crate::portal::{CodeStatus, Owner};
+use crate::protocol::{Notice, PortalError};
+use crate::state::AppState;
+use crate::texts::Wording;
+
+/// Whether the call comes from an API client: it carries `Authorization`, which must then be the
+/// key. Calls without it are a browser session's.
+pub fn is_api_client(state: &AppState, headers: &HeaderMap) -> Result<bool, PortalError> {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(false) };
+    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    match &state.settings.api_key {
+        Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(true),
+        _ => Err(PortalError::InvalidApiKey),
+    }
+}
+
+fn user_id(given: Option<String>) -> Result<String, PortalError> {
+    given.filter(|id| !id.trim().is_empty()).ok_or(PortalError::UserIdMissing)
+}
+
+fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
+    VerificationId::parse(given.unwrap_or_default()).map_err(|_| PortalError::VerificationNotFound)
+}
+
+/// The methods the named user can be sent a code by, with the destinations already known.
+pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> Result<Vec<Method>, PortalError> {
+    let user = state.store.user(&user_id(user)?).await?;
+    let known = |channel: Channel| match (&user, channel.uses_phone()) {
+        (Some(user), true) => user.phone.as_ref().map(|phone| phone.masked()),
+        (Some(user), false) => user.email.as_ref().map(|email| email.masked()),
+        (None, _) => None,
+    };
+    let wording = Wording::new(locale, &state.settings.messages);
+    Ok(state
+        .settings
+        .user_rules()
+        .usable_methods(|channel| known(channel).is_some())
+        .into_iter()
+        .map(|channel| Method {
+            method: channel,
+            label: wording.channel(channel).unwrap_or_else(|| method_label(locale, channel)),
+            destination: known(channel),
+        })
+        .collect())
+}
+
+/// Sends a first code by `method` to the given destination, else to the one known for the user.
+pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
+    let user_id = user_id(request.user_id)?;
+    let rules = state.settings.user_rules();
+    let channel = request.method;
+    if !rules.methods.contains(&channel) {
+        return Err(PortalError::MethodNotAllowed);
+    }
+    let now = state.verifier.now();
+    let user = state.store.ensure_user(&user_id, None, None, now).await?;
+    let (known, given) = if channel.uses_phone() {
+        let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
+        let given = request.phone_number.map(|number| PhoneNumber::parse(Some(&country), &number)).transpose()?;
+        (user.phone.map(Destination::Phone), given.map(Destination::Phone))
+    } else {
+        let given = request.email.map(|email| EmailAddress::parse(&email)).transpose()?;
+        (user.email.map(Destination::Email), given.map(Destination::Email))
+    };
+    let destination = match given {
+        Some(given) => {
+            rules.ensure_may_set(channel, known.as_ref(), &given)?;
+            if let (Destination::Phone(phone), false) = (&given, known.as_ref() == Some(&given)) {
+                crate::portal::line_types::check_new_number(state, phone, channel).await?;
+            }
+            given
+        }
+        None => known.ok_or(PortalError::DestinationRequired)?,
+    };
+    let status = state.verifier.start(Owner::api_client(&user_id), destination, channel, locale).await?;
+    Ok(code_sent(state, locale, status))
+}
+
+fn code_sent(state: &AppState, locale: Locale, status: CodeStatus) -> CodeSent {
+    CodeSent {
+        display: Wording::new(locale, &state.settings.messages).notice(&Notice::CodeSent),
+        verification_id: Some(status.id.as_str().to_owned()),
+        method: status.channel,
+        destination: status.destination.masked(),
+        code_length: state.verifier.policy().code_length,
+        can_resend_in: status.resend_in,
+        expires_in: status.expires_in,
+        attempts: status.attempts,
+        attempts_left: status.attempts_left,
+        sends: status.sends,
+    }
+}
+
+/// Checks a code of a verification this client started for the user.
+pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequest) -> Result<Checked, PortalError> {
+    let user_id = user_id(request.user_id)?;
+    let id = verification_id(request.verification_id.as_deref())?;
+    match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
+        Ok(approval) => {
+            if let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) {
+                state.verifier.tell_old_number(old, new, locale).await;
+            }
+            Ok(Checked {
+                display: td_string!(locale, success.body).to_string(),
+                verified: true,
+                finish_url: None,
+                attempts_left: None,
+                code_sent: None,
+            })
+        }
+        Err(error @ PortalError::WrongCode { attempts_left }) => Ok(Checked {
+            display: Wording::new(locale, &state.settings.messages).error(&error),
+            verified: false,
+            finish_url: None,
+            attempts_left: Some(attempts_left),
+            code_sent: None,
+        }),
+        Err(other) => Err(other),
+    }
+}
+
+/// Cancels a pending verification this client started for the user.
+pub async fn cancel(state: &AppState, request: super::CancelRequest) -> Result<(), PortalError> {
+    let user_id = user_id(request.user_id)?;
+    let id = verification_id(request.verification_id.as_deref())?;
+    state.verifier.cancel(Owner::api_client(&user_id), &id).await
+}

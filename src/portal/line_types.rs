@@ -1,0 +1,47 @@
+//! Carrier lookup (django-twilio-2fa's `PHONE_NUMBER_CARRIER_LOOKUP` and its settings): a new
+//! number's line type, as Twilio Lookup reports it, must be one the settings allow.
+
+use crate::domain::Channel;
+use crate::flow::PhoneNumber;
+use crate::gateways::twilio::lookup::TwilioLookup;
+use crate::protocol::PortalError;
+
+pub struct LineTypeCheck {
+    pub lookup: TwilioLookup,
+    /// Lookup's names (`mobile`, `landline`, `fixedVoip`, …); empty: any.
+    pub allowed: Vec<String>,
+    /// Accept a number whose line type Lookup cannot tell.
+    pub allow_unknown: bool,
+    /// Canadian numbers are looked up only with Twilio's approval for Canadian carrier data.
+    pub look_up_canada: bool,
+}
+
+impl LineTypeCheck {
+    /// Refuses a number of a line type the settings do not allow, and a line that cannot take
+    /// text messages when `channel` sends them.
+    pub async fn ensure_allowed(&self, phone: &PhoneNumber, channel: Channel) -> Result<(), PortalError> {
+        if phone.region().as_deref() == Some("CA") && !self.look_up_canada {
+            return Ok(());
+        }
+        match self.lookup.line_type(phone).await? {
+            Some(line) if channel.needs_mobile() && matches!(line.as_str(), "landline" | "fixedVoip" | "tollFree") => {
+                Err(PortalError::MobileNumberRequired)
+            }
+            Some(line) if self.allowed.is_empty() || self.allowed.iter().any(|allowed| allowed.eq_ignore_ascii_case(&line)) => Ok(()),
+            Some(line) => {
+                tracing::info!(line_type = %line, "a number of a line type the settings refuse");
+                Err(PortalError::InvalidCarrierType)
+            }
+            None if self.allow_unknown => Ok(()),
+            None => Err(PortalError::InvalidCarrierType),
+        }
+    }
+}
+
+/// Checks a number the user is registering, when carrier lookup is on.
+pub async fn check_new_number(state: &crate::state::AppState, phone: &PhoneNumber, channel: Channel) -> Result<(), PortalError> {
+    match &state.line_types {
+        Some(check) => check.ensure_allowed(phone, channel).await,
+        None => Ok(()),
+    }
+}
