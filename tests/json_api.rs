@@ -2,6 +2,7 @@
 //! serves at `/api/v1/openapi.json`.
 
 mod support;
+mod twilio_standin;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -338,4 +339,111 @@ async fn refusals_of_the_settings_have_their_codes() {
     let (status, error) = browser.call("post", "/api/v1/set-phone-number", Some(json!({ "phone_number": national, "country_code": "FR" }))).await;
     assert_eq!((status, error["error_code"].as_str()), (StatusCode::FORBIDDEN, Some("change_not_allowed")), "{error}");
     assert!(error["display"].as_str().unwrap().starts_with("You cannot change"), "{error}");
+}
+
+/// An API client of a portal on the Twilio gateway (the stand-in, which also answers Lookup).
+async fn twilio_portal_for_clients(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> (TestApp, twilio_standin::Standin) {
+    use twilio_standin::{ACCOUNT_SID, AUTH_TOKEN, FROM, Standin};
+    let standin = Standin::start("127.0.0.1:0").await;
+    let url: url::Url = standin.base_url.parse().unwrap();
+    let app = portal_with_api_key(|settings| {
+        settings.gateway = leptos_2fa::config::GatewayKind::Twilio;
+        settings.methods = vec![leptos_2fa::domain::Channel::Sms, leptos_2fa::domain::Channel::Call];
+        settings.twilio_account_sid = Some(ACCOUNT_SID.into());
+        settings.twilio_auth_token = Some(AUTH_TOKEN.into());
+        settings.twilio_from = Some(FROM.into());
+        settings.twilio_api_url = url.clone();
+        settings.twilio_lookup_url = url;
+        configure(settings);
+    })
+    .await;
+    (app, standin)
+}
+
+fn client_send(user: &str, method: &str, e164: &str) -> Value {
+    json!({ "user_id": user, "method": method, "phone_number": e164 })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_and_policy_refusal_has_its_documented_code_and_status() {
+    use twilio_standin::Fault;
+    let (app, standin) = twilio_portal_for_clients(|settings| settings.disallowed_countries = vec!["BE".into()]).await;
+    let client = Api::client(&app, API_KEY).await;
+    let expect = |answer: (StatusCode, Value), status: StatusCode, code: &str| {
+        assert_eq!((answer.0, answer.1["error_code"].as_str()), (status, Some(code)), "{}", answer.1);
+        assert!(!answer.1["display"].as_str().unwrap().is_empty());
+    };
+
+    expect(client.call("post", "/api/v1/send", Some(client_send("kai", "sms", "+32470123456"))).await, StatusCode::BAD_REQUEST, "phone_country_not_allowed");
+
+
+    let (_, opted_out) = fresh_mobile();
+    standin.refuse(&opted_out, 21610);
+    expect(client.call("post", "/api/v1/send", Some(client_send("kai", "sms", &opted_out))).await, StatusCode::FORBIDDEN, "recipient_opted_out");
+
+    let (_, blocked) = fresh_mobile();
+    standin.refuse(&blocked, 60410);
+    expect(client.call("post", "/api/v1/send", Some(client_send("kai", "sms", &blocked))).await, StatusCode::FORBIDDEN, "destination_blocked");
+
+    // Twilio Messaging down or rate limiting past every retry (Verify's rate limit is
+    // `twilio_rate_limited`, see tests/twilio_verify.rs).
+    let (_, down) = fresh_mobile();
+    for _ in 0..3 {
+        standin.fail_next(Fault::Error { status: 503, code: None, retry_after: None });
+    }
+    expect(client.call("post", "/api/v1/send", Some(client_send("kai", "sms", &down))).await, StatusCode::BAD_GATEWAY, "delivery_failed");
+
+    // With carrier lookup, a line type the settings leave out.
+    let (looking_up, standin) = twilio_portal_for_clients(|settings| {
+        settings.carrier_lookup = true;
+        settings.allowed_line_types = vec!["mobile".into(), "landline".into()];
+    })
+    .await;
+    let client = Api::client(&looking_up, API_KEY).await;
+    let (_, voip) = fresh_mobile();
+    standin.line_type(&voip, "nonFixedVoip");
+    expect(client.call("post", "/api/v1/send", Some(client_send("kai", "call", &voip))).await, StatusCode::BAD_REQUEST, "invalid_carrier_type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_approved_canceled_and_over_the_send_limit_each_have_their_code() {
+    let app = portal_with_api_key(|_| {}).await;
+    let client = Api::client(&app, API_KEY).await;
+    let expect = |answer: (StatusCode, Value), status: StatusCode, code: &str| {
+        assert_eq!((answer.0, answer.1["error_code"].as_str()), (status, Some(code)), "{}", answer.1);
+    };
+    let (_, e164) = fresh_mobile();
+    let send = || client.call("post", "/api/v1/send", Some(client_send("lou", "sms", &e164)));
+    let check = |id: &str, code: &str| json!({ "user_id": "lou", "verification_id": id, "code": code });
+
+    let (_, sent) = send().await;
+    let id = sent["verification_id"].as_str().unwrap().to_owned();
+    let code = app.latest_code(&e164);
+    assert_eq!(client.call("post", "/api/v1/verify", Some(check(&id, &code))).await.1["verified"], true);
+    expect(client.call("post", "/api/v1/verify", Some(check(&id, &code))).await, StatusCode::CONFLICT, "verification_already_approved");
+
+    app.advance(31);
+    let (_, sent) = send().await;
+    let id = sent["verification_id"].as_str().unwrap().to_owned();
+    let cancel = json!({ "user_id": "lou", "verification_id": id });
+    assert_eq!(client.call("post", "/api/v1/cancel", Some(cancel)).await.0, StatusCode::OK);
+    expect(client.call("post", "/api/v1/verify", Some(check(&id, "123456"))).await, StatusCode::CONFLICT, "verification_canceled");
+
+    app.advance(31);
+    let (_, sent) = send().await;
+    let id = sent["verification_id"].as_str().unwrap().to_owned();
+    app.advance(601);
+    expect(client.call("post", "/api/v1/verify", Some(check(&id, "123456"))).await, StatusCode::GONE, "verification_expired");
+
+    // Five codes to one number within the window, then the sixth is refused.
+    let (_, busy) = fresh_mobile();
+    let send = || client.call("post", "/api/v1/send", Some(client_send("lou", "sms", &busy)));
+    for _ in 0..5 {
+        app.advance(31);
+        assert_eq!(send().await.0, StatusCode::OK);
+    }
+    app.advance(31);
+    let answer = send().await;
+    assert!(answer.1["retry_after"].as_u64().is_some(), "{}", answer.1);
+    expect(answer, StatusCode::TOO_MANY_REQUESTS, "max_sends_reached");
 }

@@ -384,7 +384,8 @@ async fn send(State(state): State<AppState>, session: Session, headers: HeaderMa
 /// Checks a code. On success the user's session carries the passed second factor.
 #[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 404, body = ApiError), (status = 410, body = ApiError), (status = 423, body = ApiError)))]
+    (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
+    (status = 423, body = ApiError)))]
 async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
     let locale = locale_of(&headers);
     if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
