@@ -447,3 +447,19 @@ async fn expired_approved_canceled_and_over_the_send_limit_each_have_their_code(
     assert!(answer.1["retry_after"].as_u64().is_some(), "{}", answer.1);
     expect(answer, StatusCode::TOO_MANY_REQUESTS, "max_sends_reached");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_verify_busy_for_a_number_is_rate_limited_with_its_wait() {
+    use twilio_standin::Fault;
+    let (app, standin) = twilio_portal_for_clients(|settings| {
+        settings.gateway = leptos_2fa::config::GatewayKind::TwilioVerify;
+        settings.twilio_verify_service_sid = Some(twilio_standin::verify::SERVICE_SID.into());
+        settings.twilio_verify_url = settings.twilio_api_url.clone();
+    })
+    .await;
+    let client = Api::client(&app, API_KEY).await;
+    let (_, e164) = fresh_mobile();
+    standin.fail_next(Fault::Error { status: 429, code: Some(20429), retry_after: Some(60) });
+    let (status, error) = client.call("post", "/api/v1/send", Some(client_send("max", "sms", &e164))).await;
+    assert_eq!((status, error["error_code"].as_str(), error["retry_after"].as_u64()), (StatusCode::TOO_MANY_REQUESTS, Some("twilio_rate_limited"), Some(60)), "{error}");
+}
