@@ -48,7 +48,7 @@ pub async fn load_portal_view() -> Result<PortalView, PortalError> {
 #[server(endpoint = "country_options")]
 pub async fn country_options() -> Result<Vec<CountryOption>, PortalError> {
     use leptos_i18n::Locale as _;
-    let (state, _) = context::request().await?;
+    let state = use_context::<crate::state::AppState>().ok_or(PortalError::Unavailable)?;
     let regions = state.verifier.policy().regions.clone();
     let mut countries = crate::countries::country_options(context::locale().as_str());
     countries.retain(|country| regions.allows(Some(&country.code)));

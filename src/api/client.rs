@@ -8,9 +8,9 @@
 use axum::http::{HeaderMap, header};
 
 use super::{Checked, CodeSent, Method, method_label};
-use crate::domain::Channel;
 use crate::flow::{Destination, EmailAddress, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
+use crate::portal::journey::offered_methods;
 use crate::portal::{CodeStatus, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
@@ -40,21 +40,13 @@ fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
 /// The methods the named user can be sent a code by, with the destinations already known.
 pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> Result<Vec<Method>, PortalError> {
     let user = state.store.user(&user_id(user)?).await?;
-    let known = |channel: Channel| match (&user, channel.uses_phone()) {
-        (Some(user), true) => user.phone.as_ref().map(|phone| phone.masked()),
-        (Some(user), false) => user.email.as_ref().map(|email| email.masked()),
-        (None, _) => None,
-    };
     let wording = Wording::new(locale, &state.settings.messages);
-    Ok(state
-        .settings
-        .user_rules()
-        .usable_methods(|channel| known(channel).is_some())
+    Ok(offered_methods(&state.settings.user_rules(), user.as_ref())
         .into_iter()
         .map(|channel| Method {
             method: channel,
             label: wording.channel(channel).unwrap_or_else(|| method_label(locale, channel)),
-            destination: known(channel),
+            destination: user.as_ref().and_then(|user| user.destination_for(channel)).map(|d| d.masked()),
         })
         .collect())
 }
@@ -112,9 +104,7 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
     let id = verification_id(request.verification_id.as_deref())?;
     match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
         Ok(approval) => {
-            if let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) {
-                state.verifier.tell_old_number(old, new, locale).await;
-            }
+            state.verifier.tell_replaced_number(&approval, locale).await;
             Ok(Checked {
                 display: td_string!(locale, success.body).to_string(),
                 verified: true,

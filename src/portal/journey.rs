@@ -163,7 +163,7 @@ async fn load_user(state: &AppState, flow: &FlowSession) -> Result<Option<UserRe
 
 /// The methods offered to this user: allowed by their rules, and with a destination that is
 /// known or that they may register.
-fn offered_methods(rules: &UserRules, user: Option<&UserRecord>) -> Vec<Channel> {
+pub fn offered_methods(rules: &UserRules, user: Option<&UserRecord>) -> Vec<Channel> {
     rules.usable_methods(|channel| known_destination(user, channel).is_some())
 }
 
@@ -262,12 +262,7 @@ fn chosen_channel(flow: &FlowSession, user: Option<&UserRecord>) -> Option<Chann
 }
 
 fn known_destination(user: Option<&UserRecord>, channel: Channel) -> Option<Destination> {
-    let user = user?;
-    if channel.uses_phone() {
-        user.phone.clone().map(Destination::Phone)
-    } else {
-        user.email.clone().map(Destination::Email)
-    }
+    user?.destination_for(channel)
 }
 
 /// The step for a flow whose request is for `user` (None without a request).
@@ -441,9 +436,7 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
                 Ok(step)
             }
             Ok(approval) => {
-                if let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) {
-                    state.verifier.tell_old_number(old, new, locale).await;
-                }
+                state.verifier.tell_replaced_number(&approval, locale).await;
                 flow.outcome = Some(Outcome::Verified { channel: approval.channel, at: approval.at });
                 Ok(Step::Verified)
             }

@@ -7,7 +7,7 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, Holder, OtpCode, PhoneNumber,
+    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, Holder, OtpCode,
     Policy, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
@@ -311,9 +311,12 @@ impl Verifier {
         Ok(())
     }
 
-    /// Tells a number that it is no longer the user's second factor, so that a change the user
-    /// did not make does not go unnoticed. Best effort: the change itself stands.
-    pub async fn tell_old_number(&self, old: &PhoneNumber, new: &PhoneNumber, locale: Locale) {
+    /// Tells the number an approval replaced that it is no longer the user's second factor, so that a
+    /// change the user did not make does not go unnoticed. Best effort: the change itself stands.
+    pub async fn tell_replaced_number(&self, approval: &Approval, locale: Locale) {
+        let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) else {
+            return;
+        };
         let Sender::Ours(gateway) = &self.sender else {
             // A provider that makes its own codes sends nothing else; the host gets UserDataChanged.
             return;

@@ -33,6 +33,17 @@ pub struct UserRecord {
     pub email: Option<EmailAddress>,
 }
 
+impl UserRecord {
+    /// Where `channel` would send this user's code, if the portal knows it.
+    pub fn destination_for(&self, channel: Channel) -> Option<Destination> {
+        if channel.uses_phone() {
+            self.phone.clone().map(Destination::Phone)
+        } else {
+            self.email.clone().map(Destination::Email)
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
