@@ -13,7 +13,7 @@ import {
 } from './tests/services';
 
 /** One more portal, from the release build, for the provider tests: `gateway` against the Twilio
- *  stand-in (whose credentials are the constants of tests/twilio_standin/mod.rs). */
+ *  stand-in (whose credentials are the constants of tests/integration/twilio_standin/mod.rs). */
 function portal(url: string, gateway: string, settings: Record<string, string>) {
   const { host } = new URL(url);
   return {

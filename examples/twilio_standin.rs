@@ -1,7 +1,7 @@
 //! The Twilio stand-in as a server, for the browser tests: `TWILIO_STANDIN_ADDR` (default
 //! 127.0.0.1:3010). Account SID, auth token and sender are the constants of `tests/twilio_standin`.
 
-#[path = "../tests/twilio_standin/mod.rs"]
+#[path = "../tests/integration/twilio_standin/mod.rs"]
 mod twilio_standin;
 
 #[tokio::main]

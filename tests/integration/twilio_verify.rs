@@ -1,8 +1,8 @@
 //! The Twilio Verify gateway: Twilio makes, sends and checks the code. Driven through the real
 //! portal against the stand-in's Verify API over HTTP, with the events a host receives.
 
-mod support;
-mod twilio_standin;
+use crate::support;
+use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
 use leptos_2fa::domain::Channel;

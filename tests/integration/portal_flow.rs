@@ -1,7 +1,7 @@
 //! The portal over real HTTP: pages, server functions and the integration contract,
 //! against a real SQLite file.
 
-mod support;
+use crate::support;
 
 use leptos_2fa::domain::Channel;
 use leptos_2fa::flow::{FakeClock, VerificationId};

@@ -1,7 +1,7 @@
 //! Signed webhooks to the relying application: each event arrives signed, a refused delivery is
 //! retried, and a receiver that does not answer holds up nobody's verification.
 
-mod support;
+use crate::support;
 
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};

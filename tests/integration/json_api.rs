@@ -1,8 +1,8 @@
 //! The JSON API under `/api/v1/`, each answer checked against the OpenAPI document the portal
 //! serves at `/api/v1/openapi.json`.
 
-mod support;
-mod twilio_standin;
+use crate::support;
+use crate::twilio_standin;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

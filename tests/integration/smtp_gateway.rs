@@ -1,7 +1,7 @@
 //! E-mail codes through a real SMTP server on 127.0.0.1 (Debian's python3-aiosmtpd, storing
 //! each message it receives in a Maildir that the tests read back).
 
-mod support;
+use crate::support;
 
 use leptos_2fa::flow::FakeClock;
 use std::path::{Path, PathBuf};

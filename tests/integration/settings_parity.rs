@@ -2,7 +2,7 @@
 //! user must have a phone, send immediately on a single method, optional registration, cancel
 //! on max attempts, message and method overrides.
 
-mod support;
+use crate::support;
 
 use leptos_2fa::domain::Channel;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! The Twilio Messaging + Voice gateway and its webhooks, driven through the real portal against
 //! the Twilio stand-in over HTTP on 127.0.0.1.
 
-mod support;
-mod twilio_standin;
+use crate::support;
+use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
 use leptos_2fa::flow::FakeClock;

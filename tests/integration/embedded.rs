@@ -1,7 +1,7 @@
 //! The pages embedded in a host site: the host's `TwoFactorHost` says who is signed in and what
 //! they may do; the session keeps the passed factor for the host's guards.
 
-mod support;
+use crate::support;
 
 use axum::Json;
 use axum::http::request::Parts;

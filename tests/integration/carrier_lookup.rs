@@ -1,8 +1,8 @@
 //! Carrier lookup (django-twilio-2fa's `PHONE_NUMBER_CARRIER_LOOKUP` and friends): new numbers
 //! are looked up with Twilio Lookup, here the stand-in over HTTP, before a code goes out.
 
-mod support;
-mod twilio_standin;
+use crate::support;
+use crate::twilio_standin;
 
 use leptos_2fa::config::Settings;
 use leptos_2fa::flow::FakeClock;

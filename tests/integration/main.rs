@@ -1,0 +1,15 @@
+//! Every integration test in one binary: the portal over real HTTP and SQLite, Twilio's stand-in
+//! and an SMTP server on 127.0.0.1. One binary links once, where one per file linked nine times.
+
+mod support;
+mod twilio_standin;
+
+mod carrier_lookup;
+mod embedded;
+mod json_api;
+mod outbound_webhooks;
+mod portal_flow;
+mod settings_parity;
+mod smtp_gateway;
+mod twilio_gateway;
+mod twilio_verify;
