@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::Channel;
-use crate::flow::{Policy, RegionRule};
+use crate::flow::{Lockout, Policy, RegionRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +86,10 @@ pub struct Settings {
     pub resend_cooldown_secs: u64,
     pub max_sends: u32,
     pub send_window_secs: u64,
+    /// Wrong codes in a row a user may enter before waits begin (30 s, doubling, up to an hour).
+    pub lockout_free_failures: u32,
+    /// Wrong codes in a row after which the user is locked until a lift (at most 100: NIST).
+    pub lockout_after: u32,
     pub session_idle_minutes: i64,
     pub default_region: String,
     pub cookie_secure: Option<bool>,
@@ -161,6 +165,8 @@ impl Default for Settings {
             resend_cooldown_secs: policy.resend_cooldown.as_secs(),
             max_sends: policy.max_sends,
             send_window_secs: policy.send_window.as_secs(),
+            lockout_free_failures: policy.lockout.free_failures,
+            lockout_after: policy.lockout.lock_after,
             session_idle_minutes: 30,
             default_region: "US".into(),
             cookie_secure: None,
@@ -376,6 +382,7 @@ impl Settings {
             max_sends: self.max_sends,
             send_window: Duration::from_secs(self.send_window_secs),
             regions: RegionRule { allowed: self.allowed_countries.clone(), disallowed: self.disallowed_countries.clone() },
+            lockout: Lockout { free_failures: self.lockout_free_failures, lock_after: self.lockout_after, ..Lockout::default() },
         }
     }
 

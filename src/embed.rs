@@ -19,8 +19,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::config::is_local_path;
-use crate::flow::{EmailAddress, PhoneNumber};
-use crate::portal::journey::{self, ActiveRequest, PASSED_KEY, ReturnTo};
+use crate::flow::{EmailAddress, Factors, PhoneNumber};
+use crate::portal::journey::{self, ActiveRequest, PASSED_KEY};
 use crate::protocol::Step;
 use crate::state::AppState;
 
@@ -106,13 +106,14 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(query)
     }
     let next = query.next.filter(|next| is_local_path(next)).unwrap_or_else(|| host.success_path(&user));
     let locale = crate::web::locale::locale_of(&parts.headers);
-    let opened = match known_to_store(&state, &user).await {
+    let opened = match state.store.ensure_user(&user.id, state.verifier.now()).await {
         Ok(()) => {
+            let vouched = vouched_by_host(&state, &user);
             let rules = host.rules(&user, state.settings.user_rules()).await.restrict_methods(&state.settings.methods);
-            let request = ActiveRequest { subject: user.id, return_to: ReturnTo::HostPage { path: next }, rules };
+            let request = ActiveRequest::for_host_page(user.id, next, rules, vouched);
             journey::open(&state, &session, Ok(request), locale).await
         }
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     match opened {
         Ok(step) => Redirect::to(&step.at(&state.mount)),
@@ -123,9 +124,10 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(query)
     }
 }
 
-/// Keeps the host's number and address for the user; ones that do not parse are left out
-/// (the user can register a valid one), with a warning for the host's operators.
-async fn known_to_store(state: &AppState, user: &HostUser) -> Result<(), crate::protocol::PortalError> {
+/// The host's number and address for the user: its word for this flow, used where the portal
+/// verified none of that kind. Ones that do not parse are left out (the user can register a
+/// valid one), with a warning for the host's operators.
+fn vouched_by_host(state: &AppState, user: &HostUser) -> Factors {
     let phone = user.phone.as_deref().and_then(|phone| {
         PhoneNumber::parse(Some(&state.settings.default_region), phone)
             .inspect_err(|_| tracing::warn!("the host's phone number for a user does not parse"))
@@ -134,6 +136,5 @@ async fn known_to_store(state: &AppState, user: &HostUser) -> Result<(), crate::
     let email = user.email.as_deref().and_then(|email| {
         EmailAddress::parse(email).inspect_err(|_| tracing::warn!("the host's e-mail address for a user does not parse")).ok()
     });
-    state.store.ensure_user(&user.id, phone.as_ref(), email.as_ref(), state.verifier.now()).await?;
-    Ok(())
+    Factors { phone, email }
 }

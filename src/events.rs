@@ -26,7 +26,9 @@ pub enum Event {
         first_sent_at: UnixTime,
         last_sent_at: UnixTime,
     },
-    VerificationSuccess { subject: String, verification_id: VerificationId, provider_sid: Option<String> },
+    /// The right code was entered. `first_enrolment`: it went to the first destination of a user
+    /// who held none, so nothing but the session that asked vouches for the user.
+    VerificationSuccess { subject: String, verification_id: VerificationId, provider_sid: Option<String>, first_enrolment: bool },
     /// `approved` or `canceled`.
     VerificationStatusChanged {
         subject: String,

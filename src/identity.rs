@@ -36,11 +36,24 @@ pub struct ResultClaims {
     pub sub: String,
     pub method: Channel,
     pub verified_at: i64,
+    /// The code went to a destination the user registered in this flow without holding any factor
+    /// before: nothing but the session that asked vouches for the user.
+    #[serde(default)]
+    pub first_enrolment: bool,
     /// The request's nonce, so the application matches the result to the request it made.
     pub nonce: String,
     pub iat: i64,
     pub exp: i64,
     pub aud: String,
+}
+
+/// A second factor passed in a flow, as the result reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassedFactor {
+    pub channel: Channel,
+    pub at: UnixTime,
+    /// See `ResultClaims::first_enrolment`.
+    pub first_enrolment: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -96,11 +109,12 @@ impl ClientKeys {
         }
     }
 
-    pub fn sign_result(&self, subject: &str, method: Channel, verified_at: UnixTime, nonce: &str, now: UnixTime) -> String {
+    pub fn sign_result(&self, subject: &str, passed: &PassedFactor, nonce: &str, now: UnixTime) -> String {
         self.sign(&ResultClaims {
             sub: subject.to_owned(),
-            method,
-            verified_at: verified_at.0,
+            method: passed.channel,
+            verified_at: passed.at.0,
+            first_enrolment: passed.first_enrolment,
             nonce: nonce.to_owned(),
             iat: now.0,
             exp: now.plus(RESULT_LIFETIME).0,
@@ -168,7 +182,8 @@ mod tests {
 
     #[test]
     fn a_result_token_is_never_accepted_as_a_request() {
-        let result = keys().sign_result("alice", Channel::Sms, UnixTime(10), "n-1", UnixTime(10));
+        let passed = PassedFactor { channel: Channel::Sms, at: UnixTime(10), first_enrolment: false };
+        let result = keys().sign_result("alice", &passed, "n-1", UnixTime(10));
         assert_eq!(keys().verify_request(&result, UnixTime(11)), Err(IdentityError::Invalid));
         assert_eq!(keys().verify_result(&result, UnixTime(11)).unwrap().nonce, "n-1");
     }

@@ -69,6 +69,12 @@ pub enum PortalError {
     InvalidCarrierType,
     #[error("an API client named no user")]
     UserIdMissing,
+    #[error("too many wrong codes in a row: wait before the next check")]
+    CheckWait { retry_in: u64 },
+    #[error("too many wrong codes in a row: locked until the application or the operator lifts it")]
+    UserLocked,
+    #[error("a code to one of the user's factors must be entered before a new destination is added")]
+    FactorConfirmationRequired,
     #[error("missing or wrong API key")]
     InvalidApiKey,
     #[error("the service is unavailable")]
@@ -171,9 +177,10 @@ pub enum FailureReason {
 }
 
 impl FailureReason {
-    /// A user may start a new verification after a lost code, not after a bad request.
+    /// A user may start a new verification after an expired code; wrong codes count for the
+    /// whole request, so after too many only a new request from the application goes on.
     pub fn can_retry(self) -> bool {
-        matches!(self, FailureReason::MaxAttemptsReached | FailureReason::VerificationExpired)
+        matches!(self, FailureReason::VerificationExpired)
     }
 
     /// The flow had a valid request, so there is somewhere to go back to.
@@ -188,10 +195,10 @@ pub enum Notice {
     Error(PortalError),
     CodeSent,
     CodeResent,
-    /// A change of number starts with a code to the current number.
-    ConfirmCurrentPhone,
-    /// The current number is confirmed; the code now went to the new one.
-    ConfirmNewPhone,
+    /// Adding or changing a destination starts with a code to one of the user's factors.
+    ConfirmCurrentFactor,
+    /// That factor is confirmed; the code now went to the new destination.
+    ConfirmNewDestination,
 }
 
 /// A notice with its sentence, worded on the server where the site's overrides are known.

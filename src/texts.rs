@@ -40,6 +40,9 @@ pub fn error_text(locale: Locale, error: &PortalError) -> String {
         PortalError::ProviderBusy { retry_in: None } => td_string!(locale, errors.provider_busy).to_string(),
         PortalError::InvalidApiKey => td_string!(locale, errors.invalid_api_key).to_string(),
         PortalError::UserIdMissing => td_string!(locale, errors.user_id_missing).to_string(),
+        PortalError::CheckWait { retry_in } => td_string!(locale, errors.check_wait, seconds = *retry_in),
+        PortalError::UserLocked => td_string!(locale, errors.user_locked).to_string(),
+        PortalError::FactorConfirmationRequired => td_string!(locale, errors.factor_confirmation_required).to_string(),
         PortalError::RegistrationNotAllowed => td_string!(locale, errors.registration_not_allowed).to_string(),
         PortalError::ChangeNotAllowed => td_string!(locale, errors.change_not_allowed).to_string(),
         PortalError::UserNotAllowed => td_string!(locale, errors.user_not_allowed).to_string(),
@@ -57,8 +60,8 @@ pub fn notice_text(locale: Locale, notice: &Notice) -> String {
         Notice::Error(error) => error_text(locale, error),
         Notice::CodeSent => td_string!(locale, notice.code_sent).to_string(),
         Notice::CodeResent => td_string!(locale, notice.code_resent).to_string(),
-        Notice::ConfirmCurrentPhone => td_string!(locale, notice.confirm_current_phone).to_string(),
-        Notice::ConfirmNewPhone => td_string!(locale, notice.confirm_new_phone).to_string(),
+        Notice::ConfirmCurrentFactor => td_string!(locale, notice.confirm_current_factor).to_string(),
+        Notice::ConfirmNewDestination => td_string!(locale, notice.confirm_new_destination).to_string(),
     }
 }
 
@@ -100,12 +103,15 @@ pub const OVERRIDABLE: &[&str] = &[
     "errors.invalid_carrier_type",
     "errors.invalid_api_key",
     "errors.user_id_missing",
+    "errors.factor_confirmation_required",
+    "errors.check_wait",
+    "errors.user_locked",
     "errors.unavailable",
     "errors.network",
     "notice.code_sent",
     "notice.code_resent",
-    "notice.confirm_current_phone",
-    "notice.confirm_new_phone",
+    "notice.confirm_current_factor",
+    "notice.confirm_new_destination",
     "channel.sms",
     "channel.call",
     "channel.email",
@@ -122,6 +128,7 @@ fn error_key(error: &PortalError) -> (&'static str, Vec<(&'static str, String)>)
         TooManySends { retry_in } => return ("errors.too_many_sends", vec![("minutes", retry_in.div_ceil(60).to_string())]),
         ProviderBusy { retry_in: Some(seconds) } => return ("errors.provider_busy_for", vec![("seconds", seconds.to_string())]),
         ProviderBusy { retry_in: None } => "errors.provider_busy",
+        CheckWait { retry_in } => return ("errors.check_wait", vec![("seconds", retry_in.to_string())]),
         InvalidPhoneNumber => "errors.invalid_phone_number",
         MobileNumberRequired => "errors.mobile_number_required",
         InvalidEmail => "errors.invalid_email",
@@ -148,6 +155,8 @@ fn error_key(error: &PortalError) -> (&'static str, Vec<(&'static str, String)>)
         InvalidCarrierType => "errors.invalid_carrier_type",
         InvalidApiKey => "errors.invalid_api_key",
         UserIdMissing => "errors.user_id_missing",
+        FactorConfirmationRequired => "errors.factor_confirmation_required",
+        UserLocked => "errors.user_locked",
         Unavailable => "errors.unavailable",
         Network => "errors.network",
     };
@@ -159,8 +168,8 @@ fn notice_key(notice: &Notice) -> Option<&'static str> {
         Notice::Error(_) => None,
         Notice::CodeSent => Some("notice.code_sent"),
         Notice::CodeResent => Some("notice.code_resent"),
-        Notice::ConfirmCurrentPhone => Some("notice.confirm_current_phone"),
-        Notice::ConfirmNewPhone => Some("notice.confirm_new_phone"),
+        Notice::ConfirmCurrentFactor => Some("notice.confirm_current_factor"),
+        Notice::ConfirmNewDestination => Some("notice.confirm_new_destination"),
     }
 }
 

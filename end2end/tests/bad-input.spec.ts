@@ -63,7 +63,7 @@ for (const javaScript of [true, false]) {
       await expect(page).toHaveURL(/\/success$/);
     });
 
-    test('five wrong codes end on the failure page, which offers to try again', async ({ page }) => {
+    test('five wrong codes end the request on the failure page, with the way back', async ({ page }) => {
       const phone = await reachTokenForm(page, javaScript);
       const code = await latestCode(page.request, phone.e164);
       const wrong = code === '000000' ? '111111' : '000000';
@@ -79,8 +79,10 @@ for (const javaScript of [true, false]) {
       await expect(page.locator('.lead')).toHaveText(/Too many wrong codes were entered/);
       await hydrated(page, javaScript);
       await shot(page, test.info(), `failure-${javaScript ? 'js' : 'nojs'}`);
-      await page.getByRole('button', { name: 'Try again' }).click();
-      await expect(page).toHaveURL(/\/methods$/);
+      // Wrong codes count for the whole request: no second try, only the way back.
+      await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+      await page.getByRole('button', { name: /Back to/ }).click();
+      await expect(page).toHaveURL(/error=verification_failed/);
     });
 
     test('asking for a new code too soon says how long to wait', async ({ page }) => {

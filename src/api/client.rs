@@ -8,10 +8,11 @@
 use axum::http::{HeaderMap, header};
 
 use super::{Checked, CodeSent, Method, method_label};
-use crate::flow::{Destination, EmailAddress, PhoneNumber, VerificationId};
+use crate::domain::Channel;
+use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey::offered_methods;
-use crate::portal::{CodeStatus, Owner};
+use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
 use crate::texts::Wording;
@@ -39,19 +40,21 @@ fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
 
 /// The methods the named user can be sent a code by, with the destinations already known.
 pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> Result<Vec<Method>, PortalError> {
-    let user = state.store.user(&user_id(user)?).await?;
+    let factors = state.store.factors(&user_id(user)?).await?;
     let wording = Wording::new(locale, &state.settings.messages);
-    Ok(offered_methods(&state.settings.user_rules(), user.as_ref())
+    Ok(offered_methods(&state.settings.user_rules(), &factors)
         .into_iter()
         .map(|channel| Method {
             method: channel,
             label: wording.channel(channel).unwrap_or_else(|| method_label(locale, channel)),
-            destination: user.as_ref().and_then(|user| user.destination_for(channel)).map(|d| d.masked()),
+            destination: factors.for_channel(channel).map(|d| d.masked()),
         })
         .collect())
 }
 
 /// Sends a first code by `method` to the given destination, else to the one known for the user.
+/// A destination new to a user who holds a factor waits: the code goes to that factor first, and
+/// `verify` sends the new destination's own code once it is entered.
 pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
     let user_id = user_id(request.user_id)?;
     let rules = state.settings.user_rules();
@@ -59,33 +62,57 @@ pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest)
     if !rules.methods.contains(&channel) {
         return Err(PortalError::MethodNotAllowed);
     }
-    let now = state.verifier.now();
-    let user = state.store.ensure_user(&user_id, None, None, now).await?;
-    let (known, given) = if channel.uses_phone() {
+    let given = if channel.uses_phone() {
         let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
-        let given = request.phone_number.map(|number| PhoneNumber::parse(Some(&country), &number)).transpose()?;
-        (user.phone.map(Destination::Phone), given.map(Destination::Phone))
+        request.phone_number.map(|number| PhoneNumber::parse(Some(&country), &number)).transpose()?.map(Destination::Phone)
     } else {
-        let given = request.email.map(|email| EmailAddress::parse(&email)).transpose()?;
-        (user.email.map(Destination::Email), given.map(Destination::Email))
+        request.email.map(|email| EmailAddress::parse(&email)).transpose()?.map(Destination::Email)
     };
+    let factors = state.store.factors(&user_id).await?;
     let destination = match given {
         Some(given) => {
-            rules.ensure_may_set(channel, known.as_ref(), &given)?;
-            if let (Destination::Phone(phone), false) = (&given, known.as_ref() == Some(&given)) {
+            rules.ensure_may_set(channel, factors.for_channel(channel).as_ref(), &given)?;
+            if let (Destination::Phone(phone), false) = (&given, factors.holds(&given)) {
                 crate::portal::line_types::check_new_number(state, phone, channel).await?;
             }
             given
         }
-        None => known.ok_or(PortalError::DestinationRequired)?,
+        None => factors.for_channel(channel).ok_or(PortalError::DestinationRequired)?,
     };
-    let status = state.verifier.start(Owner::api_client(&user_id), destination, channel, locale).await?;
-    Ok(code_sent(state, locale, status))
+    let (destination, channel, grounds, notice) = match factors.purpose_of(&destination) {
+        Some(_) => (destination, channel, Grounds::Own, Notice::CodeSent),
+        None => {
+            let (factor, by) = factors.to_confirm_before(&destination, &rules.methods).ok_or(PortalError::FactorConfirmationRequired)?;
+            (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
+        }
+    };
+    state.store.ensure_user(&user_id, state.verifier.now()).await?;
+    let status = start(state, &user_id, destination, channel, grounds, locale).await?;
+    Ok(code_sent(state, locale, status, &notice))
 }
 
-fn code_sent(state: &AppState, locale: Locale, status: CodeStatus) -> CodeSent {
+async fn start(
+    state: &AppState,
+    user_id: &str,
+    destination: Destination,
+    channel: Channel,
+    grounds: Grounds,
+    locale: Locale,
+) -> Result<CodeStatus, PortalError> {
+    let new = NewCode {
+        owner: Owner::api_client(user_id),
+        vouched: &Factors::default(),
+        request: None,
+        destination,
+        channel,
+        grounds,
+    };
+    state.verifier.start(new, locale).await
+}
+
+fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Notice) -> CodeSent {
     CodeSent {
-        display: Wording::new(locale, &state.settings.messages).notice(&Notice::CodeSent),
+        display: Wording::new(locale, &state.settings.messages).notice(notice),
         verification_id: Some(status.id.as_str().to_owned()),
         method: status.channel,
         destination: status.destination.masked(),
@@ -103,8 +130,20 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
     match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
+        // A factor is confirmed: the destination being added gets its own code.
+        Ok(Approval { id, then_add: Some(Addition { destination, channel }), .. }) => {
+            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
+            let code_sent = code_sent(state, locale, status, &Notice::ConfirmNewDestination);
+            Ok(Checked {
+                display: code_sent.display.clone(),
+                verified: false,
+                finish_url: None,
+                attempts_left: None,
+                code_sent: Some(code_sent),
+            })
+        }
         Ok(approval) => {
-            state.verifier.tell_replaced_number(&approval, locale).await;
+            state.verifier.tell_earlier_factors(&approval, locale).await;
             Ok(Checked {
                 display: td_string!(locale, success.body).to_string(),
                 verified: true,

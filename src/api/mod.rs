@@ -35,13 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/set-phone-number", post(set_phone_number))
         .route("/api/v1/set-email", post(set_email))
         .route("/api/v1/requests", post(create_request))
+        .route("/api/v1/users/unlock", post(unlock_user))
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp."),
-    paths(verification_methods, send, verify, cancel, set_phone_number, set_email, create_request),
+    paths(verification_methods, send, verify, cancel, set_phone_number, set_email, create_request, unlock_user),
     modifiers(&BearerKey)
 )]
 pub struct ApiDoc;
@@ -55,6 +56,12 @@ impl utoipa::Modify for BearerKey {
         let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         openapi.components.get_or_insert_with(Default::default).add_security_scheme("api_key", scheme);
     }
+}
+
+/// The user whose wrong codes in a row to forget.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnlockRequest {
+    pub user_id: String,
 }
 
 /// A verification request from a relying application's server, for one of its users.
@@ -206,7 +213,9 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let Refusal(error, display) = self;
         let retry_after = match &error {
-            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } => Some(*retry_in),
+            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } | PortalError::CheckWait { retry_in } => {
+                Some(*retry_in)
+            }
             PortalError::ProviderBusy { retry_in } => *retry_in,
             _ => None,
         };
@@ -252,6 +261,9 @@ pub fn error_code(error: &PortalError) -> &'static str {
         DestinationRequired => "missing_user_data",
         InvalidApiKey => "invalid_api_key",
         UserIdMissing => "unauthenticated_user_param_missing",
+        FactorConfirmationRequired => "factor_confirmation_required",
+        CheckWait { .. } => "too_many_failed_checks",
+        UserLocked => "user_locked",
         RegistrationNotAllowed => "registration_not_allowed",
         ChangeNotAllowed => "change_not_allowed",
         UserNotAllowed => "user_not_allowed",
@@ -269,13 +281,13 @@ fn status_of(error: &PortalError) -> StatusCode {
         | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
         NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
         MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
-        | NoMethodAvailable => StatusCode::FORBIDDEN,
+        | NoMethodAvailable | FactorConfirmationRequired => StatusCode::FORBIDDEN,
         InvalidCarrierType | UserIdMissing => StatusCode::BAD_REQUEST,
         VerificationNotFound => StatusCode::NOT_FOUND,
         CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
         VerificationExpired => StatusCode::GONE,
-        MaxAttemptsReached => StatusCode::LOCKED,
-        ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+        MaxAttemptsReached | UserLocked => StatusCode::LOCKED,
+        ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } | CheckWait { .. } => StatusCode::TOO_MANY_REQUESTS,
         DeliveryFailed => StatusCode::BAD_GATEWAY,
         Unavailable | Network => StatusCode::SERVICE_UNAVAILABLE,
     }
@@ -497,3 +509,19 @@ async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(
     }
 }
 
+
+/// Lifts the waits and the lock that wrong codes in a row put on a user (server to server): the
+/// relying application has checked who is asking, as its support desk would.
+#[utoipa::path(post, path = "/api/v1/users/unlock", request_body = UnlockRequest, security(("api_key" = [])), responses(
+    (status = 200, body = Done), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn unlock_user(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
+    let locale = locale_of(&headers);
+    let refuse = |error| refusal(&state, locale, error);
+    if !client::is_api_client(&state, &headers).unwrap_or(false) {
+        return Err(refuse(PortalError::InvalidApiKey));
+    }
+    match state.verifier.lift_lockout(&request.user_id).await.map_err(refuse)? {
+        true => Ok(Json(Done { display: td_string!(locale, notice.unlocked).to_string() })),
+        false => Err(refuse(PortalError::VerificationNotFound)),
+    }
+}

@@ -21,6 +21,10 @@ pub enum FlowError {
     TooManySends { retry_in: u64 },
     #[error("no such verification")]
     NotFound,
+    #[error("too many wrong codes in a row: next check in {retry_in} s")]
+    CheckWait { retry_in: u64 },
+    #[error("too many wrong codes in a row: locked until lifted")]
+    UserLocked,
     #[error("codes are not sent to numbers of this country")]
     RegionNotAllowed,
 }

@@ -7,7 +7,9 @@ pub mod code;
 pub mod delivery;
 pub mod destination;
 pub mod error;
+pub mod factors;
 pub mod limits;
+pub mod lockout;
 pub mod policy;
 pub mod verification;
 
@@ -16,6 +18,8 @@ pub use code::{CodeFormatError, CodeHasher, OtpCode};
 pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
+pub use factors::{Addition, Factors, Purpose};
 pub use limits::{PastSend, ensure_send_allowed};
+pub use lockout::{FailureStreak, Lockout};
 pub use policy::{Policy, PolicyError, RegionRule};
 pub use verification::{CodeSecret, Holder, Status, Verification, VerificationId};

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::{Destination, FlowError};
+use super::{Destination, FlowError, Lockout};
 
 /// The rules every verification follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct Policy {
     pub send_window: Duration,
     /// Which countries' phone numbers may receive codes.
     pub regions: RegionRule,
+    /// How a user's wrong codes in a row slow them down, across codes and requests.
+    pub lockout: Lockout,
 }
 
 /// Countries (ISO 3166 codes) whose phone numbers may, or may not, receive codes.
@@ -48,6 +50,7 @@ impl Default for Policy {
             max_sends: 5,
             send_window: Duration::from_secs(10 * 60),
             regions: RegionRule::default(),
+            lockout: Lockout::default(),
         }
     }
 }
@@ -58,6 +61,8 @@ pub enum PolicyError {
     CodeLength(usize),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    #[error("lockout_after must be between lockout_free_failures + 1 and {max} (NIST SP 800-63B-4), got {got}")]
+    LockAfter { got: u32, max: u32 },
 }
 
 impl Policy {
@@ -70,6 +75,8 @@ impl Policy {
     }
 
     pub const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
+    /// NIST SP 800-63B-4's ceiling on consecutive failed attempts on one account.
+    pub const MOST_CONSECUTIVE_FAILURES: u32 = 100;
 
     pub fn validate(&self) -> Result<(), PolicyError> {
         if !Self::CODE_LENGTHS.contains(&self.code_length) {
@@ -81,10 +88,14 @@ impl Policy {
             ("max_sends", u64::from(self.max_sends)),
             ("send_window_secs", self.send_window.as_secs()),
         ];
-        match positive.into_iter().find(|(_, value)| *value == 0) {
-            Some((name, _)) => Err(PolicyError::Zero(name)),
-            None => Ok(()),
+        if let Some((name, _)) = positive.into_iter().find(|(_, value)| *value == 0) {
+            return Err(PolicyError::Zero(name));
         }
+        let lockout = &self.lockout;
+        if lockout.lock_after > Self::MOST_CONSECUTIVE_FAILURES || lockout.lock_after <= lockout.free_failures {
+            return Err(PolicyError::LockAfter { got: lockout.lock_after, max: Self::MOST_CONSECUTIVE_FAILURES });
+        }
+        Ok(())
     }
 }
 
@@ -121,6 +132,12 @@ mod tests {
             let policy = Policy { code_length, ..Policy::default() };
             assert_eq!(policy.validate(), Err(PolicyError::CodeLength(code_length)));
         }
+    }
+
+    #[test]
+    fn a_lock_after_more_than_a_hundred_failures_is_refused() {
+        let policy = Policy { lockout: Lockout { lock_after: 101, ..Lockout::default() }, ..Policy::default() };
+        assert_eq!(policy.validate(), Err(PolicyError::LockAfter { got: 101, max: 100 }));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use super::{CodeHasher, Destination, FlowError, OtpCode, Policy, UnixTime};
+use super::{Addition, Purpose, CodeHasher, Destination, FlowError, OtpCode, Policy, UnixTime};
 use crate::domain::Channel;
 
 /// An unguessable verification id: 128 random bits, URL-safe.
@@ -117,6 +117,12 @@ pub struct Verification {
     pub subject: String,
     /// What started it for that user; see `Holder`.
     pub holder: Holder,
+    /// Why the code went to this destination.
+    pub purpose: Purpose,
+    /// A destination the owner may add once this code (to one of their factors) is entered.
+    pub enrols: Option<Addition>,
+    /// The request it answers: its wrong codes count against the whole request.
+    pub request: Option<String>,
     pub destination: Destination,
     pub channel: Channel,
     pub secret: CodeSecret,
@@ -171,6 +177,9 @@ impl Verification {
             id,
             subject: subject.to_owned(),
             holder: Holder::Session,
+            purpose: Purpose::Challenge,
+            enrols: None,
+            request: None,
             destination,
             channel,
             status: Status::Pending,

@@ -20,6 +20,8 @@ impl From<FlowError> for PortalError {
             FlowError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
             FlowError::NotFound => PortalError::VerificationNotFound,
             FlowError::RegionNotAllowed => PortalError::PhoneCountryNotAllowed,
+            FlowError::CheckWait { retry_in } => PortalError::CheckWait { retry_in },
+            FlowError::UserLocked => PortalError::UserLocked,
         }
     }
 }

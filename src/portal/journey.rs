@@ -8,16 +8,15 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::rules::UserRules;
-use super::service::Owner;
+use super::service::{Grounds, NewCode, Owner};
 use crate::domain::{Channel, DeliveryState};
-use crate::flow::{Destination, EmailAddress, PhoneNumber, Status, UnixTime, VerificationId};
+use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, Status, UnixTime, VerificationId};
 use crate::i18n::Locale;
-use crate::identity::with_query_param;
+use crate::identity::{PassedFactor, with_query_param};
 use crate::protocol::{
     FailureReason, MethodOption, Notice, PendingCode, PhoneInput, PortalError, PortalView, ShownNotice, Step,
 };
 use crate::state::AppState;
-use crate::store::UserRecord;
 use crate::texts::Wording;
 
 const SESSION_KEY: &str = "twofa.flow";
@@ -28,6 +27,13 @@ pub struct ActiveRequest {
     pub subject: String,
     pub return_to: ReturnTo,
     pub rules: UserRules,
+    /// The phone number or e-mail address the relying application (or host site) gave for the
+    /// user: its word for this request, used where the portal verified none of that kind.
+    #[serde(default)]
+    pub vouched: Factors,
+    /// Names the request among the user's verifications: its wrong codes count together.
+    #[serde(default)]
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +46,12 @@ pub enum ReturnTo {
 }
 
 impl ActiveRequest {
+    /// A request answered within a host site, which has no nonce of its own to name it by.
+    pub fn for_host_page(subject: String, path: String, rules: UserRules, vouched: Factors) -> Self {
+        let reference = crate::flow::VerificationId::generate().to_string();
+        ActiveRequest { subject, return_to: ReturnTo::HostPage { path }, rules, vouched, reference }
+    }
+
     /// The host of the relying application, for "back to …" links; none when embedded.
     fn application_host(&self) -> Option<String> {
         match &self.return_to {
@@ -51,7 +63,7 @@ impl ActiveRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
-    Verified { channel: Channel, at: UnixTime },
+    Verified(PassedFactor),
     Failed(FailureReason),
 }
 
@@ -64,8 +76,9 @@ pub struct FlowSession {
     pub notice: Option<Notice>,
     pub phone_input: Option<PhoneInput>,
     pub email_input: Option<String>,
-    /// A new number waiting for the current one to be confirmed first.
-    pub phone_change: Option<PhoneNumber>,
+    /// The confirmed factor that let the pending code go to a destination being added: a switch
+    /// to another channel for that destination rests on it too.
+    pub added_after: Option<VerificationId>,
 }
 
 impl FlowSession {
@@ -114,21 +127,21 @@ pub async fn open(
         Ok(request) => FlowSession { request: Some(request), ..FlowSession::default() },
         Err(reason) => FlowSession { outcome: Some(Outcome::Failed(reason)), ..FlowSession::default() },
     };
-    let user = load_user(state, &flow).await?;
+    let factors = factors(state, &flow).await?;
     let mut send_now = None;
     if let Some(request) = &flow.request {
-        let offered = offered_methods(&request.rules, user.as_ref());
-        let lacks_phone = request.rules.must_have_phone && user.as_ref().is_none_or(|u| u.phone.is_none());
+        let offered = offered_methods(&request.rules, &factors);
+        let lacks_phone = request.rules.must_have_phone && factors.phone.is_none();
         if offered.is_empty() || (lacks_phone && !request.rules.registration.phone) {
             flow.outcome = Some(Outcome::Failed(FailureReason::NoMethodAvailable));
         } else if let ([only], false) = (offered.as_slice(), lacks_phone) {
-            send_now = state.settings.send_immediately_on_single.then_some(*only).filter(|&c| known_destination(user.as_ref(), c).is_some());
+            send_now = state.settings.send_immediately_on_single.then_some(*only).filter(|&c| factors.for_channel(c).is_some());
         }
     }
     flow.save(session).await?;
     match send_now {
         Some(channel) => choose_method(state, session, channel, locale).await,
-        None => Ok(current_step(&flow, user.as_ref(), None)),
+        None => Ok(current_step(&flow, &factors, None)),
     }
 }
 
@@ -146,25 +159,29 @@ async fn accept_request(state: &AppState, token: &str, now: UnixTime) -> Result<
     if !state.store.claim_nonce(&claims.nonce, UnixTime(claims.exp), now).await? {
         return Err(PortalError::RequestReplayed);
     }
-    state.store.ensure_user(&claims.sub, phone.as_ref(), email.as_ref(), now).await?;
+    state.store.ensure_user(&claims.sub, now).await?;
     Ok(ActiveRequest {
         subject: claims.sub,
+        reference: claims.nonce.clone(),
         return_to: ReturnTo::Application { url: claims.return_url, nonce: claims.nonce },
         rules: state.settings.user_rules(),
+        vouched: Factors { phone, email },
     })
 }
 
-async fn load_user(state: &AppState, flow: &FlowSession) -> Result<Option<UserRecord>, PortalError> {
+/// The user's factors in this flow: the destinations the portal verified, completed by the ones
+/// the request vouches for.
+async fn factors(state: &AppState, flow: &FlowSession) -> Result<Factors, PortalError> {
     Ok(match &flow.request {
-        Some(request) => state.store.user(&request.subject).await?,
-        None => None,
+        Some(request) => state.store.factors(&request.subject).await?.or(&request.vouched),
+        None => Factors::default(),
     })
 }
 
 /// The methods offered to this user: allowed by their rules, and with a destination that is
 /// known or that they may register.
-pub fn offered_methods(rules: &UserRules, user: Option<&UserRecord>) -> Vec<Channel> {
-    rules.usable_methods(|channel| known_destination(user, channel).is_some())
+pub fn offered_methods(rules: &UserRules, factors: &Factors) -> Vec<Channel> {
+    rules.usable_methods(|channel| factors.for_channel(channel).is_some())
 }
 
 /// The page state for the current user. Reading it consumes the one-time notice.
@@ -182,30 +199,31 @@ pub async fn view(
     if notice.is_some() || phone_input.is_some() || email_input.is_some() {
         flow.save(session).await?;
     }
-    let user = load_user(state, &flow).await?;
+    let factors = factors(state, &flow).await?;
     let pending = pending_code(state, &flow).await?;
-    let step = current_step(&flow, user.as_ref(), pending.as_ref().map(|(_, status)| *status));
+    let step = current_step(&flow, &factors, pending.as_ref().map(|(_, status)| *status));
     let settings = &state.settings;
     let wording = Wording::new(locale, &settings.messages);
     let rules = flow.request.as_ref().map(|request| request.rules.clone()).unwrap_or_else(|| settings.user_rules());
-    let default_country = user
+    let default_country = factors
+        .phone
         .as_ref()
-        .and_then(|u| u.phone.as_ref()?.region())
+        .and_then(|phone| phone.region())
         .or(browser_region)
         .unwrap_or_else(|| settings.default_region.clone());
     Ok(PortalView {
         step,
         service_name: settings.service_name.clone(),
-        methods: offered_methods(&rules, user.as_ref())
+        methods: offered_methods(&rules, &factors)
             .into_iter()
             .map(|channel| MethodOption {
                 channel,
-                destination: known_destination(user.as_ref(), channel).map(|d| d.masked()),
+                destination: factors.for_channel(channel).map(|d| d.masked()),
                 label: wording.channel(channel),
                 icon: settings.method_icons.get(&channel).cloned(),
             })
             .collect(),
-        channel: chosen_channel(&flow, user.as_ref()),
+        channel: chosen_channel(&flow, &factors),
         pending: pending.filter(|_| step == Step::EnterCode).map(|(pending, _)| pending),
         failure: match flow.outcome {
             Some(Outcome::Failed(reason)) => Some(reason),
@@ -215,8 +233,8 @@ pub async fn view(
         notice: notice.map(|notice| ShownNotice { text: wording.notice(&notice), notice }),
         phone_input: phone_input.unwrap_or(PhoneInput { country: default_country, number: String::new() }),
         email_input: email_input.unwrap_or_default(),
-        has_phone: user.as_ref().is_some_and(|u| u.phone.is_some()),
-        has_email: user.as_ref().is_some_and(|u| u.email.is_some()),
+        has_phone: factors.phone.is_some(),
+        has_email: factors.email.is_some(),
         can_change_phone: rules.change.phone,
         can_change_email: rules.change.email,
         registration_optional: rules.registration_optional && step != Step::EnterCode,
@@ -225,10 +243,9 @@ pub async fn view(
     })
 }
 
-/// The step of a flow with no pending code, loading its user.
+/// The step of a flow with no pending code, loading its user's factors.
 async fn step_without_code(state: &AppState, flow: &FlowSession) -> Result<Step, PortalError> {
-    let user = load_user(state, flow).await?;
-    Ok(current_step(flow, user.as_ref(), None))
+    Ok(current_step(flow, &factors(state, flow).await?, None))
 }
 
 async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(PendingCode, Status)>, PortalError> {
@@ -253,32 +270,28 @@ async fn pending_code(state: &AppState, flow: &FlowSession) -> Result<Option<(Pe
 }
 
 /// The method of this flow: the user's choice, or the only one offered.
-fn chosen_channel(flow: &FlowSession, user: Option<&UserRecord>) -> Option<Channel> {
+fn chosen_channel(flow: &FlowSession, factors: &Factors) -> Option<Channel> {
     let request = flow.request.as_ref()?;
-    match offered_methods(&request.rules, user).as_slice() {
+    match offered_methods(&request.rules, factors).as_slice() {
         [only] => Some(*only),
         _ => flow.channel,
     }
 }
 
-fn known_destination(user: Option<&UserRecord>, channel: Channel) -> Option<Destination> {
-    user?.destination_for(channel)
-}
-
-/// The step for a flow whose request is for `user` (None without a request).
-fn current_step(flow: &FlowSession, user: Option<&UserRecord>, pending: Option<Status>) -> Step {
+/// The step for a flow whose user holds `factors`.
+fn current_step(flow: &FlowSession, factors: &Factors, pending: Option<Status>) -> Step {
     match (&flow.outcome, &flow.request) {
         (Some(Outcome::Failed(_)), _) => Step::Failed,
         (_, None) => Step::NoRequest,
-        (Some(Outcome::Verified { .. }), Some(_)) => Step::Verified,
+        (Some(Outcome::Verified(_)), Some(_)) => Step::Verified,
         (None, Some(request)) => match pending {
             Some(Status::Pending | Status::Expired) => Step::EnterCode,
-            _ if request.rules.must_have_phone && user.is_none_or(|u| u.phone.is_none()) => Step::RegisterPhone,
-            _ => match chosen_channel(flow, user) {
+            _ if request.rules.must_have_phone && factors.phone.is_none() => Step::RegisterPhone,
+            _ => match chosen_channel(flow, factors) {
                 None => Step::ChooseMethod,
                 Some(channel) => {
                     // With a known destination the picker asks before sending, even for one method.
-                    match (known_destination(user, channel).is_some(), channel.uses_phone()) {
+                    match (factors.for_channel(channel).is_some(), channel.uses_phone()) {
                         (true, _) => Step::ChooseMethod,
                         (false, true) => Step::RegisterPhone,
                         (false, false) => Step::RegisterEmail,
@@ -290,12 +303,16 @@ fn current_step(flow: &FlowSession, user: Option<&UserRecord>, pending: Option<S
 }
 
 /// Runs `operation` on the session's flow and saves it whatever the result: a refusal becomes the
-/// notice of the page the user is sent back to, so nothing they typed is lost.
+/// notice of the page the user is sent back to, so nothing they typed is lost. A flow that has
+/// ended stays on its outcome: nothing after a failure leads to success.
 async fn with_flow<F>(session: &Session, back_to: Step, operation: F) -> Result<Step, PortalError>
 where
     F: AsyncFnOnce(&mut FlowSession) -> Result<Step, PortalError>,
 {
     let mut flow = FlowSession::load(session).await?;
+    if let Some(ended) = ended(&flow) {
+        return Ok(ended);
+    }
     let next = match operation(&mut flow).await {
         Ok(step) => step,
         Err(error @ (PortalError::Unavailable | PortalError::NoActiveRequest)) => return Err(error),
@@ -306,6 +323,15 @@ where
     };
     flow.save(session).await?;
     Ok(next)
+}
+
+/// The page of a flow that has reached its outcome.
+fn ended(flow: &FlowSession) -> Option<Step> {
+    match flow.outcome {
+        Some(Outcome::Verified(_)) => Some(Step::Verified),
+        Some(Outcome::Failed(_)) => Some(Step::Failed),
+        None => None,
+    }
 }
 
 async fn cancel_pending(state: &AppState, flow: &mut FlowSession) -> Result<(), PortalError> {
@@ -324,28 +350,65 @@ async fn send_first_code(
     flow: &mut FlowSession,
     destination: Destination,
     channel: Channel,
+    grounds: Grounds,
     locale: Locale,
 ) -> Result<Step, PortalError> {
-    let subject = flow.request()?.subject.clone();
+    let added_after = match &grounds {
+        Grounds::AddedAfter(proof) => Some(proof.clone()),
+        Grounds::Own | Grounds::ThenAdd(_) => None,
+    };
+    let request = flow.request()?;
+    let new = NewCode {
+        owner: Owner::session(&request.subject),
+        vouched: &request.vouched,
+        request: Some(&request.reference),
+        destination,
+        channel,
+        grounds,
+    };
     // The code the user has keeps working until a new one is actually on its way.
-    let status = state.verifier.start(Owner::session(&subject), destination, channel, locale).await?;
+    let status = state.verifier.start(new, locale).await?;
     cancel_pending(state, flow).await?;
     flow.channel = Some(channel);
     flow.verification = Some(status.id);
+    flow.added_after = added_after;
     flow.notice = Some(Notice::CodeSent);
     Ok(Step::EnterCode)
 }
 
+/// Sends a code to `new`, a destination the user gives: at once when it is one of their
+/// factors or they hold none, else first to one of their factors (the new one gets its code
+/// once that one is entered, see `check_code`).
+async fn add_destination(
+    state: &AppState,
+    flow: &mut FlowSession,
+    factors: &Factors,
+    new: Destination,
+    channel: Channel,
+    locale: Locale,
+) -> Result<Step, PortalError> {
+    if factors.purpose_of(&new).is_some() {
+        return send_first_code(state, flow, new, channel, Grounds::Own, locale).await;
+    }
+    let (factor, by) = factors.to_confirm_before(&new, &flow.request()?.rules.methods).ok_or(PortalError::FactorConfirmationRequired)?;
+    let step = send_first_code(state, flow, factor, by, Grounds::ThenAdd(Addition { destination: new, channel }), locale).await?;
+    flow.notice = Some(Notice::ConfirmCurrentFactor);
+    Ok(step)
+}
+
 /// Refuses a method this user is not offered.
-async fn ensure_offered(state: &AppState, flow: &FlowSession, channel: Channel) -> Result<Option<UserRecord>, PortalError> {
+async fn ensure_offered(state: &AppState, flow: &FlowSession, channel: Channel) -> Result<Factors, PortalError> {
     let request = flow.request()?;
-    let user = state.store.user(&request.subject).await?;
-    if offered_methods(&request.rules, user.as_ref()).contains(&channel) { Ok(user) } else { Err(PortalError::MethodNotAllowed) }
+    let factors = factors(state, flow).await?;
+    if offered_methods(&request.rules, &factors).contains(&channel) { Ok(factors) } else { Err(PortalError::MethodNotAllowed) }
 }
 
 /// Picks the method for the destination the caller gives next (the JSON API's `send` with a number).
 pub async fn select_method(state: &AppState, session: &Session, channel: Channel) -> Result<(), PortalError> {
     let mut flow = FlowSession::load(session).await?;
+    if ended(&flow).is_some() {
+        return Err(PortalError::VerificationCanceled);
+    }
     ensure_offered(state, &flow, channel).await?;
     flow.channel = Some(channel);
     flow.save(session).await
@@ -354,13 +417,13 @@ pub async fn select_method(state: &AppState, session: &Session, channel: Channel
 /// The user picked a method: send at once to a known destination, or ask for one.
 pub async fn choose_method(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::ChooseMethod, async |flow| {
-        let user = ensure_offered(state, flow, channel).await?;
+        let factors = ensure_offered(state, flow, channel).await?;
         flow.channel = Some(channel);
-        if flow.request()?.rules.must_have_phone && user.as_ref().is_none_or(|u| u.phone.is_none()) {
+        if flow.request()?.rules.must_have_phone && factors.phone.is_none() {
             return Ok(Step::RegisterPhone);
         }
-        match known_destination(user.as_ref(), channel) {
-            Some(destination) => send_first_code(state, flow, destination, channel, locale).await,
+        match factors.for_channel(channel) {
+            Some(destination) => send_first_code(state, flow, destination, channel, Grounds::Own, locale).await,
             None if channel.uses_phone() => Ok(Step::RegisterPhone),
             None => Ok(Step::RegisterEmail),
         }
@@ -368,7 +431,8 @@ pub async fn choose_method(state: &AppState, session: &Session, channel: Channel
     .await
 }
 
-/// A new or changed phone number: it is saved only once its own code is entered.
+/// A new or changed phone number: it is saved only once its own code is entered, after a code to
+/// one of the user's factors when they hold one.
 pub async fn register_phone(
     state: &AppState,
     session: &Session,
@@ -377,32 +441,20 @@ pub async fn register_phone(
 ) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterPhone, async |flow| {
         flow.phone_input = Some(input.clone());
-        let user = state.store.user(&flow.request()?.subject).await?;
+        let factors = factors(state, flow).await?;
         let rules = &flow.request()?.rules;
-        let channel = chosen_channel(flow, user.as_ref())
+        let channel = chosen_channel(flow, &factors)
             .filter(|c| c.uses_phone())
             .or_else(|| rules.methods.iter().copied().find(|c| c.uses_phone()))
             .ok_or(PortalError::MethodNotAllowed)?;
         let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
         phone.ensure_reachable_by(channel)?;
-        let current = user.and_then(|user| user.phone);
-        rules.ensure_may_set(channel, current.clone().map(Destination::Phone).as_ref(), &Destination::Phone(phone.clone()))?;
-        if current.as_ref() != Some(&phone) {
+        let new = Destination::Phone(phone.clone());
+        rules.ensure_may_set(channel, factors.of_kind(&new).as_ref(), &new)?;
+        if !factors.holds(&new) {
             super::line_types::check_new_number(state, &phone, channel).await?;
         }
-        let step = match current {
-            // Replacing a verified number takes a fresh code to it first (see `check_code`).
-            Some(current) if current != phone => {
-                let step = send_first_code(state, flow, Destination::Phone(current), channel, locale).await?;
-                flow.phone_change = Some(phone);
-                flow.notice = Some(Notice::ConfirmCurrentPhone);
-                step
-            }
-            _ => {
-                flow.phone_change = None;
-                send_first_code(state, flow, Destination::Phone(phone), channel, locale).await?
-            }
-        };
+        let step = add_destination(state, flow, &factors, new, channel, locale).await?;
         flow.phone_input = None;
         Ok(step)
     })
@@ -412,11 +464,10 @@ pub async fn register_phone(
 pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterEmail, async |flow| {
         flow.email_input = Some(input.clone());
-        let user = ensure_offered(state, flow, Channel::Email).await?;
-        let email = EmailAddress::parse(&input)?;
-        let current = user.and_then(|user| user.email).map(Destination::Email);
-        flow.request()?.rules.ensure_may_set(Channel::Email, current.as_ref(), &Destination::Email(email.clone()))?;
-        let step = send_first_code(state, flow, Destination::Email(email), Channel::Email, locale).await?;
+        let factors = ensure_offered(state, flow, Channel::Email).await?;
+        let new = Destination::Email(EmailAddress::parse(&input)?);
+        flow.request()?.rules.ensure_may_set(Channel::Email, factors.of_kind(&new).as_ref(), &new)?;
+        let step = add_destination(state, flow, &factors, new, Channel::Email, locale).await?;
         flow.email_input = None;
         Ok(step)
     })
@@ -428,16 +479,20 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
         match state.verifier.check(Owner::session(&subject), &id, typed).await {
-            // The current number is confirmed: now the new one gets its code.
-            Ok(approval) if flow.phone_change.is_some() => {
-                let new = flow.phone_change.take().expect("checked above");
-                let step = send_first_code(state, flow, Destination::Phone(new), approval.channel, locale).await?;
-                flow.notice = Some(Notice::ConfirmNewPhone);
+            // A factor is confirmed: now the destination being added gets its code.
+            Ok(approval) if approval.then_add.is_some() => {
+                let Addition { destination, channel } = approval.then_add.expect("checked above");
+                let step = send_first_code(state, flow, destination, channel, Grounds::AddedAfter(approval.id), locale).await?;
+                flow.notice = Some(Notice::ConfirmNewDestination);
                 Ok(step)
             }
             Ok(approval) => {
-                state.verifier.tell_replaced_number(&approval, locale).await;
-                flow.outcome = Some(Outcome::Verified { channel: approval.channel, at: approval.at });
+                state.verifier.tell_earlier_factors(&approval, locale).await;
+                flow.outcome = Some(Outcome::Verified(PassedFactor {
+                    channel: approval.channel,
+                    at: approval.at,
+                    first_enrolment: approval.purpose == Purpose::FirstEnrolment,
+                }));
                 Ok(Step::Verified)
             }
             Err(PortalError::MaxAttemptsReached) => {
@@ -497,7 +552,8 @@ pub async fn switch_channel(state: &AppState, session: &Session, channel: Channe
         if !(channel.uses_phone() && pending.channel.uses_phone()) {
             return Err(PortalError::MethodNotAllowed);
         }
-        send_first_code(state, flow, pending.destination, channel, locale).await
+        let grounds = flow.added_after.clone().map_or(Grounds::Own, Grounds::AddedAfter);
+        send_first_code(state, flow, pending.destination, channel, grounds, locale).await
     })
     .await
 }
@@ -508,7 +564,6 @@ pub async fn cancel(state: &AppState, session: &Session) -> Result<Step, PortalE
         flow.request()?;
         cancel_pending(state, flow).await?;
         flow.channel = None;
-        flow.phone_change = None;
         Ok(Step::ChooseMethod)
     })
     .await
@@ -551,6 +606,9 @@ pub struct SecondFactor {
     pub user_id: String,
     pub channel: Channel,
     pub at: UnixTime,
+    /// The user registered this destination here, holding no factor before.
+    #[serde(default)]
+    pub first_enrolment: bool,
 }
 
 /// Ends the flow and gives the address to send the user back to: a relying application gets a
@@ -560,13 +618,17 @@ pub async fn finish(state: &AppState, session: &Session) -> Result<Option<String
     let flow = FlowSession::load(session).await?;
     let Some(request) = &flow.request else { return Ok(None) };
     let target = match (&flow.outcome, &request.return_to) {
-        (Some(Outcome::Verified { channel, at }), ReturnTo::Application { url, nonce }) => {
-            let now = state.verifier.now();
-            let token = state.client_keys.sign_result(&request.subject, *channel, *at, nonce, now);
+        (Some(Outcome::Verified(passed)), ReturnTo::Application { url, nonce }) => {
+            let token = state.client_keys.sign_result(&request.subject, passed, nonce, state.verifier.now());
             with_query_param(url, "result", &token)
         }
-        (Some(Outcome::Verified { channel, at }), ReturnTo::HostPage { path }) => {
-            let passed = SecondFactor { user_id: request.subject.clone(), channel: *channel, at: *at };
+        (Some(Outcome::Verified(passed)), ReturnTo::HostPage { path }) => {
+            let passed = SecondFactor {
+                user_id: request.subject.clone(),
+                channel: passed.channel,
+                at: passed.at,
+                first_enrolment: passed.first_enrolment,
+            };
             session.insert(PASSED_KEY, passed).await?;
             path.clone()
         }

@@ -4,7 +4,7 @@ use html_escape::encode_text;
 use leptos_i18n::Locale as _;
 
 use crate::domain::Channel;
-use crate::flow::OtpCode;
+use crate::flow::{Destination, OtpCode};
 use crate::gateways::MessageText;
 use crate::i18n::{Locale, td_string};
 
@@ -16,33 +16,45 @@ pub fn compose(locale: Locale, channel: Channel, code: &OtpCode, service: &str, 
             body: td_string!(locale, messages.sms, code = digits, service = service, minutes = valid_minutes).to_string(),
         },
         Channel::Call => MessageText::Call { script: Spoken::new(locale, service).transcript(code) },
-        Channel::Email => {
-            let subject = td_string!(locale, messages.email_subject, service = service).to_string();
-            let paragraphs = [
+        Channel::Email => email(
+            locale,
+            td_string!(locale, messages.email_subject, service = service).to_string(),
+            &[
                 td_string!(locale, messages.email_greeting).to_string(),
-                td_string!(locale, messages.email_code, service = service, code = digits, minutes = valid_minutes)
-                    .to_string(),
+                td_string!(locale, messages.email_code, service = service, code = digits, minutes = valid_minutes).to_string(),
                 td_string!(locale, messages.email_ignore).to_string(),
-            ];
-            let html_paragraphs: String =
-                paragraphs.iter().map(|p| format!("<p>{}</p>", encode_text(p))).collect::<Vec<_>>().join("\n");
-            MessageText::Email {
-                subject: subject.clone(),
-                text_body: paragraphs.join("\n\n"),
-                html_body: format!(
-                    "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}\n</body></html>",
-                    locale.as_str(),
-                    encode_text(&subject),
-                    html_paragraphs
-                ),
-            }
-        }
+            ],
+        ),
     }
 }
 
-/// The text message to a number that was just replaced.
-pub fn phone_changed(locale: Locale, service: &str, new_number: &str) -> MessageText {
-    MessageText::Sms { body: td_string!(locale, messages.phone_changed, service = service, number = new_number).to_string() }
+/// The message to one of a user's factors that `added` (masked) now receives their codes too,
+/// or in place of it: a text to a number, a mail to an address.
+pub fn factor_added(locale: Locale, factor: &Destination, service: &str, added: &str) -> MessageText {
+    let body = td_string!(locale, messages.factor_added, service = service, destination = added).to_string();
+    match factor {
+        Destination::Phone(_) => MessageText::Sms { body },
+        Destination::Email(_) => email(
+            locale,
+            td_string!(locale, messages.factor_added_subject, service = service).to_string(),
+            &[td_string!(locale, messages.email_greeting).to_string(), body],
+        ),
+    }
+}
+
+/// A mail of `paragraphs`, as plain text and as HTML.
+fn email(locale: Locale, subject: String, paragraphs: &[String]) -> MessageText {
+    let html_paragraphs: String = paragraphs.iter().map(|p| format!("<p>{}</p>", encode_text(p))).collect::<Vec<_>>().join("\n");
+    MessageText::Email {
+        text_body: paragraphs.join("\n\n"),
+        html_body: format!(
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}\n</body></html>",
+            locale.as_str(),
+            encode_text(&subject),
+            html_paragraphs
+        ),
+        subject,
+    }
 }
 
 /// What a call says, in a language the call's text-to-speech can speak.

@@ -12,4 +12,4 @@ pub mod deliveries;
 pub mod service;
 
 pub use journey::{ActiveRequest, FlowSession, Outcome};
-pub use service::{Approval, CodeStatus, Owner, Verifier};
+pub use service::{Approval, CodeStatus, Grounds, NewCode, Owner, Verifier};

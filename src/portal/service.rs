@@ -7,8 +7,8 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, FlowError, Holder, OtpCode,
-    Policy, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
+    Addition, Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
+    Policy, Purpose, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
@@ -18,6 +18,9 @@ use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
 const UPDATE_RETRIES: usize = 5;
+/// Concurrent checks by one user each take their turn at the failure streak; this many tries
+/// cover a burst of parallel checks.
+const STREAK_RETRIES: usize = 64;
 
 /// Where a verification stands, as the token page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +41,40 @@ pub struct CodeStatus {
 /// A verification that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
+    pub id: VerificationId,
     pub channel: Channel,
     pub destination: Destination,
-    /// The user's destination of the same kind that this one replaced.
-    pub replaced: Option<Destination>,
+    pub purpose: Purpose,
+    /// The destination the owner may now add, when this code confirmed a factor for that.
+    pub then_add: Option<Addition>,
+    /// The user's factors before a destination was added: each is told of the change.
+    pub earlier: Vec<Destination>,
     pub at: UnixTime,
+}
+
+/// What a new code rests on, besides the destination itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grounds {
+    /// Nothing more: the destination is one of the user's factors, or the user holds none.
+    Own,
+    /// The destination is one of the user's factors; entering its code lets the owner add another.
+    ThenAdd(Addition),
+    /// The approved verification (a code to one of the user's factors) that lets the owner add
+    /// the destination.
+    AddedAfter(VerificationId),
+}
+
+/// A first code to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCode<'a> {
+    pub owner: Owner<'a>,
+    /// What the current request vouches for, where the portal verified nothing of that kind.
+    pub vouched: &'a Factors,
+    /// The request it answers (its nonce): wrong codes count for the whole request.
+    pub request: Option<&'a str>,
+    pub destination: Destination,
+    pub channel: Channel,
+    pub grounds: Grounds,
 }
 
 /// Who acts on a verification: a user, through what started it (their browser session, or an
@@ -129,24 +161,36 @@ impl Verifier {
         }
     }
 
-    /// Starts a verification of `destination` for `owner` and sends its first code.
-    #[tracing::instrument(skip(self, destination), fields(channel = %channel))]
-    pub async fn start(
-        &self,
-        owner: Owner<'_>,
-        destination: Destination,
-        channel: Channel,
-        locale: Locale,
-    ) -> Result<CodeStatus, PortalError> {
+    /// Starts a verification for `new.owner` and sends its first code. A destination that is not
+    /// one of the user's factors goes only to a user who holds none, or after a code to one of
+    /// them was entered (`Grounds::AddedAfter`): nobody holding only a session adds their own.
+    #[tracing::instrument(skip(self, new), fields(channel = %new.channel))]
+    pub async fn start(&self, new: NewCode<'_>, locale: Locale) -> Result<CodeStatus, PortalError> {
+        let NewCode { owner, vouched, request, destination, channel, grounds } = new;
         destination.ensure_reachable_by(channel)?;
         self.policy.ensure_destination_allowed(&destination)?;
         let now = self.clock.now();
+        let (purpose, enrols) = self.purpose(owner, vouched, &destination, grounds, now).await?;
+        let attempts = match request {
+            Some(request) => self.store.attempts_spent_in_request(owner.subject, request).await?,
+            None => 0,
+        };
+        if attempts >= self.policy.max_attempts {
+            return Err(PortalError::MaxAttemptsReached);
+        }
         self.ensure_send_allowed(&destination, channel, now).await?;
+        let bind = |mut verification: Verification| {
+            verification.purpose = purpose;
+            verification.enrols = enrols.clone();
+            verification.request = request.map(str::to_owned);
+            verification.attempts = attempts;
+            owner.hold(verification)
+        };
         let (verification, delivery) = match &self.sender {
             Sender::Ours(gateway) => {
                 let code = OtpCode::generate(self.policy.code_length);
                 let verification =
-                    owner.hold(Verification::issue(owner.subject, destination, channel, &code, &self.hasher, now, &self.policy));
+                    bind(Verification::issue(owner.subject, destination, channel, &code, &self.hasher, now, &self.policy));
                 self.store.insert_verification(&verification).await?;
                 let delivery = self.deliver(gateway.as_ref(), &verification, &code, locale).await?;
                 (verification, Some(delivery))
@@ -154,7 +198,7 @@ impl Verifier {
             Sender::Provider(provider) => {
                 let sid = provider.send(&destination, channel, locale.as_str()).await?;
                 let verification =
-                    owner.hold(Verification::issue_at_provider(owner.subject, destination, channel, sid, now, &self.policy));
+                    bind(Verification::issue_at_provider(owner.subject, destination, channel, sid, now, &self.policy));
                 self.store.insert_verification(&verification).await?;
                 (verification, None)
             }
@@ -163,6 +207,30 @@ impl Verifier {
         self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
         Ok(self.status_of(&verification, now, delivery))
+    }
+
+    /// Why a code may go to `destination`, by the binding rule (see `Factors::purpose_of`).
+    async fn purpose(
+        &self,
+        owner: Owner<'_>,
+        vouched: &Factors,
+        destination: &Destination,
+        grounds: Grounds,
+        now: UnixTime,
+    ) -> Result<(Purpose, Option<Addition>), PortalError> {
+        let factors = self.store.factors(owner.subject).await?.or(vouched);
+        match grounds {
+            Grounds::Own => Ok((factors.purpose_of(destination).ok_or(PortalError::FactorConfirmationRequired)?, None)),
+            Grounds::ThenAdd(added) if factors.holds(destination) => Ok((Purpose::Challenge, Some(added))),
+            Grounds::ThenAdd(_) => Err(PortalError::FactorConfirmationRequired),
+            Grounds::AddedAfter(proof) => {
+                let since = UnixTime(now.0 - self.policy.code_ttl.as_secs() as i64);
+                match self.store.enrolment_confirmed(&proof, owner.subject, owner.holder, destination, since).await? {
+                    true => Ok((Purpose::Enrolment, None)),
+                    false => Err(PortalError::FactorConfirmationRequired),
+                }
+            }
+        }
     }
 
     /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
@@ -198,16 +266,30 @@ impl Verifier {
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt.
     #[tracing::instrument(skip(self, typed))]
+    /// Every check that counts is a failure in the user's streak until it turns out right.
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
+        self.count_check_as_failure(owner.subject).await?;
+        let checked = self.check_counted(owner, id, &code).await;
+        match &checked {
+            Ok(_) => {
+                self.store.clear_failure_streak(owner.subject).await?;
+            }
+            Err(PortalError::WrongCode { .. } | PortalError::MaxAttemptsReached) => {}
+            Err(_) => self.store.refund_failure(owner.subject).await?,
+        }
+        checked
+    }
+
+    async fn check_counted(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode) -> Result<Approval, PortalError> {
         let verdict = match &self.sender {
-            Sender::Provider(provider) => Some(self.ask_provider(provider.as_ref(), owner, id, &code).await?),
+            Sender::Provider(provider) => Some(self.ask_provider(provider.as_ref(), owner, id, code).await?),
             Sender::Ours(_) => None,
         };
         let subject = owner.subject;
         let (verification, outcome) = self
             .update(owner, id, |verification, now| match &verdict {
-                None => verification.check(&code, &self.hasher, now, &self.policy),
+                None => verification.check(code, &self.hasher, now, &self.policy),
                 Some(ProviderVerdict::Matches(matches)) => verification.record_check(*matches, now, &self.policy),
                 Some(ProviderVerdict::Ended(status)) => verification.end_at_provider(*status, now),
             })
@@ -232,8 +314,13 @@ impl Verifier {
             }
             return Err(error.into());
         }
-        let replaced = self.store.save_verified_destination(subject, &verification.destination, now).await?;
-        tracing::info!(verification = %id, "verification approved");
+        let before = self.store.factors(subject).await?;
+        self.store.save_verified_destination(subject, &verification.destination, now).await?;
+        let earlier = match verification.purpose {
+            Purpose::Enrolment => before.all().into_iter().filter(|factor| *factor != verification.destination).collect(),
+            Purpose::Challenge | Purpose::FirstEnrolment => Vec::new(),
+        };
+        tracing::info!(verification = %id, purpose = verification.purpose.as_str(), "verification approved");
         let (subject, verification_id) = (subject.to_owned(), id.clone());
         self.events.emit(Event::VerificationStatusChanged {
             subject: subject.clone(),
@@ -241,13 +328,57 @@ impl Verifier {
             provider_sid: provider_sid.clone(),
             status: Status::Approved.as_str(),
         });
-        self.events.emit(Event::VerificationSuccess { subject: subject.clone(), verification_id, provider_sid });
+        self.events.emit(Event::VerificationSuccess {
+            subject: subject.clone(),
+            verification_id,
+            provider_sid,
+            first_enrolment: verification.purpose == Purpose::FirstEnrolment,
+        });
         self.events.emit(Event::UserDataChanged {
             subject,
             field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },
             value: verification.destination.key().to_owned(),
         });
-        Ok(Approval { channel: verification.channel, destination: verification.destination, replaced, at: now })
+        Ok(Approval {
+            id: id.clone(),
+            channel: verification.channel,
+            destination: verification.destination,
+            purpose: verification.purpose,
+            then_add: verification.enrols,
+            earlier,
+            at: now,
+        })
+    }
+
+    /// Counts a check as a failure before it is made, refused while the user must wait or is
+    /// locked: concurrent checks each take their own place in the streak, so none passes on a
+    /// free failure another one took. A right code clears the streak afterwards.
+    async fn count_check_as_failure(&self, subject: &str) -> Result<(), PortalError> {
+        let lockout = &self.policy.lockout;
+        for _ in 0..STREAK_RETRIES {
+            // Every verification belongs to a known user: an unknown one has nothing to check.
+            let Some((streak, revision)) = self.store.failure_streak(subject).await? else { return Ok(()) };
+            let now = self.clock.now();
+            if let Err(refusal) = lockout.ensure_may_check(streak, now) {
+                tracing::warn!(reason = %refusal, "a code check was refused: too many wrong codes in a row");
+                return Err(refusal.into());
+            }
+            if self.store.set_failure_streak(subject, lockout.after_failure(streak, now), revision).await? {
+                return Ok(());
+            }
+        }
+        tracing::error!("a user's failure streak kept changing under concurrent checks");
+        Err(PortalError::Unavailable)
+    }
+
+    /// Lets a locked or waiting user check codes again (the relying application, the operator).
+    /// False for a user the portal does not know.
+    pub async fn lift_lockout(&self, subject: &str) -> Result<bool, PortalError> {
+        let known = self.store.clear_failure_streak(subject).await?;
+        if known {
+            tracing::info!("a user's failure streak was lifted");
+        }
+        Ok(known)
     }
 
     /// The provider's verdict on `code`, asked only when the flow would count the check.
@@ -311,25 +442,23 @@ impl Verifier {
         Ok(())
     }
 
-    /// Tells the number an approval replaced that it is no longer the user's second factor, so that a
-    /// change the user did not make does not go unnoticed. Best effort: the change itself stands.
-    pub async fn tell_replaced_number(&self, approval: &Approval, locale: Locale) {
-        let (Some(Destination::Phone(old)), Destination::Phone(new)) = (&approval.replaced, &approval.destination) else {
-            return;
-        };
-        let Sender::Ours(gateway) = &self.sender else {
-            // A provider that makes its own codes sends nothing else; the host gets UserDataChanged.
-            return;
-        };
-        let message = OutboundMessage {
-            to: Destination::Phone(old.clone()),
-            channel: Channel::Sms,
-            language: locale.as_str().to_owned(),
-            text: messages::phone_changed(locale, &self.service_name, &new.masked()),
-            token: DeliveryToken::generate(),
-        };
-        if let Err(error) = gateway.deliver(&message).await {
-            tracing::warn!(%error, "could not tell the old number about the change");
+    /// Tells each of the user's earlier factors that a destination was added or put in place of
+    /// one, so that a change the user did not make does not go unnoticed: a text to a number, a
+    /// mail to an address. Best effort: the change itself stands. With a provider that makes its
+    /// own codes nothing else can be sent; the host gets `UserDataChanged`.
+    pub async fn tell_earlier_factors(&self, approval: &Approval, locale: Locale) {
+        let Sender::Ours(gateway) = &self.sender else { return };
+        for factor in &approval.earlier {
+            let message = OutboundMessage {
+                to: factor.clone(),
+                channel: if matches!(factor, Destination::Phone(_)) { Channel::Sms } else { Channel::Email },
+                language: locale.as_str().to_owned(),
+                text: messages::factor_added(locale, factor, &self.service_name, &approval.destination.masked()),
+                token: DeliveryToken::generate(),
+            };
+            if let Err(error) = gateway.deliver(&message).await {
+                tracing::warn!(%error, "could not tell an earlier factor about the change");
+            }
         }
     }
 

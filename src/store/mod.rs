@@ -10,7 +10,8 @@ use std::str::FromStr;
 
 use crate::domain::Channel;
 use crate::flow::{
-    CodeSecret, Destination, EmailAddress, Holder, PastSend, PhoneNumber, Status, UnixTime, Verification, VerificationId,
+    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, Status, UnixTime, Verification,
+    VerificationId,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -23,25 +24,6 @@ pub enum StoreError {
     Folder { path: String, source: std::io::Error },
     #[error("a stored row is invalid: {0}")]
     Corrupt(String),
-}
-
-/// What the portal knows of a user.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UserRecord {
-    pub id: String,
-    pub phone: Option<PhoneNumber>,
-    pub email: Option<EmailAddress>,
-}
-
-impl UserRecord {
-    /// Where `channel` would send this user's code, if the portal knows it.
-    pub fn destination_for(&self, channel: Channel) -> Option<Destination> {
-        if channel.uses_phone() {
-            self.phone.clone().map(Destination::Phone)
-        } else {
-            self.email.clone().map(Destination::Email)
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -74,71 +56,112 @@ impl Store {
         Ok(())
     }
 
-    /// Makes sure a user row exists; a phone or e-mail the relying application vouches for is recorded.
-    pub async fn ensure_user(
-        &self,
-        id: &str,
-        phone: Option<&PhoneNumber>,
-        email: Option<&EmailAddress>,
-        now: UnixTime,
-    ) -> Result<UserRecord, StoreError> {
-        sqlx::query(
-            "INSERT INTO users (id, phone, email, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-             ON CONFLICT (id) DO UPDATE SET
-                 phone = COALESCE(excluded.phone, users.phone),
-                 email = COALESCE(excluded.email, users.email),
-                 updated_at = excluded.updated_at",
-        )
-        .bind(id)
-        .bind(phone.map(PhoneNumber::e164))
-        .bind(email.map(EmailAddress::as_str))
-        .bind(now.0)
-        .execute(&self.pool)
-        .await?;
-        self.user(id).await?.ok_or_else(|| StoreError::Corrupt(format!("user {id} vanished")))
-    }
-
-    pub async fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, phone, email FROM users WHERE id = $1")
+    /// Makes sure a user row exists. Nothing a request says about the user is stored: only
+    /// destinations the portal verified become theirs (`save_verified_destination`).
+    pub async fn ensure_user(&self, id: &str, now: UnixTime) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .bind(now.0)
+            .execute(&self.pool)
             .await?;
-        row.map(|row| {
-            let phone: Option<String> = row.get("phone");
-            let email: Option<String> = row.get("email");
-            Ok(UserRecord {
-                id: row.get("id"),
-                phone: phone.map(|p| PhoneNumber::parse(None, &p)).transpose().map_err(corrupt)?,
-                email: email.map(|e| EmailAddress::parse(&e)).transpose().map_err(corrupt)?,
-            })
-        })
-        .transpose()
+        Ok(())
     }
 
-    /// Records a destination the user has just proved they control; returns the one it replaced.
-    pub async fn save_verified_destination(
-        &self,
-        user: &str,
-        destination: &Destination,
-        at: UnixTime,
-    ) -> Result<Option<Destination>, StoreError> {
-        let previous = self.user(user).await?.and_then(|record| match destination {
-            Destination::Phone(_) => record.phone.map(Destination::Phone),
-            Destination::Email(_) => record.email.map(Destination::Email),
-        });
+    /// The destinations the portal verified for the user; none for a user it does not know.
+    pub async fn factors(&self, id: &str) -> Result<Factors, StoreError> {
+        let row = sqlx::query("SELECT phone, email FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(Factors::default()) };
+        let phone: Option<String> = row.get("phone");
+        let email: Option<String> = row.get("email");
+        Ok(Factors {
+            phone: phone.map(|p| PhoneNumber::parse(None, &p)).transpose().map_err(corrupt)?,
+            email: email.map(|e| EmailAddress::parse(&e)).transpose().map_err(corrupt)?,
+        })
+    }
+
+    /// Records a destination the user has just proved they control, in place of the one of its kind.
+    pub async fn save_verified_destination(&self, user: &str, destination: &Destination, at: UnixTime) -> Result<(), StoreError> {
         let sql = match destination {
             Destination::Phone(_) => "UPDATE users SET phone = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3",
             Destination::Email(_) => "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
         };
         sqlx::query(sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
-        Ok(previous.filter(|previous| previous != destination))
+        Ok(())
+    }
+
+    /// The user's wrong codes in a row, with the revision `set_failure_streak` expects back; none
+    /// for a user the portal does not know.
+    pub async fn failure_streak(&self, user: &str) -> Result<Option<(FailureStreak, i64)>, StoreError> {
+        let row = sqlx::query("SELECT failed_checks, last_failed_at, streak_revision FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| {
+            let streak = FailureStreak {
+                count: row.get::<i64, _>("failed_checks") as u32,
+                last_at: row.get::<Option<i64>, _>("last_failed_at").map(UnixTime),
+            };
+            (streak, row.get("streak_revision"))
+        }))
+    }
+
+    /// Writes the streak read at `revision`. False when another check changed it meanwhile.
+    pub async fn set_failure_streak(&self, user: &str, streak: FailureStreak, revision: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE users SET failed_checks = $1, last_failed_at = $2, streak_revision = streak_revision + 1
+             WHERE id = $3 AND streak_revision = $4",
+        )
+        .bind(i64::from(streak.count))
+        .bind(streak.last_at.map(|at| at.0))
+        .bind(user)
+        .bind(revision)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Takes back one failure counted ahead of a check that turned out not to count.
+    pub async fn refund_failure(&self, user: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET failed_checks = MAX(failed_checks - 1, 0), streak_revision = streak_revision + 1 WHERE id = $1",
+        )
+        .bind(user)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the user's streak: a right code, or a lift by the relying application or the operator.
+    pub async fn clear_failure_streak(&self, user: &str) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE users SET failed_checks = 0, last_failed_at = NULL, streak_revision = streak_revision + 1 WHERE id = $1",
+        )
+        .bind(user)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The wrong codes entered so far for `request`: each verification starts from the count of
+    /// the ones before it, so the highest is the request's (an approval's own check not counted).
+    pub async fn attempts_spent_in_request(&self, subject: &str, request: &str) -> Result<u32, StoreError> {
+        let spent: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(attempts - CASE WHEN status = 'approved' THEN 1 ELSE 0 END)
+             FROM verifications WHERE subject = $1 AND request_ref = $2",
+        )
+        .bind(subject)
+        .bind(request)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(spent.unwrap_or(0).max(0) as u32)
     }
 
     pub async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO verifications (id, subject, destination, channel, code_hash, status, attempts, sends,
-                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, holder, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)",
+                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, holder,
+                                        purpose, enrols, enrols_channel, request_ref, revision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
         )
         .bind(v.id.as_str())
         .bind(&v.subject)
@@ -154,6 +177,10 @@ impl Store {
         .bind(v.approved_at.map(|t| t.0))
         .bind(v.provider_sid())
         .bind(v.holder.as_str())
+        .bind(v.purpose.as_str())
+        .bind(v.enrols.as_ref().map(|addition| addition.destination.key()))
+        .bind(v.enrols.as_ref().map(|addition| addition.channel.as_str()))
+        .bind(v.request.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -170,10 +197,22 @@ impl Store {
             let channel: String = row.get("channel");
             let status: String = row.get("status");
             let holder: String = row.get("holder");
+            let purpose: String = row.get("purpose");
+            let enrols: Option<String> = row.get("enrols");
+            let enrols_channel: Option<String> = row.get("enrols_channel");
             let verification = Verification {
                 id: id.clone(),
                 subject: row.get("subject"),
                 holder: Holder::from_str(&holder).map_err(StoreError::Corrupt)?,
+                purpose: Purpose::from_str(&purpose).map_err(StoreError::Corrupt)?,
+                enrols: match (enrols, enrols_channel) {
+                    (Some(key), Some(channel)) => Some(Addition {
+                        destination: Destination::from_key(&key).map_err(corrupt)?,
+                        channel: Channel::from_str(&channel).map_err(corrupt)?,
+                    }),
+                    _ => None,
+                },
+                request: row.get("request_ref"),
                 destination: Destination::from_key(&destination).map_err(corrupt)?,
                 channel: Channel::from_str(&channel).map_err(corrupt)?,
                 secret: match row.get::<Option<String>, _>("provider_sid") {
@@ -213,6 +252,30 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Whether the approved verification `proof`, owned by `subject` through `holder` and approved
+    /// after `since`, lets its owner add `new`.
+    pub async fn enrolment_confirmed(
+        &self,
+        proof: &VerificationId,
+        subject: &str,
+        holder: Holder,
+        new: &Destination,
+        since: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM verifications WHERE id = $1 AND subject = $2 AND holder = $3 AND enrols = $4
+                 AND status = 'approved' AND approved_at > $5",
+        )
+        .bind(proof.as_str())
+        .bind(subject)
+        .bind(holder.as_str())
+        .bind(new.key())
+        .bind(since.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// Whether another pending verification still uses the provider's verification `sid`.

@@ -32,7 +32,8 @@ pub fn FailurePage() -> impl IntoView {
                 Some(host) => t_string!(i18n, failure.back_to, host = host),
                 None => t_string!(i18n, failure.back).to_string(),
             };
-            view! { <FinishForm label mount=view.mount.clone() secondary=true/> }
+            // The main action when there is no second try.
+            view! { <FinishForm label mount=view.mount.clone() secondary=can_retry/> }
         });
         let start_over = (!came_with_request).then(|| view! { <p>{t!(i18n, failure.start_over)}</p> });
         view! {

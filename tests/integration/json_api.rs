@@ -97,7 +97,7 @@ async fn a_site_drives_the_whole_verification_by_json() {
     assert_eq!((checked["verified"].as_bool(), checked["finish_url"].as_str()), (Some(true), Some("/finish")));
     let back = app.post_form("/finish", &[]).await;
     assert!(back.starts_with("https://app.example/after-2fa?state=abc&result="), "{back}");
-    assert_eq!(app.state.store.user("ada").await.unwrap().unwrap().phone.unwrap().e164(), e164);
+    assert_eq!(app.state.store.factors("ada").await.unwrap().phone.unwrap().e164(), e164);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +189,7 @@ async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
     let body = json!({ "phone_number": national, "country_code": "FR" });
     let (status, sent) = api.call("post", "/api/v1/set-phone-number", Some(body)).await;
     assert_eq!(status, 200);
-    assert!(sent["display"].as_str().unwrap().contains("current number"), "{sent}");
+    assert!(sent["display"].as_str().unwrap().contains("a number or address you already use"), "{sent}");
     assert!(sent["destination"].as_str().unwrap().ends_with(&old[old.len() - 2..]));
 
     let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": app.latest_code(&old) }))).await;
@@ -199,7 +199,7 @@ async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
 
     let (_, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": app.latest_code(&new) }))).await;
     assert_eq!(checked["verified"], true);
-    assert_eq!(app.state.store.user("erin").await.unwrap().unwrap().phone.unwrap().e164(), new);
+    assert_eq!(app.state.store.factors("erin").await.unwrap().phone.unwrap().e164(), new);
 }
 
 const API_KEY: &str = "relying-application-api-key-0123456789";
@@ -280,7 +280,7 @@ async fn an_api_client_verifies_a_user_without_a_browser_session() {
     assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
     let (status, checked) = client.call("post", "/api/v1/verify", Some(check("gil", &id, &code))).await;
     assert_eq!((status, checked["verified"].as_bool()), (StatusCode::OK, Some(true)), "{checked}");
-    assert_eq!(app.state.store.user("gil").await.unwrap().unwrap().phone.unwrap().e164(), e164);
+    assert_eq!(app.state.store.factors("gil").await.unwrap().phone.unwrap().e164(), e164);
 
     // Without a user named, the client is told what is missing.
     let (status, error) = client.call("post", "/api/v1/send", Some(json!({ "method": "sms" }))).await;

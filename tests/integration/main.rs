@@ -4,8 +4,10 @@
 mod support;
 mod twilio_standin;
 
+mod binding_factors;
 mod carrier_lookup;
 mod embedded;
+mod guessing;
 mod json_api;
 mod outbound_webhooks;
 mod portal_flow;
