@@ -86,6 +86,8 @@ pub struct Settings {
     pub resend_cooldown_secs: u64,
     pub max_sends: u32,
     pub send_window_secs: u64,
+    pub max_sends_per_user: u32,
+    pub user_send_window_secs: u64,
     /// Wrong codes in a row a user may enter before waits begin (30 s, doubling, up to an hour).
     pub lockout_free_failures: u32,
     /// Wrong codes in a row after which the user is locked until a lift (at most 100: NIST).
@@ -165,6 +167,8 @@ impl Default for Settings {
             resend_cooldown_secs: policy.resend_cooldown.as_secs(),
             max_sends: policy.max_sends,
             send_window_secs: policy.send_window.as_secs(),
+            max_sends_per_user: policy.max_sends_per_user,
+            user_send_window_secs: policy.user_send_window.as_secs(),
             lockout_free_failures: policy.lockout.free_failures,
             lockout_after: policy.lockout.lock_after,
             session_idle_minutes: 30,
@@ -381,6 +385,8 @@ impl Settings {
             resend_cooldown: Duration::from_secs(self.resend_cooldown_secs),
             max_sends: self.max_sends,
             send_window: Duration::from_secs(self.send_window_secs),
+            max_sends_per_user: self.max_sends_per_user,
+            user_send_window: Duration::from_secs(self.user_send_window_secs),
             regions: RegionRule { allowed: self.allowed_countries.clone(), disallowed: self.disallowed_countries.clone() },
             lockout: Lockout { free_failures: self.lockout_free_failures, lock_after: self.lockout_after, ..Lockout::default() },
         }

@@ -19,7 +19,7 @@ pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, PhoneNumber};
 pub use error::FlowError;
 pub use factors::{Addition, Factors, Purpose};
-pub use limits::{PastSend, ensure_send_allowed};
+pub use limits::{PastSend, SendHistory, ensure_send_allowed};
 pub use lockout::{FailureStreak, Lockout};
 pub use policy::{Policy, PolicyError, RegionRule};
 pub use verification::{CodeSecret, Holder, Status, Verification, VerificationId};

@@ -16,6 +16,9 @@ pub struct Policy {
     /// Sends allowed to one destination within `send_window`.
     pub max_sends: u32,
     pub send_window: Duration,
+    /// Codes one user may be sent within `user_send_window`, whatever the destinations.
+    pub max_sends_per_user: u32,
+    pub user_send_window: Duration,
     /// Which countries' phone numbers may receive codes.
     pub regions: RegionRule,
     /// How a user's wrong codes in a row slow them down, across codes and requests.
@@ -49,6 +52,8 @@ impl Default for Policy {
             resend_cooldown: Duration::from_secs(30),
             max_sends: 5,
             send_window: Duration::from_secs(10 * 60),
+            max_sends_per_user: 30,
+            user_send_window: Duration::from_secs(24 * 3600),
             regions: RegionRule::default(),
             lockout: Lockout::default(),
         }
@@ -87,6 +92,8 @@ impl Policy {
             ("max_attempts", u64::from(self.max_attempts)),
             ("max_sends", u64::from(self.max_sends)),
             ("send_window_secs", self.send_window.as_secs()),
+            ("max_sends_per_user", u64::from(self.max_sends_per_user)),
+            ("user_send_window_secs", self.user_send_window.as_secs()),
         ];
         if let Some((name, _)) = positive.into_iter().find(|(_, value)| *value == 0) {
             return Err(PolicyError::Zero(name));

@@ -8,12 +8,12 @@ use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
     Addition, Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
-    Policy, Purpose, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
+    Policy, Purpose, SendHistory, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::store::{DeliveryRecord, Store};
+use crate::store::{DeliveryRecord, SendSlot, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -178,7 +178,7 @@ impl Verifier {
         if attempts >= self.policy.max_attempts {
             return Err(PortalError::MaxAttemptsReached);
         }
-        self.ensure_send_allowed(&destination, channel, now).await?;
+        let slot = self.take_send_slot(owner.subject, &destination, channel, now).await?;
         let bind = |mut verification: Verification| {
             verification.purpose = purpose;
             verification.enrols = enrols.clone();
@@ -186,24 +186,26 @@ impl Verifier {
             verification.attempts = attempts;
             owner.hold(verification)
         };
-        let (verification, delivery) = match &self.sender {
-            Sender::Ours(gateway) => {
-                let code = OtpCode::generate(self.policy.code_length);
-                let verification =
-                    bind(Verification::issue(owner.subject, destination, channel, &code, &self.hasher, now, &self.policy));
-                self.store.insert_verification(&verification).await?;
-                let delivery = self.deliver(gateway.as_ref(), &verification, &code, locale).await?;
-                (verification, Some(delivery))
-            }
-            Sender::Provider(provider) => {
-                let sid = provider.send(&destination, channel, locale.as_str()).await?;
-                let verification =
-                    bind(Verification::issue_at_provider(owner.subject, destination, channel, sid, now, &self.policy));
-                self.store.insert_verification(&verification).await?;
-                (verification, None)
+        let sent = async {
+            match &self.sender {
+                Sender::Ours(gateway) => {
+                    let code = OtpCode::generate(self.policy.code_length);
+                    let verification =
+                        bind(Verification::issue(owner.subject, destination, channel, &code, &self.hasher, now, &self.policy));
+                    self.store.insert_verification(&verification).await?;
+                    let delivery = self.deliver(gateway.as_ref(), &verification, &code, locale).await?;
+                    Ok((verification, Some(delivery)))
+                }
+                Sender::Provider(provider) => {
+                    let sid = provider.send(&destination, channel, locale.as_str()).await?;
+                    let verification =
+                        bind(Verification::issue_at_provider(owner.subject, destination, channel, sid, now, &self.policy));
+                    self.store.insert_verification(&verification).await?;
+                    Ok((verification, None))
+                }
             }
         };
-        self.store.record_send(&verification, now).await?;
+        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
         Ok(self.status_of(&verification, now, delivery))
@@ -239,34 +241,37 @@ impl Verifier {
     pub async fn resend(&self, owner: Owner<'_>, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
-        self.ensure_send_allowed(&current.destination, current.channel, now).await?;
         current.ensure_resendable(now, &self.policy)?;
-        let (secret, code) = match &self.sender {
-            Sender::Ours(_) => {
-                let code = OtpCode::generate(self.policy.code_length);
-                (CodeSecret::Hash(self.hasher.hash(id, &code)), Some(code))
-            }
-            Sender::Provider(provider) => {
-                (CodeSecret::Provider(provider.send(&current.destination, current.channel, locale.as_str()).await?), None)
-            }
+        let slot = self.take_send_slot(owner.subject, &current.destination, current.channel, now).await?;
+        let sent = async {
+            let (secret, code) = match &self.sender {
+                Sender::Ours(_) => {
+                    let code = OtpCode::generate(self.policy.code_length);
+                    (CodeSecret::Hash(self.hasher.hash(id, &code)), Some(code))
+                }
+                Sender::Provider(provider) => {
+                    (CodeSecret::Provider(provider.send(&current.destination, current.channel, locale.as_str()).await?), None)
+                }
+            };
+            let (verification, outcome) =
+                self.update(owner, id, |verification, now| verification.resend(secret.clone(), now, &self.policy)).await?;
+            outcome?;
+            let delivery = match (&self.sender, code) {
+                (Sender::Ours(gateway), Some(code)) => Some(self.deliver(gateway.as_ref(), &verification, &code, locale).await?),
+                _ => None,
+            };
+            Ok((verification, delivery))
         };
-        let (verification, outcome) =
-            self.update(owner, id, |verification, now| verification.resend(secret.clone(), now, &self.policy)).await?;
-        outcome?;
+        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
         let now = verification.last_sent_at;
-        let delivery = match (&self.sender, code) {
-            (Sender::Ours(gateway), Some(code)) => Some(self.deliver(gateway.as_ref(), &verification, &code, locale).await?),
-            _ => None,
-        };
-        self.store.record_send(&verification, now).await?;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
         Ok(self.status_of(&verification, now, delivery))
     }
 
-    /// Checks a code as typed. A badly formed code is refused without spending an attempt.
+    /// Checks a code as typed. A badly formed code is refused without spending an attempt; every
+    /// check that counts is a failure in the user's streak until it turns out right.
     #[tracing::instrument(skip(self, typed))]
-    /// Every check that counts is a failure in the user's streak until it turns out right.
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
         self.count_check_as_failure(owner.subject).await?;
@@ -473,11 +478,26 @@ impl Verifier {
         });
     }
 
-    async fn ensure_send_allowed(&self, destination: &Destination, channel: Channel, now: UnixTime) -> Result<(), PortalError> {
-        let window_start = UnixTime(now.0 - self.policy.send_window.as_secs() as i64);
-        let recent = self.store.sends_since(destination, window_start).await?;
-        ensure_send_allowed(&recent, channel, now, &self.policy)?;
-        Ok(())
+    /// Takes the send slot for a code before any gateway is called (see `Store::take_send_slot`).
+    async fn take_send_slot(&self, subject: &str, destination: &Destination, channel: Channel, now: UnixTime) -> Result<SendSlot, PortalError> {
+        let longest_window = self.policy.send_window.max(self.policy.user_send_window);
+        let since = UnixTime(now.0 - longest_window.as_secs() as i64);
+        let allowed = |history: &SendHistory| ensure_send_allowed(history, channel, now, &self.policy);
+        match self.store.take_send_slot(subject, destination, channel, now, allowed, since).await? {
+            Ok(slot) => Ok(slot),
+            Err(refusal) => {
+                tracing::warn!(reason = %refusal, %channel, "a send was refused by the send limits");
+                Err(refusal.into())
+            }
+        }
+    }
+
+    /// Keeps the slot of a code that left; gives it back when the code never did.
+    async fn spend_slot<T>(&self, slot: SendSlot, sent: Result<T, PortalError>) -> Result<T, PortalError> {
+        if sent.is_err() {
+            self.store.release_send_slot(slot).await?;
+        }
+        sent
     }
 
     /// Hands the code to the gateway under a fresh delivery token, and records the delivery

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use crate::domain::Channel;
 use crate::flow::{
-    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, Status, UnixTime, Verification,
+    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, FlowError, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
     VerificationId,
 };
 
@@ -25,6 +25,10 @@ pub enum StoreError {
     #[error("a stored row is invalid: {0}")]
     Corrupt(String),
 }
+
+/// A send taken under the limits, until its code leaves or it is given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendSlot(i64);
 
 #[derive(Clone)]
 pub struct Store {
@@ -291,29 +295,54 @@ impl Store {
         Ok(found.is_some())
     }
 
-    pub async fn record_send(&self, v: &Verification, at: UnixTime) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO sends (destination, verification_id, channel, sent_at) VALUES ($1, $2, $3, $4)")
-            .bind(v.destination.key())
-            .bind(v.id.as_str())
-            .bind(v.channel.as_str())
-            .bind(at.0)
-            .execute(&self.pool)
+    /// Takes a send slot for `subject` to `destination` by `channel` if the rules allow one now:
+    /// the history is read and the slot written in one write transaction (`BEGIN IMMEDIATE`
+    /// waits for any other writer), so concurrent sends cannot both pass on one free slot.
+    /// The flow's refusal comes back inside `Ok`.
+    pub async fn take_send_slot(
+        &self,
+        subject: &str,
+        destination: &Destination,
+        channel: Channel,
+        now: UnixTime,
+        allowed: impl FnOnce(&SendHistory) -> Result<(), FlowError>,
+        since: UnixTime,
+    ) -> Result<Result<SendSlot, FlowError>, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query("SELECT destination, channel, taken_at FROM send_slots WHERE subject = $1 AND taken_at > $2")
+            .bind(subject)
+            .bind(since.0)
+            .fetch_all(&mut *transaction)
             .await?;
-        Ok(())
+        let mut history = SendHistory::default();
+        for row in &rows {
+            let at = UnixTime(row.get("taken_at"));
+            history.by_user.push(at);
+            if row.get::<&str, _>("destination") == destination.key() {
+                let channel: String = row.get("channel");
+                history.to_destination.push(PastSend { at, channel: Channel::from_str(&channel).map_err(corrupt)? });
+            }
+        }
+        if let Err(refusal) = allowed(&history) {
+            return Ok(Err(refusal));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO send_slots (subject, destination, channel, taken_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(subject)
+        .bind(destination.key())
+        .bind(channel.as_str())
+        .bind(now.0)
+        .fetch_one(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Ok(SendSlot(id)))
     }
 
-    pub async fn sends_since(&self, destination: &Destination, since: UnixTime) -> Result<Vec<PastSend>, StoreError> {
-        let rows = sqlx::query("SELECT sent_at, channel FROM sends WHERE destination = $1 AND sent_at > $2")
-            .bind(destination.key())
-            .bind(since.0)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let channel: String = row.get("channel");
-                Ok(PastSend { at: UnixTime(row.get("sent_at")), channel: Channel::from_str(&channel).map_err(corrupt)? })
-            })
-            .collect()
+    /// Gives back a slot whose code never left (the gateway refused or failed).
+    pub async fn release_send_slot(&self, slot: SendSlot) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM send_slots WHERE id = $1").bind(slot.0).execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn record_attempt(&self, id: &VerificationId, at: UnixTime, outcome: &str) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ mod guessing;
 mod json_api;
 mod outbound_webhooks;
 mod portal_flow;
+mod sending;
 mod settings_parity;
 mod smtp_gateway;
 mod twilio_gateway;
