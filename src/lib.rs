@@ -1,5 +1,6 @@
 //! leptos-2fa: phone and e-mail second-factor verification for Leptos and axum.
 //!
+//! - `bounds`: the longest input taken in each field.
 //! - `flow`: the core rules (codes, limits, expiry), plain Rust.
 //! - `gateways`: delivery by SMS, call and e-mail behind one interface.
 //! - `store`: SQL persistence.
@@ -24,6 +25,8 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bounds;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

@@ -5,9 +5,12 @@
 //! Each verification an API client starts is bound to API clients: its `verification_id` is
 //! answered to the client, and a browser session's verification is `verification_not_found` here.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use super::{Checked, CodeSent, Method, method_label};
+use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
+use crate::bounds;
 use crate::flow::{Destination, EmailAddress, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey::offered_methods;
@@ -15,22 +18,44 @@ use crate::portal::{CodeStatus, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
 use crate::texts::Wording;
+use crate::web::locale::locale_of;
 
-/// Whether the call comes from an API client: it carries `Authorization`, which must then be the
-/// key. Calls without it are a browser session's.
-pub fn is_api_client(state: &AppState, headers: &HeaderMap) -> Result<bool, PortalError> {
+/// Who makes an API call: a browser session (no `Authorization`: the session cookie binds it), or
+/// an API client, whose key is checked before anything else of the call is read. Every `/api/v1`
+/// handler takes it before its body, so a wrong key is `invalid_api_key` whatever the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Browser,
+    ApiClient,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        caller(state, &parts.headers).map_err(|error| refusal(state, locale_of(&parts.headers), error))
+    }
+}
+
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, PortalError> {
     use secrecy::ExposeSecret;
     use subtle::ConstantTimeEq;
-    let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(false) };
-    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Browser) };
+    let given = given.to_str().ok().and_then(bearer_token).unwrap_or_default();
     match &state.settings.api_key {
-        Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(true),
+        Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(Caller::ApiClient),
         _ => Err(PortalError::InvalidApiKey),
     }
 }
 
+/// The token of `Bearer <token>`; the scheme's name is case-insensitive (RFC 9110, 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 fn user_id(given: Option<String>) -> Result<String, PortalError> {
-    given.filter(|id| !id.trim().is_empty()).ok_or(PortalError::UserIdMissing)
+    given.filter(|id| bounds::is_identifier(id, bounds::USER_ID)).ok_or(PortalError::UserIdMissing)
 }
 
 fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
@@ -59,8 +84,7 @@ pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest)
     if !rules.methods.contains(&channel) {
         return Err(PortalError::MethodNotAllowed);
     }
-    let now = state.verifier.now();
-    let user = state.store.ensure_user(&user_id, None, None, now).await?;
+    let user = state.store.user(&user_id).await?.unwrap_or_default();
     let (known, given) = if channel.uses_phone() {
         let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
         let given = request.phone_number.map(|number| PhoneNumber::parse(Some(&country), &number)).transpose()?;
@@ -79,6 +103,8 @@ pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest)
         }
         None => known.ok_or(PortalError::DestinationRequired)?,
     };
+    // The user is recorded only once the call is known to be sound.
+    state.store.ensure_user(&user_id, None, None, state.verifier.now()).await?;
     let status = state.verifier.start(Owner::api_client(&user_id), destination, channel, locale).await?;
     Ok(code_sent(state, locale, status))
 }

@@ -8,7 +8,9 @@
 
 pub mod client;
 
-use axum::extract::{Query, State};
+use client::Caller;
+
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::bounds;
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey;
@@ -36,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/set-email", post(set_email))
         .route("/api/v1/requests", post(create_request))
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .layer(DefaultBodyLimit::max(bounds::API_BODY))
 }
 
 #[derive(OpenApi)]
@@ -67,7 +71,7 @@ pub struct NewRequest {
     /// A number or address the application already knows for the user (E.164 for a number).
     pub phone_number: Option<String>,
     pub email: Option<String>,
-    /// Seconds the returned link stays valid (default 300, at most 3600).
+    /// Seconds the returned link stays valid (default 300, at most 900: longer is cut to 900).
     pub expires_in: Option<u64>,
 }
 
@@ -321,12 +325,13 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
     responses((status = 200, body = Methods), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn verification_methods(
     State(state): State<AppState>,
+    caller: Caller,
     session: Session,
     headers: HeaderMap,
     Query(query): Query<UserQuery>,
 ) -> Answer<Methods> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         let methods = client::methods(&state, locale, query.user_id).await.map_err(|error| refusal(&state, locale, error))?;
         return Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }));
     }
@@ -360,9 +365,15 @@ fn method_label(locale: Locale, channel: Channel) -> String {
 #[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
-async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
+async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<SendRequest>,
+) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
@@ -386,9 +397,15 @@ async fn send(State(state): State<AppState>, session: Session, headers: HeaderMa
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
     (status = 423, body = ApiError)))]
-async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
+async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<VerifyRequest>,
+) -> Answer<Checked> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
@@ -440,9 +457,9 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
 #[utoipa::path(post, path = "/api/v1/cancel", request_body(content = CancelRequest, description = "API clients only"),
     security((), ("api_key" = [])), responses((status = 200, body = Done), (status = 400, body = ApiError),
     (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
+async fn cancel(State(state): State<AppState>, caller: Caller, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         let request: CancelRequest = serde_json::from_slice(&body).unwrap_or_default();
         client::cancel(&state, request).await.map_err(|error| refusal(&state, locale, error))?;
         return Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }));
@@ -456,11 +473,13 @@ async fn cancel(State(state): State<AppState>, session: Session, headers: Header
 
 /// Registers or changes the phone number: it is saved once its code is entered (after a code
 /// to the current number, when there is one).
+/// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn set_phone_number(
     State(state): State<AppState>,
+    _caller: Caller,
     session: Session,
     headers: HeaderMap,
     Json(request): Json<PhoneRequest>,
@@ -473,10 +492,17 @@ async fn set_phone_number(
 }
 
 /// Registers or changes the e-mail address: it is saved once its code is entered.
+/// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
-async fn set_email(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<EmailRequest>) -> Answer<CodeSent> {
+async fn set_email(
+    State(state): State<AppState>,
+    _caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<EmailRequest>,
+) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
     let step = journey::register_email(&state, &session, request.email, locale).await;
     code_sent(&state, &session, locale, step).await
@@ -486,9 +512,9 @@ async fn set_email(State(state): State<AppState>, session: Session, headers: Hea
 /// the user to. Each link works once.
 #[utoipa::path(post, path = "/api/v1/requests", request_body = NewRequest, security(("api_key" = [])), responses(
     (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
+async fn create_request(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
     let locale = locale_of(&headers);
-    if !client::is_api_client(&state, &headers).unwrap_or(false) {
+    if caller != Caller::ApiClient {
         return refusal(&state, locale, PortalError::InvalidApiKey).into_response();
     }
     match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {

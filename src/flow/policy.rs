@@ -58,6 +58,8 @@ pub enum PolicyError {
     CodeLength(usize),
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    #[error("{setting} must be at most {maximum}, got {value}")]
+    AboveMaximum { setting: &'static str, maximum: u64, value: u64 },
 }
 
 impl Policy {
@@ -70,6 +72,10 @@ impl Policy {
     }
 
     pub const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
+    /// NIST SP 800-63B-4 and OWASP ASVS 5.0: an out-of-band code lives at most 10 minutes.
+    pub const MAX_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+    /// Guessing a 6-digit code in 10 tries succeeds once in 100,000.
+    pub const MAX_ATTEMPTS: u32 = 10;
 
     pub fn validate(&self) -> Result<(), PolicyError> {
         if !Self::CODE_LENGTHS.contains(&self.code_length) {
@@ -81,8 +87,15 @@ impl Policy {
             ("max_sends", u64::from(self.max_sends)),
             ("send_window_secs", self.send_window.as_secs()),
         ];
-        match positive.into_iter().find(|(_, value)| *value == 0) {
-            Some((name, _)) => Err(PolicyError::Zero(name)),
+        if let Some((name, _)) = positive.into_iter().find(|(_, value)| *value == 0) {
+            return Err(PolicyError::Zero(name));
+        }
+        let bounded = [
+            ("code_ttl_secs", self.code_ttl.as_secs(), Self::MAX_CODE_TTL.as_secs()),
+            ("max_attempts", u64::from(self.max_attempts), u64::from(Self::MAX_ATTEMPTS)),
+        ];
+        match bounded.into_iter().find(|(_, value, maximum)| value > maximum) {
+            Some((setting, value, maximum)) => Err(PolicyError::AboveMaximum { setting, maximum, value }),
             None => Ok(()),
         }
     }
@@ -121,6 +134,21 @@ mod tests {
             let policy = Policy { code_length, ..Policy::default() };
             assert_eq!(policy.validate(), Err(PolicyError::CodeLength(code_length)));
         }
+    }
+
+    #[test]
+    fn a_code_lifetime_over_ten_minutes_is_refused() {
+        let policy = Policy { code_ttl: Duration::from_secs(601), ..Policy::default() };
+        assert_eq!(policy.validate(), Err(PolicyError::AboveMaximum { setting: "code_ttl_secs", maximum: 600, value: 601 }));
+        let policy = Policy { code_ttl: Policy::MAX_CODE_TTL, ..Policy::default() };
+        assert_eq!(policy.validate(), Ok(()));
+    }
+
+    #[test]
+    fn more_than_ten_attempts_per_code_are_refused() {
+        let policy = Policy { max_attempts: 11, ..Policy::default() };
+        assert_eq!(policy.validate(), Err(PolicyError::AboveMaximum { setting: "max_attempts", maximum: 10, value: 11 }));
+        assert_eq!(Policy { max_attempts: 10, ..Policy::default() }.validate(), Ok(()));
     }
 
     #[test]

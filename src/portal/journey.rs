@@ -376,7 +376,7 @@ pub async fn register_phone(
     locale: Locale,
 ) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterPhone, async |flow| {
-        flow.phone_input = Some(input.clone());
+        flow.phone_input = Some(input.clone()).filter(PhoneInput::fits);
         let user = state.store.user(&flow.request()?.subject).await?;
         let rules = &flow.request()?.rules;
         let channel = chosen_channel(flow, user.as_ref())
@@ -411,7 +411,7 @@ pub async fn register_phone(
 
 pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterEmail, async |flow| {
-        flow.email_input = Some(input.clone());
+        flow.email_input = Some(input.clone()).filter(|email| crate::bounds::fits(email, crate::bounds::EMAIL));
         let user = ensure_offered(state, flow, Channel::Email).await?;
         let email = EmailAddress::parse(&input)?;
         let current = user.and_then(|user| user.email).map(Destination::Email);

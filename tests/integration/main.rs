@@ -6,6 +6,7 @@ mod twilio_standin;
 
 mod carrier_lookup;
 mod embedded;
+mod input_bounds;
 mod json_api;
 mod outbound_webhooks;
 mod portal_flow;
