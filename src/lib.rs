@@ -6,6 +6,7 @@
 //! - `store`: SQL persistence.
 //! - `identity`: signed requests from relying applications and signed results back.
 //! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
+//! - `logging`: what the log may hold, and the filter that keeps the rest out.
 //! - `embed`: what a host Leptos site implements and calls to run the pages inside itself.
 //! - `webhooks`: what Twilio calls back, checked against its request signature.
 //! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
@@ -39,6 +40,8 @@ pub mod flow;
 pub mod gateways;
 #[cfg(feature = "ssr")]
 pub mod identity;
+#[cfg(feature = "ssr")]
+pub mod logging;
 #[cfg(feature = "ssr")]
 pub mod portal;
 #[cfg(feature = "ssr")]

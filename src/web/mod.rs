@@ -87,7 +87,7 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
         .with_state(state.clone())
         .merge(routes(state))
         .layer(sessions)
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span));
     Ok(router)
 }
 

@@ -8,6 +8,7 @@ mod carrier_lookup;
 mod embedded;
 mod input_bounds;
 mod json_api;
+mod log_hygiene;
 mod outbound_webhooks;
 mod portal_flow;
 mod settings_parity;
