@@ -156,3 +156,41 @@ pub async fn cancel(state: &AppState, request: super::CancelRequest) -> Result<(
     let id = verification_id(request.verification_id.as_deref())?;
     state.verifier.cancel(Owner::api_client(&user_id), &id).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for value in ["Bearer k", "bearer k", "BEARER k", " Bearer   k "] {
+            assert_eq!(bearer_token(value), Some("k"), "{value:?}");
+        }
+        for value in ["Basic k", "Bearerk", "k", ""] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn an_accepted_user_id_is_within_its_bound_and_shows_every_character(
+            given in prop_oneof![any::<String>(), "[a-z\u{200b}\u{202e} ]{0,300}"],
+        ) {
+            if let Ok(id) = user_id(Some(given.clone())) {
+                prop_assert_eq!(&id, &given);
+                prop_assert!(id.len() <= bounds::USER_ID && !id.trim().is_empty() && !id.chars().any(bounds::is_hidden));
+            }
+        }
+
+        #[test]
+        fn any_authorization_value_is_read_without_panicking(value in any::<String>()) {
+            if let Some(token) = bearer_token(&value) {
+                prop_assert!(value.to_ascii_lowercase().trim_start().starts_with("bearer "));
+                prop_assert_eq!(token, token.trim());
+            }
+        }
+    }
+}

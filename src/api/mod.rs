@@ -523,3 +523,41 @@ async fn create_request(State(state): State<AppState>, caller: Caller, headers: 
     }
 }
 
+/// Any body a caller sends is read into its request type or refused, without a panic; what the
+/// fields may hold is checked where they are used (`client::user_id`, the destination parsers).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Any text, and JSON objects with the API's field names holding values of any type.
+    fn body() -> impl Strategy<Value = String> {
+        let names = prop::sample::select(vec![
+            "method", "user_id", "phone_number", "phone_country", "country_code", "email", "code", "verification_id", "return_url", "expires_in",
+        ]);
+        let value = prop_oneof![
+            any::<String>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|number| json!(number)),
+            prop::sample::select(vec!["sms", "call", "email", "whatsapp", "fax"]).prop_map(Value::from),
+            Just(Value::Null),
+            Just(json!([1, "two"])),
+        ];
+        prop_oneof![any::<String>(), prop::collection::btree_map(names, value, 0..8).prop_map(|fields| json!(fields).to_string())]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_body_is_read_or_refused(body in body()) {
+            let _ = serde_json::from_str::<SendRequest>(&body);
+            let _ = serde_json::from_str::<VerifyRequest>(&body);
+            let _ = serde_json::from_str::<CancelRequest>(&body);
+            let _ = serde_json::from_str::<PhoneRequest>(&body);
+            let _ = serde_json::from_str::<EmailRequest>(&body);
+            let _ = serde_json::from_str::<NewRequest>(&body);
+        }
+    }
+}
