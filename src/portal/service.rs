@@ -130,7 +130,8 @@ impl Verifier {
     }
 
     /// Starts a verification of `destination` for `owner` and sends its first code.
-    #[tracing::instrument(skip(self, destination), fields(channel = %channel))]
+    // Not the owner: a relying application's user id may be the user's e-mail address.
+    #[tracing::instrument(skip(self, owner, destination), fields(channel = %channel))]
     pub async fn start(
         &self,
         owner: Owner<'_>,
@@ -167,7 +168,7 @@ impl Verifier {
 
     /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
     /// that owns the code, it re-sends its pending one.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, owner))]
     pub async fn resend(&self, owner: Owner<'_>, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
@@ -197,7 +198,7 @@ impl Verifier {
     }
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt.
-    #[tracing::instrument(skip(self, typed))]
+    #[tracing::instrument(skip(self, owner, typed))]
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
         let verdict = match &self.sender {

@@ -263,3 +263,22 @@ async fn an_over_long_number_or_code_from_the_form_is_refused_and_not_kept() {
     assert!(page.contains("The code has 6 digits."), "{page}");
     assert!(page.contains("Attempts left: 5"), "no attempt spent: {page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn used_nonces_are_pruned_by_expiry_through_their_index() {
+    use leptos_2fa::flow::UnixTime;
+    let app = spawn_app().await;
+    let store = &app.state.store;
+    let (now, later) = (START, UnixTime(START.0 + 61));
+    assert!(store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap());
+    assert!(!store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap(), "a replay");
+    assert!(store.claim_nonce("short", UnixTime(now.0 + 10), now).await.unwrap());
+    assert!(store.claim_nonce("once", UnixTime(later.0 + 60), later).await.unwrap(), "an expired nonce is history");
+
+    store.forget_nonces_before(later).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT nonce FROM used_nonces").fetch_all(store.pool()).await.unwrap();
+    assert_eq!(left, ["once"]);
+    let plan = sqlx::query("EXPLAIN QUERY PLAN DELETE FROM used_nonces WHERE expires_at < 1").fetch_all(store.pool()).await.unwrap();
+    let plan: Vec<String> = plan.iter().map(|step| sqlx::Row::get(step, "detail")).collect();
+    assert!(plan.iter().any(|step| step.contains("used_nonces_by_expiry")), "{plan:?}");
+}
