@@ -216,6 +216,9 @@ pub fn is_local_path(target: &str) -> bool {
     target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') && !target.chars().any(char::is_control)
 }
 
+/// A session left alone longer than a day is over, whatever the settings say.
+const MAX_SESSION_IDLE_MINUTES: i64 = 24 * 60;
+
 /// Accepts `"sms,call"` from the environment as well as a TOML array; drops repeats.
 fn comma_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
@@ -297,8 +300,8 @@ impl Settings {
             return Err(invalid("TWOFA_USER_MUST_HAVE_PHONE", "needs a phone method in TWOFA_METHODS"));
         }
         crate::texts::validate_overrides(&self.messages).map_err(|problem| invalid("TWOFA_MESSAGES", problem))?;
-        if self.session_idle_minutes <= 0 {
-            return Err(invalid("TWOFA_SESSION_IDLE_MINUTES", "must be greater than zero"));
+        if !(1..=MAX_SESSION_IDLE_MINUTES).contains(&self.session_idle_minutes) {
+            return Err(invalid("TWOFA_SESSION_IDLE_MINUTES", format!("must be between 1 and {MAX_SESSION_IDLE_MINUTES} (a day)")));
         }
         if self.environment == Environment::Production {
             if self.secret_key.is_none() {
@@ -537,6 +540,20 @@ mod tests {
         assert!(error.contains("TWOFA_DEFAULT_REGION"), "{error}");
         let error = load(&[("gateway", "pigeon")]).unwrap_err().to_string();
         assert!(error.contains("gateway"), "{error}");
+    }
+
+    #[test]
+    fn settings_above_their_upper_bound_stop_the_portal() {
+        let load_number = |key: &str, value: u64| Settings::from_figment(Figment::from(Serialized::defaults(Settings::default())).merge((key, value)));
+        let error = load_number("code_ttl_secs", 601).unwrap_err().to_string();
+        assert!(error.contains("code_ttl_secs must be at most 600"), "{error}");
+        let error = load_number("max_attempts", 11).unwrap_err().to_string();
+        assert!(error.contains("max_attempts must be at most 10"), "{error}");
+        let error = load_number("session_idle_minutes", 1441).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_SESSION_IDLE_MINUTES must be between 1 and 1440"), "{error}");
+        for (key, highest) in [("code_ttl_secs", 600), ("max_attempts", 10), ("session_idle_minutes", 1440)] {
+            assert!(load_number(key, highest).is_ok(), "{key} = {highest}");
+        }
     }
 
     const SID: &str = "AC0123456789abcdef0123456789abcdef";

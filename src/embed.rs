@@ -18,6 +18,7 @@ use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::bounds;
 use crate::config::is_local_path;
 use crate::flow::{EmailAddress, Factors, PhoneNumber};
 use crate::portal::journey::{self, ActiveRequest, PASSED_KEY};
@@ -104,7 +105,7 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(query)
         tracing::info!("the host does not let this user verify");
         return Redirect::to(&host.not_allowed_path(&user));
     }
-    let next = query.next.filter(|next| is_local_path(next)).unwrap_or_else(|| host.success_path(&user));
+    let next = query.next.filter(|next| is_local_path(next) && bounds::fits(next, bounds::URL)).unwrap_or_else(|| host.success_path(&user));
     let locale = crate::web::locale::locale_of(&parts.headers);
     let opened = match state.store.ensure_user(&user.id, state.verifier.now()).await {
         Ok(()) => {

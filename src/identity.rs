@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+use crate::bounds;
 use crate::domain::Channel;
 use crate::flow::UnixTime;
 
@@ -15,6 +16,10 @@ pub const REQUEST_AUDIENCE: &str = "leptos-2fa/request";
 pub const RESULT_AUDIENCE: &str = "leptos-2fa/result";
 /// How long a result stays acceptable to the relying application.
 pub const RESULT_LIFETIME: Duration = Duration::from_secs(120);
+/// The longest a request may live: its `exp` at most this long after the portal's clock, and
+/// after its `iat` when it has one. A link that leaks stops working soon; `POST /api/v1/requests`
+/// makes none longer either.
+pub const REQUEST_MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// What a relying application asks: verify this user, then send them back to `return_url`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,12 +61,24 @@ pub struct PassedFactor {
     pub first_enrolment: bool,
 }
 
+/// A request as signed, with the optional `iat` that bounds its lifetime.
+#[derive(Deserialize)]
+struct SignedRequest {
+    #[serde(flatten)]
+    claims: RequestClaims,
+    iat: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
     #[error("the token is malformed or its signature is wrong")]
     Invalid,
     #[error("the token has expired")]
     Expired,
+    #[error("the token lives longer than a request may")]
+    LivesTooLong,
+    #[error("a claim is longer than its bound or holds hidden characters")]
+    OversizedClaim,
     #[error("the return_url is not an absolute http(s) URL")]
     BadReturnUrl,
 }
@@ -83,6 +100,9 @@ impl ClientKeys {
     }
 
     fn verify<T: for<'de> Deserialize<'de>>(&self, token: &str, audience: &str) -> Result<T, IdentityError> {
+        if !bounds::fits(token, bounds::SIGNED_TOKEN) {
+            return Err(IdentityError::Invalid);
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[audience]);
         // Expiry is checked against the portal's clock by the caller.
@@ -95,13 +115,24 @@ impl ClientKeys {
         self.sign(claims)
     }
 
+    /// Checks a relying application's request: signature, audience, expiry, lifetime, and every
+    /// claim within its bound (`crate::bounds`).
     pub fn verify_request(&self, token: &str, now: UnixTime) -> Result<RequestClaims, IdentityError> {
-        let claims: RequestClaims = self.verify(token, REQUEST_AUDIENCE)?;
+        let SignedRequest { claims, iat } = self.verify(token, REQUEST_AUDIENCE)?;
         if claims.exp <= now.0 {
             return Err(IdentityError::Expired);
         }
-        if claims.nonce.trim().is_empty() || claims.sub.trim().is_empty() {
-            return Err(IdentityError::Invalid);
+        let longest = REQUEST_MAX_LIFETIME.as_secs() as i64;
+        if claims.exp - now.0 > longest || iat.is_some_and(|iat| claims.exp.saturating_sub(iat) > longest) {
+            return Err(IdentityError::LivesTooLong);
+        }
+        let within_bounds = bounds::is_identifier(&claims.sub, bounds::USER_ID)
+            && bounds::is_identifier(&claims.nonce, bounds::NONCE)
+            && bounds::fits(&claims.return_url, bounds::URL)
+            && claims.phone.as_deref().is_none_or(|phone| bounds::fits(phone, bounds::PHONE_INPUT))
+            && claims.email.as_deref().is_none_or(|email| bounds::fits(email, bounds::EMAIL));
+        if !within_bounds {
+            return Err(IdentityError::OversizedClaim);
         }
         match url::Url::parse(&claims.return_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(claims),
@@ -193,6 +224,91 @@ mod tests {
         let mut claims = request(1_000);
         claims.return_url = "javascript:alert(1)".into();
         let token = keys().sign_request(&claims);
-        assert_eq!(keys().verify_request(&token, UnixTime(0)), Err(IdentityError::BadReturnUrl));
+        assert_eq!(keys().verify_request(&token, UnixTime(500)), Err(IdentityError::BadReturnUrl));
+    }
+
+    #[test]
+    fn a_request_may_live_fifteen_minutes_from_now_and_from_its_issue() {
+        let now = UnixTime(100_000);
+        let longest = REQUEST_MAX_LIFETIME.as_secs() as i64;
+        let token = keys().sign_request(&request(now.0 + longest));
+        assert!(keys().verify_request(&token, now).is_ok());
+        let token = keys().sign_request(&request(now.0 + longest + 1));
+        assert_eq!(keys().verify_request(&token, now), Err(IdentityError::LivesTooLong));
+        let mut issued_long_ago = serde_json::to_value(request(now.0 + 60)).unwrap();
+        issued_long_ago["iat"] = (now.0 + 60 - longest - 1).into();
+        assert_eq!(keys().verify_request(&keys().sign(&issued_long_ago), now), Err(IdentityError::LivesTooLong));
+    }
+
+    #[test]
+    fn a_claim_over_its_bound_or_with_hidden_characters_is_refused() {
+        let at_bound = RequestClaims { sub: "u".repeat(bounds::USER_ID), nonce: "n".repeat(bounds::NONCE), ..request(1_000) };
+        assert!(keys().verify_request(&keys().sign_request(&at_bound), UnixTime(500)).is_ok());
+        let oversized = [
+            RequestClaims { sub: "u".repeat(bounds::USER_ID + 1), ..request(1_000) },
+            RequestClaims { nonce: "n".repeat(bounds::NONCE + 1), ..request(1_000) },
+            RequestClaims { return_url: format!("https://app.example/{}", "p".repeat(bounds::URL)), ..request(1_000) },
+            RequestClaims { phone: Some("1".repeat(bounds::PHONE_INPUT + 1)), ..request(1_000) },
+            RequestClaims { email: Some("e".repeat(bounds::EMAIL + 1)), ..request(1_000) },
+            RequestClaims { sub: "ali\u{202e}ce".into(), ..request(1_000) },
+        ];
+        for claims in oversized {
+            assert_eq!(keys().verify_request(&keys().sign_request(&claims), UnixTime(500)), Err(IdentityError::OversizedClaim), "{claims:?}");
+        }
+        let huge = "x".repeat(bounds::SIGNED_TOKEN + 1);
+        assert_eq!(keys().verify_request(&huge, UnixTime(500)), Err(IdentityError::Invalid));
+    }
+}
+
+/// Attacker input through `verify_request`: no panic, and an accepted request keeps every bound.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    const NOW: UnixTime = UnixTime(1_800_000_000);
+
+    fn keys() -> ClientKeys {
+        ClientKeys::new(&SecretString::from("client secret"))
+    }
+
+    /// Any text, and text around a bound's length.
+    fn text(around: usize) -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), proptest::string::string_regex(&format!("[a-z\\u{{202e}}]{{0,{}}}", around + 2)).unwrap()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_text_is_refused_as_a_request(token in prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,43}"]) {
+            prop_assert!(keys().verify_request(&token, NOW).is_err());
+        }
+
+        #[test]
+        fn an_accepted_request_keeps_every_bound(
+            sub in text(bounds::USER_ID),
+            nonce in text(bounds::NONCE),
+            return_url in prop_oneof![any::<String>(), "https://app\\.example/[a-z]{0,2100}", "javascript:[a-z]{0,8}"],
+            lifetime in -10i64..2 * REQUEST_MAX_LIFETIME.as_secs() as i64,
+            issued in option::of(-7200i64..60),
+            phone in option::of(text(bounds::PHONE_INPUT)),
+            email in option::of(text(bounds::EMAIL)),
+        ) {
+            let claims = RequestClaims { sub, return_url, nonce, exp: NOW.0 + lifetime, aud: REQUEST_AUDIENCE.into(), phone, email };
+            let mut signed = serde_json::to_value(&claims).unwrap();
+            if let Some(issued) = issued {
+                signed["iat"] = (NOW.0 + issued).into();
+            }
+            let Ok(accepted) = keys().verify_request(&keys().sign(&signed), NOW) else { return Ok(()) };
+            prop_assert_eq!(&accepted, &claims);
+            prop_assert!(accepted.exp > NOW.0 && accepted.exp - NOW.0 <= REQUEST_MAX_LIFETIME.as_secs() as i64);
+            prop_assert!(issued.is_none_or(|issued| lifetime - issued <= REQUEST_MAX_LIFETIME.as_secs() as i64));
+            prop_assert!(bounds::is_identifier(&accepted.sub, bounds::USER_ID) && bounds::is_identifier(&accepted.nonce, bounds::NONCE));
+            prop_assert!(accepted.return_url.len() <= bounds::URL && accepted.return_url.starts_with("http"));
+            prop_assert!(accepted.phone.is_none_or(|p| p.len() <= bounds::PHONE_INPUT));
+            prop_assert!(accepted.email.is_none_or(|e| e.len() <= bounds::EMAIL));
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! leptos-2fa: phone and e-mail second-factor verification for Leptos and axum.
 //!
+//! - `bounds`: the longest input taken in each field.
 //! - `flow`: the core rules (codes, limits, expiry), plain Rust.
 //! - `gateways`: delivery by SMS, call and e-mail behind one interface.
 //! - `store`: SQL persistence.
 //! - `identity`: signed requests from relying applications and signed results back.
 //! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
+//! - `logging`: what the log may hold, and the filter that keeps the rest out.
 //! - `embed`: what a host Leptos site implements and calls to run the pages inside itself.
 //! - `webhooks`: what Twilio calls back, checked against its request signature.
 //! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
@@ -25,6 +27,8 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod bounds;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod countries;
@@ -36,6 +40,8 @@ pub mod flow;
 pub mod gateways;
 #[cfg(feature = "ssr")]
 pub mod identity;
+#[cfg(feature = "ssr")]
+pub mod logging;
 #[cfg(feature = "ssr")]
 pub mod portal;
 #[cfg(feature = "ssr")]

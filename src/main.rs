@@ -5,11 +5,18 @@ async fn main() -> std::process::ExitCode {
     use leptos_2fa::state::AppState;
     use leptos_2fa::web;
     use std::process::ExitCode;
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    use tracing_subscriber::util::SubscriberInitExt;
 
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("TWOFA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let directives = std::env::var("TWOFA_LOG").unwrap_or_else(|_| "info".into());
+    let filter = match leptos_2fa::logging::filter(&directives) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!("leptos-2fa cannot start: TWOFA_LOG {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing_subscriber::registry().with(tracing_subscriber::fmt::layer().with_filter(filter)).init();
 
     let settings = match Settings::load() {
         Ok(settings) => settings,

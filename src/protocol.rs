@@ -215,6 +215,15 @@ pub struct PhoneInput {
     pub number: String,
 }
 
+#[cfg(feature = "ssr")]
+impl PhoneInput {
+    /// Whether it is short enough to keep in the session and give back; longer is only refused.
+    pub fn fits(&self) -> bool {
+        use crate::bounds::{COUNTRY, PHONE_INPUT, fits};
+        fits(&self.number, PHONE_INPUT) && fits(&self.country, COUNTRY)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalView {
     pub step: Step,

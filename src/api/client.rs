@@ -5,9 +5,12 @@
 //! Each verification an API client starts is bound to API clients: its `verification_id` is
 //! answered to the client, and a browser session's verification is `verification_not_found` here.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use super::{Checked, CodeSent, Method, method_label};
+use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
+use crate::bounds;
 use crate::domain::Channel;
 use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
@@ -16,22 +19,44 @@ use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
 use crate::texts::Wording;
+use crate::web::locale::locale_of;
 
-/// Whether the call comes from an API client: it carries `Authorization`, which must then be the
-/// key. Calls without it are a browser session's.
-pub fn is_api_client(state: &AppState, headers: &HeaderMap) -> Result<bool, PortalError> {
+/// Who makes an API call: a browser session (no `Authorization`: the session cookie binds it), or
+/// an API client, whose key is checked before anything else of the call is read. Every `/api/v1`
+/// handler takes it before its body, so a wrong key is `invalid_api_key` whatever the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Browser,
+    ApiClient,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        caller(state, &parts.headers).map_err(|error| refusal(state, locale_of(&parts.headers), error))
+    }
+}
+
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, PortalError> {
     use secrecy::ExposeSecret;
     use subtle::ConstantTimeEq;
-    let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(false) };
-    let given = given.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Browser) };
+    let given = given.to_str().ok().and_then(bearer_token).unwrap_or_default();
     match &state.settings.api_key {
-        Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(true),
+        Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(Caller::ApiClient),
         _ => Err(PortalError::InvalidApiKey),
     }
 }
 
+/// The token of `Bearer <token>`; the scheme's name is case-insensitive (RFC 9110, 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 fn user_id(given: Option<String>) -> Result<String, PortalError> {
-    given.filter(|id| !id.trim().is_empty()).ok_or(PortalError::UserIdMissing)
+    given.filter(|id| bounds::is_identifier(id, bounds::USER_ID)).ok_or(PortalError::UserIdMissing)
 }
 
 fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
@@ -86,6 +111,7 @@ pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest)
             (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
         }
     };
+    // The user is recorded only once the call is known to be sound.
     state.store.ensure_user(&user_id, state.verifier.now()).await?;
     let status = start(state, &user_id, destination, channel, grounds, locale).await?;
     Ok(code_sent(state, locale, status, &notice))
@@ -168,4 +194,42 @@ pub async fn cancel(state: &AppState, request: super::CancelRequest) -> Result<(
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
     state.verifier.cancel(Owner::api_client(&user_id), &id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for value in ["Bearer k", "bearer k", "BEARER k", " Bearer   k "] {
+            assert_eq!(bearer_token(value), Some("k"), "{value:?}");
+        }
+        for value in ["Basic k", "Bearerk", "k", ""] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn an_accepted_user_id_is_within_its_bound_and_shows_every_character(
+            given in prop_oneof![any::<String>(), "[a-z\u{200b}\u{202e} ]{0,300}"],
+        ) {
+            if let Ok(id) = user_id(Some(given.clone())) {
+                prop_assert_eq!(&id, &given);
+                prop_assert!(id.len() <= bounds::USER_ID && !id.trim().is_empty() && !id.chars().any(bounds::is_hidden));
+            }
+        }
+
+        #[test]
+        fn any_authorization_value_is_read_without_panicking(value in any::<String>()) {
+            if let Some(token) = bearer_token(&value) {
+                prop_assert!(value.to_ascii_lowercase().trim_start().starts_with("bearer "));
+                prop_assert_eq!(token, token.trim());
+            }
+        }
+    }
 }

@@ -8,7 +8,9 @@
 
 pub mod client;
 
-use axum::extract::{Query, State};
+use client::Caller;
+
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::bounds;
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey;
@@ -37,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/requests", post(create_request))
         .route("/api/v1/users/unlock", post(unlock_user))
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .layer(DefaultBodyLimit::max(bounds::API_BODY))
 }
 
 #[derive(OpenApi)]
@@ -74,7 +78,7 @@ pub struct NewRequest {
     /// A number or address the application already knows for the user (E.164 for a number).
     pub phone_number: Option<String>,
     pub email: Option<String>,
-    /// Seconds the returned link stays valid (default 300, at most 3600).
+    /// Seconds the returned link stays valid (default 300, at most 900: longer is cut to 900).
     pub expires_in: Option<u64>,
 }
 
@@ -333,12 +337,13 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
     responses((status = 200, body = Methods), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn verification_methods(
     State(state): State<AppState>,
+    caller: Caller,
     session: Session,
     headers: HeaderMap,
     Query(query): Query<UserQuery>,
 ) -> Answer<Methods> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         let methods = client::methods(&state, locale, query.user_id).await.map_err(|error| refusal(&state, locale, error))?;
         return Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }));
     }
@@ -372,9 +377,15 @@ fn method_label(locale: Locale, channel: Channel) -> String {
 #[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
-async fn send(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<SendRequest>) -> Answer<CodeSent> {
+async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<SendRequest>,
+) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
@@ -398,9 +409,15 @@ async fn send(State(state): State<AppState>, session: Session, headers: HeaderMa
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
     (status = 423, body = ApiError)))]
-async fn verify(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<VerifyRequest>) -> Answer<Checked> {
+async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<VerifyRequest>,
+) -> Answer<Checked> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
@@ -452,9 +469,9 @@ async fn verify(State(state): State<AppState>, session: Session, headers: Header
 #[utoipa::path(post, path = "/api/v1/cancel", request_body(content = CancelRequest, description = "API clients only"),
     security((), ("api_key" = [])), responses((status = 200, body = Done), (status = 400, body = ApiError),
     (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn cancel(State(state): State<AppState>, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
+async fn cancel(State(state): State<AppState>, caller: Caller, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
     let locale = locale_of(&headers);
-    if client::is_api_client(&state, &headers).map_err(|error| refusal(&state, locale, error))? {
+    if caller == Caller::ApiClient {
         let request: CancelRequest = serde_json::from_slice(&body).unwrap_or_default();
         client::cancel(&state, request).await.map_err(|error| refusal(&state, locale, error))?;
         return Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }));
@@ -468,11 +485,13 @@ async fn cancel(State(state): State<AppState>, session: Session, headers: Header
 
 /// Registers or changes the phone number: it is saved once its code is entered (after a code
 /// to the current number, when there is one).
+/// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
 async fn set_phone_number(
     State(state): State<AppState>,
+    _caller: Caller,
     session: Session,
     headers: HeaderMap,
     Json(request): Json<PhoneRequest>,
@@ -485,10 +504,17 @@ async fn set_phone_number(
 }
 
 /// Registers or changes the e-mail address: it is saved once its code is entered.
+/// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
-async fn set_email(State(state): State<AppState>, session: Session, headers: HeaderMap, Json(request): Json<EmailRequest>) -> Answer<CodeSent> {
+async fn set_email(
+    State(state): State<AppState>,
+    _caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    Json(request): Json<EmailRequest>,
+) -> Answer<CodeSent> {
     let locale = locale_of(&headers);
     let step = journey::register_email(&state, &session, request.email, locale).await;
     code_sent(&state, &session, locale, step).await
@@ -498,9 +524,9 @@ async fn set_email(State(state): State<AppState>, session: Session, headers: Hea
 /// the user to. Each link works once.
 #[utoipa::path(post, path = "/api/v1/requests", request_body = NewRequest, security(("api_key" = [])), responses(
     (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
+async fn create_request(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
     let locale = locale_of(&headers);
-    if !client::is_api_client(&state, &headers).unwrap_or(false) {
+    if caller != Caller::ApiClient {
         return refusal(&state, locale, PortalError::InvalidApiKey).into_response();
     }
     match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
@@ -514,14 +540,53 @@ async fn create_request(State(state): State<AppState>, headers: HeaderMap, Json(
 /// relying application has checked who is asking, as its support desk would.
 #[utoipa::path(post, path = "/api/v1/users/unlock", request_body = UnlockRequest, security(("api_key" = [])), responses(
     (status = 200, body = Done), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn unlock_user(State(state): State<AppState>, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
+async fn unlock_user(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
     let locale = locale_of(&headers);
     let refuse = |error| refusal(&state, locale, error);
-    if !client::is_api_client(&state, &headers).unwrap_or(false) {
+    if caller != Caller::ApiClient {
         return Err(refuse(PortalError::InvalidApiKey));
     }
     match state.verifier.lift_lockout(&request.user_id).await.map_err(refuse)? {
         true => Ok(Json(Done { display: td_string!(locale, notice.unlocked).to_string() })),
         false => Err(refuse(PortalError::VerificationNotFound)),
+    }
+}
+
+/// Any body a caller sends is read into its request type or refused, without a panic; what the
+/// fields may hold is checked where they are used (`client::user_id`, the destination parsers).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Any text, and JSON objects with the API's field names holding values of any type.
+    fn body() -> impl Strategy<Value = String> {
+        let names = prop::sample::select(vec![
+            "method", "user_id", "phone_number", "phone_country", "country_code", "email", "code", "verification_id", "return_url", "expires_in",
+        ]);
+        let value = prop_oneof![
+            any::<String>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|number| json!(number)),
+            prop::sample::select(vec!["sms", "call", "email", "whatsapp", "fax"]).prop_map(Value::from),
+            Just(Value::Null),
+            Just(json!([1, "two"])),
+        ];
+        prop_oneof![any::<String>(), prop::collection::btree_map(names, value, 0..8).prop_map(|fields| json!(fields).to_string())]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_body_is_read_or_refused(body in body()) {
+            let _ = serde_json::from_str::<SendRequest>(&body);
+            let _ = serde_json::from_str::<VerifyRequest>(&body);
+            let _ = serde_json::from_str::<CancelRequest>(&body);
+            let _ = serde_json::from_str::<PhoneRequest>(&body);
+            let _ = serde_json::from_str::<EmailRequest>(&body);
+            let _ = serde_json::from_str::<NewRequest>(&body);
+        }
     }
 }

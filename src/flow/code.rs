@@ -30,6 +30,9 @@ impl OtpCode {
 
     /// Reads what a user typed: spaces and dashes are ignored, anything else must be a digit.
     pub fn parse(input: &str, expected_length: usize) -> Result<Self, CodeFormatError> {
+        if !crate::bounds::fits(input, crate::bounds::CODE_INPUT) {
+            return Err(CodeFormatError::WrongLength { expected: expected_length });
+        }
         let digits: String = input
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '‑' | '–'))
@@ -143,5 +146,24 @@ mod tests {
     fn debug_output_never_shows_the_digits() {
         let code = OtpCode::parse("987654", 6).unwrap();
         assert!(!format!("{code:?}").contains("987654"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn a_typed_code_is_refused_or_exactly_its_digits(input in prop_oneof![any::<String>(), "[0-9 ‐–-]{0,40}"], length in 6usize..=10) {
+            if let Ok(code) = OtpCode::parse(&input, length) {
+                prop_assert!(input.len() <= crate::bounds::CODE_INPUT);
+                prop_assert_eq!(code.expose().len(), length);
+                prop_assert!(code.expose().chars().all(|c| c.is_ascii_digit()));
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ use phonenumber::{Mode, Type, country, metadata::DATABASE};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::bounds;
 use crate::domain::Channel;
 
 /// Where a code is sent: a phone number in E.164 or an e-mail address.
@@ -31,7 +32,10 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses a number as typed, in the national format of `region` or in international format.
     pub fn parse(region: Option<&str>, input: &str) -> Result<Self, DestinationError> {
-        let region = region.and_then(|code| code.trim().to_ascii_uppercase().parse::<country::Id>().ok());
+        if !bounds::fits(input, bounds::PHONE_INPUT) {
+            return Err(DestinationError::InvalidPhone);
+        }
+        let region = region.filter(|code| bounds::fits(code, bounds::COUNTRY)).and_then(|code| code.trim().to_ascii_uppercase().parse::<country::Id>().ok());
         let number = phonenumber::parse(region, input.trim()).map_err(|_| DestinationError::InvalidPhone)?;
         if !number.is_valid() {
             return Err(DestinationError::InvalidPhone);
@@ -110,7 +114,10 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
-/// A syntactically valid e-mail address, trimmed.
+/// A deliverable e-mail address in one normal form, so that two spellings of an address are one
+/// destination (one stored key, one send limit): trimmed, in lower case, its domain in ASCII (an
+/// IDN domain in punycode). `Ann@Bücher.example` is `ann@xn--bcher-kva.example`. Addresses with
+/// hidden characters (zero-width, bidirectional overrides) are refused: they pass for others.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EmailAddress(String);
@@ -118,23 +125,31 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, DestinationError> {
         let trimmed = input.trim();
-        let parsed: email_address::EmailAddress =
-            trimmed.parse().map_err(|_| DestinationError::InvalidEmail)?;
-        // Display names ("Ann <ann@x.org>") and address literals are not destinations.
-        if parsed.display_part() != "" || !parsed.domain().contains('.') {
+        if !bounds::fits(input, bounds::EMAIL) || trimmed.chars().any(bounds::is_hidden) {
             return Err(DestinationError::InvalidEmail);
         }
-        Ok(EmailAddress(parsed.email().to_string()))
+        let (local, domain) = trimmed.rsplit_once('@').ok_or(DestinationError::InvalidEmail)?;
+        let domain = idna::domain_to_ascii_strict(domain).map_err(|_| DestinationError::InvalidEmail)?;
+        let normal = format!("{}@{domain}", local.to_lowercase());
+        let parsed: email_address::EmailAddress = normal.parse().map_err(|_| DestinationError::InvalidEmail)?;
+        // Display names ("Ann <ann@x.org>") and single-label domains are not destinations.
+        let single_label = !parsed.domain().contains('.');
+        if parsed.display_part() != "" || single_label || parsed.email() != normal || !bounds::fits(&normal, bounds::EMAIL) {
+            return Err(DestinationError::InvalidEmail);
+        }
+        Ok(EmailAddress(normal))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// First letter of the local part and the whole domain: `a•••@example.com`.
+    /// First letter of the local part and the whole domain, as its owner writes it: `a•••@bücher.example`.
     pub fn masked(&self) -> String {
-        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
         let first: String = local.chars().take(1).collect();
+        let (readable_domain, decoded) = idna::domain_to_unicode(domain);
+        let domain = if decoded.is_ok() { readable_domain.as_str() } else { domain };
         format!("{first}•••@{domain}")
     }
 }
@@ -234,6 +249,31 @@ mod tests {
     }
 
     #[test]
+    fn an_address_is_kept_in_lower_case_with_its_domain_in_ascii() {
+        let email = EmailAddress::parse(" Ann.Lee@Bücher.Example ").unwrap();
+        assert_eq!(email.as_str(), "ann.lee@xn--bcher-kva.example");
+        assert_eq!(EmailAddress::parse("ann.lee@xn--bcher-kva.example"), Ok(email.clone()));
+        assert_eq!(email.masked(), "a•••@bücher.example");
+    }
+
+    #[test]
+    fn an_address_with_a_hidden_character_is_refused() {
+        for address in ["ann\u{202e}@example.org", "ann@exam\u{200b}ple.org", "\u{feff}ann@example.org", "ann@example.org\u{2069}", "an\u{0}n@example.org"] {
+            assert_eq!(EmailAddress::parse(address), Err(DestinationError::InvalidEmail), "{address:?}");
+        }
+    }
+
+    #[test]
+    fn an_address_or_a_number_over_its_bound_is_refused() {
+        let local = "a".repeat(64);
+        let longest = format!("{local}@{}.{}.{}.org", "b".repeat(61), "c".repeat(61), "d".repeat(61));
+        assert_eq!(longest.len(), bounds::EMAIL);
+        assert!(EmailAddress::parse(&longest).is_ok());
+        assert_eq!(EmailAddress::parse(&format!("{local}@{}.{}.{}.orgs", "b".repeat(61), "c".repeat(61), "d".repeat(61))), Err(DestinationError::InvalidEmail));
+        assert_eq!(PhoneNumber::parse(Some("FR"), &format!("06 12 34 56 78{}", " ".repeat(20))), Err(DestinationError::InvalidPhone));
+    }
+
+    #[test]
     fn a_destination_round_trips_through_its_key() {
         let phone = Destination::Phone(PhoneNumber::parse(Some("GB"), "07400 123456").unwrap());
         assert_eq!(Destination::from_key(phone.key()), Ok(phone));
@@ -245,5 +285,62 @@ mod tests {
     fn an_e_mail_address_cannot_receive_a_call() {
         let email = Destination::Email(EmailAddress::parse("a@b.io").unwrap());
         assert_eq!(email.ensure_reachable_by(Channel::Call), Err(DestinationError::WrongKind));
+    }
+}
+
+/// Attacker input through the parsers: no panic, and what they accept is valid and in its normal form.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any text, and addresses in mixed case with hidden characters and non-ASCII domains mixed in.
+    fn typed_address() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            ("[a-zA-Z0-9._+\u{200b}\u{202e}É-]{0,20}", "[a-zA-Zäöüé\u{feff}-]{0,12}", "(\\.[a-zA-Z]{2,6}){1,2}", "[ \t]{0,2}")
+                .prop_map(|(local, label, tld, space)| format!("{space}{local}@{label}{tld}{space}")),
+        ]
+    }
+
+    /// Any text, and numbers as people type them, national or international.
+    fn typed_number() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "\\+?[0-9 ().-]{0,40}", "0[67][0-9]{8}", "\\+33 ?[67]( ?[0-9]{2}){4}"]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn an_accepted_address_is_its_own_normal_form(input in typed_address()) {
+            if let Ok(address) = EmailAddress::parse(&input) {
+                let key = address.as_str();
+                prop_assert_eq!(EmailAddress::parse(key), Ok(address.clone()));
+                prop_assert!(key.len() <= bounds::EMAIL);
+                prop_assert!(!key.chars().any(bounds::is_hidden));
+                prop_assert_eq!(key.to_lowercase(), key);
+                prop_assert!(key.rsplit_once('@').is_some_and(|(_, domain)| domain.is_ascii()));
+                prop_assert!(address.masked().contains("•••@"));
+            }
+        }
+
+        #[test]
+        fn an_address_in_any_case_is_one_destination(local in "[a-zA-Z0-9.]{1,12}", domain in "[a-zA-Z]{1,10}\\.(com|org|fr)") {
+            let one = EmailAddress::parse(&format!("{local}@{domain}"));
+            let other = EmailAddress::parse(&format!("{}@{}", local.to_uppercase(), domain.to_uppercase()));
+            prop_assert_eq!(one, other);
+        }
+
+        #[test]
+        fn an_accepted_number_is_e164_and_its_key_parses_back(region in "[A-Z]{2}|FR|", input in typed_number()) {
+            if let Ok(phone) = PhoneNumber::parse(Some(&region), &input) {
+                prop_assert!(input.len() <= bounds::PHONE_INPUT);
+                let digits = &phone.e164()[1..];
+                prop_assert!(phone.e164().starts_with('+') && digits.len() <= 15 && digits.chars().all(|c| c.is_ascii_digit()));
+                let destination = Destination::Phone(phone);
+                prop_assert_eq!(Destination::from_key(destination.key()), Ok(destination.clone()));
+                prop_assert!(!destination.masked().is_empty());
+            }
+        }
     }
 }

@@ -68,6 +68,8 @@ pub enum PolicyError {
     Zero(&'static str),
     #[error("lockout_after must be between lockout_free_failures + 1 and {max} (NIST SP 800-63B-4), got {got}")]
     LockAfter { got: u32, max: u32 },
+    #[error("{setting} must be at most {maximum}, got {value}")]
+    AboveMaximum { setting: &'static str, maximum: u64, value: u64 },
 }
 
 impl Policy {
@@ -82,6 +84,10 @@ impl Policy {
     pub const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
     /// NIST SP 800-63B-4's ceiling on consecutive failed attempts on one account.
     pub const MOST_CONSECUTIVE_FAILURES: u32 = 100;
+    /// NIST SP 800-63B-4 and OWASP ASVS 5.0: an out-of-band code lives at most 10 minutes.
+    pub const MAX_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+    /// Guessing a 6-digit code in 10 tries succeeds once in 100,000.
+    pub const MAX_ATTEMPTS: u32 = 10;
 
     pub fn validate(&self) -> Result<(), PolicyError> {
         if !Self::CODE_LENGTHS.contains(&self.code_length) {
@@ -97,6 +103,13 @@ impl Policy {
         ];
         if let Some((name, _)) = positive.into_iter().find(|(_, value)| *value == 0) {
             return Err(PolicyError::Zero(name));
+        }
+        let bounded = [
+            ("code_ttl_secs", self.code_ttl.as_secs(), Self::MAX_CODE_TTL.as_secs()),
+            ("max_attempts", u64::from(self.max_attempts), u64::from(Self::MAX_ATTEMPTS)),
+        ];
+        if let Some((setting, value, maximum)) = bounded.into_iter().find(|(_, value, maximum)| value > maximum) {
+            return Err(PolicyError::AboveMaximum { setting, maximum, value });
         }
         let lockout = &self.lockout;
         if lockout.lock_after > Self::MOST_CONSECUTIVE_FAILURES || lockout.lock_after <= lockout.free_failures {
@@ -145,6 +158,21 @@ mod tests {
     fn a_lock_after_more_than_a_hundred_failures_is_refused() {
         let policy = Policy { lockout: Lockout { lock_after: 101, ..Lockout::default() }, ..Policy::default() };
         assert_eq!(policy.validate(), Err(PolicyError::LockAfter { got: 101, max: 100 }));
+    }
+
+    #[test]
+    fn a_code_lifetime_over_ten_minutes_is_refused() {
+        let policy = Policy { code_ttl: Duration::from_secs(601), ..Policy::default() };
+        assert_eq!(policy.validate(), Err(PolicyError::AboveMaximum { setting: "code_ttl_secs", maximum: 600, value: 601 }));
+        let policy = Policy { code_ttl: Policy::MAX_CODE_TTL, ..Policy::default() };
+        assert_eq!(policy.validate(), Ok(()));
+    }
+
+    #[test]
+    fn more_than_ten_attempts_per_code_are_refused() {
+        let policy = Policy { max_attempts: 11, ..Policy::default() };
+        assert_eq!(policy.validate(), Err(PolicyError::AboveMaximum { setting: "max_attempts", maximum: 10, value: 11 }));
+        assert_eq!(Policy { max_attempts: 10, ..Policy::default() }.validate(), Ok(()));
     }
 
     #[test]

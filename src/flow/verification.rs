@@ -8,21 +8,28 @@ use std::str::FromStr;
 use super::{Addition, Purpose, CodeHasher, Destination, FlowError, OtpCode, Policy, UnixTime};
 use crate::domain::Channel;
 
+const ID_BYTES: usize = 16;
+/// `ID_BYTES` in unpadded base64.
+const ID_TEXT_LENGTH: usize = (ID_BYTES * 4).div_ceil(3);
+
 /// An unguessable verification id: 128 random bits, URL-safe.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VerificationId(String);
 
 impl VerificationId {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
+        let mut bytes = [0u8; ID_BYTES];
         rand::rng().fill_bytes(&mut bytes);
         VerificationId(URL_SAFE_NO_PAD.encode(bytes))
     }
 
     /// Accepts only the shape `generate` produces, so junk never reaches a query.
     pub fn parse(value: &str) -> Result<Self, FlowError> {
+        if value.len() != ID_TEXT_LENGTH {
+            return Err(FlowError::NotFound);
+        }
         let decoded = URL_SAFE_NO_PAD.decode(value).map_err(|_| FlowError::NotFound)?;
-        if decoded.len() != 16 {
+        if decoded.len() != ID_BYTES {
             return Err(FlowError::NotFound);
         }
         Ok(VerificationId(value.to_owned()))

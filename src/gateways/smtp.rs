@@ -59,7 +59,12 @@ impl Gateway for SmtpGateway {
                 tracing::warn!(code = ?error.status(), "the mail server refused the recipient");
                 Err(GatewayError::Refused(Refusal::InvalidAddress))
             }
-            Err(error) => Err(GatewayError::Unavailable(format!("mail server: {error}"))),
+            // The server's own words may repeat the recipient: only its status code is kept.
+            Err(error) => Err(GatewayError::Unavailable(match error.status() {
+                Some(code) => format!("the mail server answered {code}"),
+                None if error.is_timeout() => "the mail server timed out".into(),
+                None => "the mail server could not be reached".into(),
+            })),
         }
     }
 }

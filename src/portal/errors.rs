@@ -46,7 +46,9 @@ impl From<DestinationError> for PortalError {
 impl From<IdentityError> for PortalError {
     fn from(error: IdentityError) -> Self {
         match error {
-            IdentityError::Invalid | IdentityError::BadReturnUrl => PortalError::InvalidRequest,
+            IdentityError::Invalid | IdentityError::BadReturnUrl | IdentityError::LivesTooLong | IdentityError::OversizedClaim => {
+                PortalError::InvalidRequest
+            }
             IdentityError::Expired => PortalError::RequestExpired,
         }
     }

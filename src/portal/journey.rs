@@ -440,7 +440,7 @@ pub async fn register_phone(
     locale: Locale,
 ) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterPhone, async |flow| {
-        flow.phone_input = Some(input.clone());
+        flow.phone_input = Some(input.clone()).filter(PhoneInput::fits);
         let factors = factors(state, flow).await?;
         let rules = &flow.request()?.rules;
         let channel = chosen_channel(flow, &factors)
@@ -463,7 +463,7 @@ pub async fn register_phone(
 
 pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterEmail, async |flow| {
-        flow.email_input = Some(input.clone());
+        flow.email_input = Some(input.clone()).filter(|email| crate::bounds::fits(email, crate::bounds::EMAIL));
         let factors = ensure_offered(state, flow, Channel::Email).await?;
         let new = Destination::Email(EmailAddress::parse(&input)?);
         flow.request()?.rules.ensure_may_set(Channel::Email, factors.of_kind(&new).as_ref(), &new)?;

@@ -2,13 +2,13 @@
 
 use rand::RngCore;
 
+use crate::bounds;
 use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
-use crate::identity::{REQUEST_AUDIENCE, RequestClaims, with_query_param};
+use crate::identity::{REQUEST_AUDIENCE, REQUEST_MAX_LIFETIME, RequestClaims, with_query_param};
 use crate::protocol::PortalError;
 use crate::state::AppState;
 
 const DEFAULT_LIFETIME_SECS: u64 = 300;
-const MAX_LIFETIME_SECS: u64 = 3600;
 
 /// Signs a request for `user_id` and gives the portal link that starts it, with its expiry.
 pub fn create(
@@ -19,16 +19,16 @@ pub fn create(
     email: Option<String>,
     lifetime_secs: Option<u64>,
 ) -> Result<(String, UnixTime), PortalError> {
-    if user_id.trim().is_empty() {
+    if !bounds::is_identifier(&user_id, bounds::USER_ID) {
         return Err(PortalError::InvalidRequest);
     }
     match url::Url::parse(&return_url) {
-        Ok(url) if state.settings.allows_return_to(&url) => {}
+        Ok(url) if bounds::fits(&return_url, bounds::URL) && state.settings.allows_return_to(&url) => {}
         _ => return Err(PortalError::InvalidRequest),
     }
     let phone = phone.map(|p| PhoneNumber::parse(None, &p)).transpose()?;
     let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
-    let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, MAX_LIFETIME_SECS);
+    let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, REQUEST_MAX_LIFETIME.as_secs());
     let expires_at = UnixTime(state.verifier.now().0 + lifetime as i64);
     let mut nonce = [0u8; 16];
     rand::rng().fill_bytes(&mut nonce);

@@ -164,6 +164,7 @@ impl Verifier {
     /// Starts a verification for `new.owner` and sends its first code. A destination that is not
     /// one of the user's factors goes only to a user who holds none, or after a code to one of
     /// them was entered (`Grounds::AddedAfter`): nobody holding only a session adds their own.
+    // Not the owner: a relying application's user id may be the user's e-mail address.
     #[tracing::instrument(skip(self, new), fields(channel = %new.channel))]
     pub async fn start(&self, new: NewCode<'_>, locale: Locale) -> Result<CodeStatus, PortalError> {
         let NewCode { owner, vouched, request, destination, channel, grounds } = new;
@@ -237,7 +238,7 @@ impl Verifier {
 
     /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
     /// that owns the code, it re-sends its pending one.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, owner))]
     pub async fn resend(&self, owner: Owner<'_>, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
@@ -271,7 +272,7 @@ impl Verifier {
 
     /// Checks a code as typed. A badly formed code is refused without spending an attempt; every
     /// check that counts is a failure in the user's streak until it turns out right.
-    #[tracing::instrument(skip(self, typed))]
+    #[tracing::instrument(skip(self, owner, typed))]
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
         self.count_check_as_failure(owner.subject).await?;

@@ -71,6 +71,12 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the portal has a row for the user (a refused request writes none).
+    pub async fn user_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(found.is_some())
+    }
+
     /// The destinations the portal verified for the user; none for a user it does not know.
     pub async fn factors(&self, id: &str) -> Result<Factors, StoreError> {
         let row = sqlx::query("SELECT phone, email FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
@@ -355,15 +361,24 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a request nonce as used. False when it was used before: a replay.
+    /// Marks a request nonce as used. False when it was used before and has not expired: a replay.
     pub async fn claim_nonce(&self, nonce: &str, expires_at: UnixTime, now: UnixTime) -> Result<bool, StoreError> {
-        sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1").bind(now.0).execute(&self.pool).await?;
-        let result = sqlx::query("INSERT INTO used_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
-            .bind(nonce)
-            .bind(expires_at.0)
-            .execute(&self.pool)
-            .await?;
+        let result = sqlx::query(
+            "INSERT INTO used_nonces (nonce, expires_at) VALUES ($1, $2)
+             ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE used_nonces.expires_at < $3",
+        )
+        .bind(nonce)
+        .bind(expires_at.0)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Forgets the nonces that expired before `now` (housekeeping).
+    pub async fn forget_nonces_before(&self, now: UnixTime) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1").bind(now.0).execute(&self.pool).await?;
+        Ok(())
     }
 }
 

@@ -87,7 +87,7 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
         .with_state(state.clone())
         .merge(routes(state))
         .layer(sessions)
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span));
     Ok(router)
 }
 
@@ -96,10 +96,11 @@ fn session_store(state: &AppState) -> Result<SqliteStore, sqlx::Error> {
     SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
 }
 
-/// How often expired sessions and call codes are cleared away.
+/// How often expired sessions, call codes and request nonces are cleared away.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Deletes expired sessions, and the sealed codes of calls whose codes have expired, in the background.
+/// Deletes expired sessions, the sealed codes of calls whose codes have expired, and expired
+/// request nonces, in the background.
 pub fn spawn_housekeeping(state: &AppState) {
     if let Ok(store) = session_store(state) {
         tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(store, HOUSEKEEPING_EVERY));
@@ -109,9 +110,13 @@ pub fn spawn_housekeeping(state: &AppState) {
         let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             every.tick().await;
-            let expired = state.verifier.now().0 - state.verifier.policy().code_ttl.as_secs() as i64;
+            let now = state.verifier.now();
+            let expired = now.0 - state.verifier.policy().code_ttl.as_secs() as i64;
             if let Err(error) = state.store.forget_call_codes_before(crate::flow::UnixTime(expired)).await {
                 tracing::warn!(%error, "could not clear expired call codes");
+            }
+            if let Err(error) = state.store.forget_nonces_before(now).await {
+                tracing::warn!(%error, "could not clear expired request nonces");
             }
         }
     });

@@ -190,3 +190,53 @@ mod tests {
         );
     }
 }
+
+/// Whatever a caller sends: no panic, and a signature holds only over what was signed.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    fn callback_url() -> impl Strategy<Value = String> {
+        "https://[a-z]{1,10}\\.example(:[0-9]{2,4})?/[a-z/]{0,20}(\\?[a-z]{1,4}=[a-z0-9]{0,5})?"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_request_is_checked_without_panicking(
+            url in prop_oneof![any::<String>(), callback_url()],
+            fields in vec((any::<String>(), any::<String>()), 0..6),
+            body in vec(any::<u8>(), 0..64),
+            header in option::of(prop_oneof![any::<String>(), "[A-Za-z0-9+/]{27}="]),
+        ) {
+            prop_assert!(verify("token", &url, SignedBody::Form(&fields), header.as_deref()).is_err());
+            prop_assert!(verify("token", &url, SignedBody::Json(&body), header.as_deref()).is_err());
+            prop_assert!(verify("token", &url, SignedBody::Empty, header.as_deref()).is_err());
+        }
+
+        #[test]
+        fn any_form_body_reads_and_holds_its_signature(body in vec(any::<u8>(), 0..200), url in callback_url()) {
+            let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+            let signature = sign("token", &url, &fields);
+            prop_assert_eq!(verify("token", &url, SignedBody::Form(&fields), Some(&signature)), Ok(()));
+            prop_assert_eq!(verify("another token", &url, SignedBody::Form(&fields), Some(&signature)), Err(SignatureError::Mismatch));
+        }
+
+        #[test]
+        fn a_field_added_or_changed_breaks_the_signature(
+            url in callback_url(),
+            fields in vec(("[A-Za-z]{1,8}", any::<String>()), 0..5),
+            name in "[A-Za-z]{1,8}",
+        ) {
+            let signature = sign("token", &url, &fields);
+            let added = (name, "\u{1}added".to_owned());
+            prop_assume!(!fields.contains(&added));
+            let tampered = [fields.clone(), vec![added]].concat();
+            prop_assert_eq!(verify("token", &url, SignedBody::Form(&tampered), Some(&signature)), Err(SignatureError::Mismatch));
+        }
+    }
+}

@@ -15,14 +15,14 @@ fn python() -> String {
     std::env::var("SMTP_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into())
 }
 
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     maildir: PathBuf,
     process: Child,
 }
 
 impl SmtpServer {
-    async fn start(folder: &Path) -> SmtpServer {
+    pub(crate) async fn start(folder: &Path) -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         // aiosmtpd creates the Maildir itself, and only when it does not exist yet.
         let maildir = folder.join("maildir");
@@ -42,7 +42,7 @@ impl SmtpServer {
         panic!("the SMTP server did not start on port {port}");
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
@@ -52,7 +52,7 @@ impl SmtpServer {
         entries.filter_map(|entry| std::fs::read(entry.ok()?.path()).ok()).collect()
     }
 
-    async fn wait_for_message(&self) -> Vec<u8> {
+    pub(crate) async fn wait_for_message(&self) -> Vec<u8> {
         for _ in 0..100 {
             if let Some(message) = self.received().pop() {
                 return message;
@@ -70,7 +70,7 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn portal_with_smtp(url: String) -> TestApp {
+pub(crate) async fn portal_with_smtp(url: String) -> TestApp {
     spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {
         settings.smtp_url = Some(url.into());
         settings.smtp_from = "Acme Security <security@acme.example>".into();
@@ -85,7 +85,7 @@ async fn ask_for_an_e_mail_code(app: &TestApp, user: &str, address: &str) -> Str
     app.post_form("/api/register_email", &[("email", address)]).await
 }
 
-fn six_digits(text: &str) -> Option<String> {
+pub(crate) fn six_digits(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
 }
 

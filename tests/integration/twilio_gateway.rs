@@ -10,7 +10,7 @@ use std::sync::Arc;
 use support::{START, TestApp, spawn_app_with, visible_text};
 use twilio_standin::{ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, CallbackStyle, FROM, Fault, MESSAGING_SERVICE_SID, Standin};
 
-async fn twilio_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Standin) {
+pub(crate) async fn twilio_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Standin) {
     let standin = Standin::start("127.0.0.1:0").await;
     let api_url = standin.base_url.parse().unwrap();
     let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {

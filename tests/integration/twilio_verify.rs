@@ -14,7 +14,7 @@ use tokio::sync::broadcast::Receiver;
 use twilio_standin::verify::{SERVICE_SID, VerifySend};
 use twilio_standin::{ACCOUNT_SID, AUTH_TOKEN, Standin};
 
-async fn verify_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Standin, Receiver<Event>) {
+pub(crate) async fn verify_portal_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Standin, Receiver<Event>) {
     let standin = Standin::start("127.0.0.1:0").await;
     let url: url::Url = standin.base_url.parse().unwrap();
     let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {

@@ -66,7 +66,8 @@ impl TwilioClient {
                         Some(asked) => asked,
                         None => backoff(attempt),
                     };
-                    tracing::warn!(resource, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying a Twilio request");
+                    // Not the resource: a Lookup's is the phone number.
+                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying a Twilio request");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }

@@ -154,10 +154,7 @@ impl TestApp {
             .entries()
             .into_iter()
             .filter(|entry| entry.to == to)
-            .filter_map(|entry| {
-                let words = entry.body.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()));
-                words.into_iter().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).map(str::to_owned)
-            })
+            .filter_map(|entry| entry.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned))
             .collect()
     }
 
