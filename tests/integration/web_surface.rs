@@ -87,6 +87,13 @@ async fn a_cross_site_finish_skip_or_language_change_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_on_its_own_trusts_no_other_origin() {
+    let app = portal_with(|settings| settings.trusted_origins = vec!["https://www.host.example".parse().unwrap()]).await;
+    let response = app.post_from("/locale", &[("locale", "fr")], &[("origin", "https://www.host.example")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "TWOFA_TRUSTED_ORIGINS is for embedded pages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_json_api_refuses_a_cross_site_session_call_but_not_an_api_client() {
     let app = portal_with(|settings| settings.api_key = Some(API_KEY.into())).await;
     assert_eq!(app.begin("eve").await, "/methods");
