@@ -219,7 +219,7 @@ async fn the_demo_and_the_outbox_exist_only_beside_the_console_gateway() {
     })
     .await;
     assert!(twilio.state.settings.environment == leptos_2fa::config::Environment::Development);
-    for path in ["/demo", "/demo/return?result=x", "/dev/outbox"] {
+    for path in ["/demo", "/demo/", "/demo/return?result=x", "/dev/outbox"] {
         assert_eq!(twilio.page(path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
     let signed = twilio.post_from("/demo/start", &[("user", "victim")], &[]).await;
