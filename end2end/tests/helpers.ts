@@ -19,6 +19,16 @@ export function uniqueUser(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
+/** Collects what chromium refuses under the pages' Content-Security-Policy (it says so in the
+ *  console): the list must stay empty for the policy to fit the pages. */
+export function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
 /** Waits for WASM to take over the page, when JavaScript runs. */
 export async function hydrated(page: Page, javaScript: boolean) {
   if (javaScript) {

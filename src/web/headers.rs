@@ -1,8 +1,9 @@
-//! The security headers of every response. The Content-Security-Policy lets only the scripts
-//! that carry this response's nonce run (the hydration script; what it imports is trusted through
-//! `'strict-dynamic'`), the WASM be compiled (`'wasm-unsafe-eval'`), and forms post only to the
-//! portal and to the relying applications `/finish` sends users back to: chromium applies
-//! `form-action` to the redirect that follows a form post.
+//! The security headers of every response. The Content-Security-Policy lets run only the inline
+//! scripts that carry this response's nonce (the hydration script, the resources' data) and the
+//! portal's own script files (`'self'`: the WASM glue it imports, and preloads with a `<link>`
+//! that `'strict-dynamic'` would block as it carries no nonce), lets the WASM be compiled
+//! (`'wasm-unsafe-eval'`), and forms post only to the portal and to the relying applications
+//! `/finish` sends users back to: chromium applies `form-action` to the redirect that follows.
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -44,7 +45,7 @@ impl SecurityHeaders {
     }
 
     fn content_security_policy(&self, nonce: &Nonce) -> String {
-        format!("script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; {}", self.policy_without_scripts)
+        format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; {}", self.policy_without_scripts)
     }
 }
 

@@ -132,7 +132,8 @@ async fn every_page_carries_the_security_headers_and_its_scripts_the_policy_s_no
     let header = |name: &str| headers.get(name).map(|value| value.to_str().unwrap().to_owned());
     let policy = header("content-security-policy").expect("a Content-Security-Policy");
     for directive in [
-        "'strict-dynamic' 'wasm-unsafe-eval'",
+        "script-src 'self' 'nonce-",
+        "' 'wasm-unsafe-eval';",
         "default-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
