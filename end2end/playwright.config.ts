@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import * as path from 'path';
 import {
+  CLIENT_SECRET,
   E2E_DATA as data,
   HOST_SITE_URL,
   HOST_TARGET_DIR,
@@ -13,7 +14,8 @@ import {
 } from './tests/services';
 
 /** One more portal, from the release build, for the provider tests: `gateway` against the Twilio
- *  stand-in (whose credentials are the constants of tests/integration/twilio_standin/mod.rs). */
+ *  stand-in (whose credentials are the constants of tests/integration/twilio_standin/mod.rs). It has
+ *  no `/demo` (console gateway only): the tests play its relying application with CLIENT_SECRET. */
 function portal(url: string, gateway: string, settings: Record<string, string>) {
   const { host } = new URL(url);
   return {
@@ -29,6 +31,7 @@ function portal(url: string, gateway: string, settings: Record<string, string>) 
       TWOFA_GATEWAY: gateway,
       TWOFA_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
       TWOFA_TWILIO_AUTH_TOKEN: 'standin-auth-token-0123456789',
+      TWOFA_CLIENT_SECRET: CLIENT_SECRET,
       TWOFA_LOG: 'warn',
       ...settings,
     } as Record<string, string>,

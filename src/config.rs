@@ -50,6 +50,21 @@ pub struct Settings {
     /// Origins of relying applications the portal may send users back to, besides its own.
     #[serde(deserialize_with = "comma_list")]
     pub allowed_return_origins: Vec<url::Url>,
+    /// Origins, besides the public URL's, whose pages may post to the pages embedded in a host
+    /// site (the host's other origins); the portal on its own trusts only its public URL.
+    #[serde(deserialize_with = "comma_list")]
+    pub trusted_origins: Vec<url::Url>,
+    /// Who may frame the pages: CSP `frame-ancestors` sources (`'self'`, origins); `'none'` by default.
+    #[serde(deserialize_with = "comma_list")]
+    pub frame_ancestors: Vec<String>,
+    /// A whole request, body included, must be answered within this time.
+    pub request_timeout_secs: u64,
+    /// A client must send its request headers within this time (slowloris).
+    pub header_read_timeout_secs: u64,
+    /// Requests handled at once; the next ones are answered 503 at once rather than queued.
+    pub max_concurrent_requests: usize,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
     /// Users may add a phone number or e-mail address the portal does not know yet.
     pub allow_registration: bool,
     /// Users may replace a known phone number or e-mail address.
@@ -113,6 +128,10 @@ pub struct Settings {
     /// Signs Twilio's callbacks; also the API password unless an API key is set.
     #[serde(skip_serializing)]
     pub twilio_auth_token: Option<SecretString>,
+    /// The secret of the SharedKey a Twilio Webhook Setting signs callbacks with (HMAC-SHA256),
+    /// when one applies to our callback URLs.
+    #[serde(skip_serializing)]
+    pub twilio_webhook_shared_key: Option<SecretString>,
     pub twilio_api_key_sid: Option<String>,
     #[serde(skip_serializing)]
     pub twilio_api_key_secret: Option<SecretString>,
@@ -145,6 +164,12 @@ impl Default for Settings {
             service_name: "leptos-2fa".into(),
             methods: Channel::DEFAULT_METHODS.to_vec(),
             allowed_return_origins: Vec::new(),
+            trusted_origins: Vec::new(),
+            frame_ancestors: vec![NO_FRAMING.to_owned()],
+            request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            max_concurrent_requests: 512,
+            max_body_bytes: 64 * 1024,
             allowed_countries: Vec::new(),
             disallowed_countries: Vec::new(),
             allow_registration: true,
@@ -182,6 +207,7 @@ impl Default for Settings {
             fallback_gateway: None,
             twilio_account_sid: None,
             twilio_auth_token: None,
+            twilio_webhook_shared_key: None,
             twilio_api_key_sid: None,
             twilio_api_key_secret: None,
             twilio_from: None,
@@ -207,6 +233,9 @@ pub enum ConfigError {
     SecretFile { path: String, source: std::io::Error },
 }
 
+/// The `frame-ancestors` source that forbids framing.
+pub const NO_FRAMING: &str = "'none'";
+
 fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { setting, problem: problem.into() }
 }
@@ -218,6 +247,15 @@ pub fn is_local_path(target: &str) -> bool {
 
 /// A session left alone longer than a day is over, whatever the settings say.
 const MAX_SESSION_IDLE_MINUTES: i64 = 24 * 60;
+/// A scheme, a host and maybe a port, nothing more: `https://app.example`.
+fn is_origin(url: &url::Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.path() == "/" && url.query().is_none()
+}
+
+/// A `frame-ancestors` source this portal accepts: `'none'`, `'self'` or an origin.
+fn is_frame_ancestor(source: &str) -> bool {
+    matches!(source, "'none'" | "'self'") || url::Url::parse(source).is_ok_and(|url| is_origin(&url))
+}
 
 /// Accepts `"sms,call"` from the environment as well as a TOML array; drops repeats.
 fn comma_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
@@ -271,10 +309,25 @@ impl Settings {
         if !matches!(self.public_url.scheme(), "http" | "https") {
             return Err(invalid("TWOFA_PUBLIC_URL", "must be an http or https URL"));
         }
-        if let Some(bad) = self.allowed_return_origins.iter().find(|url| {
-            !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.path() != "/" || url.query().is_some()
-        }) {
-            return Err(invalid("TWOFA_ALLOWED_RETURN_ORIGINS", format!("{bad} is not an origin like https://app.example")));
+        for (setting, origins) in [("TWOFA_ALLOWED_RETURN_ORIGINS", &self.allowed_return_origins), ("TWOFA_TRUSTED_ORIGINS", &self.trusted_origins)] {
+            if let Some(bad) = origins.iter().find(|url| !is_origin(url)) {
+                return Err(invalid(setting, format!("{bad} is not an origin like https://app.example")));
+            }
+        }
+        if let Some(bad) = self.frame_ancestors.iter().find(|source| !is_frame_ancestor(source.as_str())) {
+            return Err(invalid("TWOFA_FRAME_ANCESTORS", format!("{bad:?} is not 'self' or an origin like https://app.example")));
+        }
+        if self.frame_ancestors.len() > 1 && self.frame_ancestors.iter().any(|source| source == NO_FRAMING) {
+            return Err(invalid("TWOFA_FRAME_ANCESTORS", "'none' stands alone"));
+        }
+        let limits = [
+            ("TWOFA_REQUEST_TIMEOUT_SECS", self.request_timeout_secs as usize),
+            ("TWOFA_HEADER_READ_TIMEOUT_SECS", self.header_read_timeout_secs as usize),
+            ("TWOFA_MAX_CONCURRENT_REQUESTS", self.max_concurrent_requests),
+            ("TWOFA_MAX_BODY_BYTES", self.max_body_bytes),
+        ];
+        if let Some((setting, _)) = limits.iter().find(|(_, value)| *value == 0) {
+            return Err(invalid(setting, "must be greater than zero"));
         }
         for (setting, list) in [("TWOFA_ALLOWED_COUNTRIES", &self.allowed_countries), ("TWOFA_DISALLOWED_COUNTRIES", &self.disallowed_countries)] {
             if let Some(bad) = list.iter().find(|code| code.to_ascii_uppercase().parse::<phonenumber::country::Id>().is_err()) {
@@ -309,6 +362,10 @@ impl Settings {
             }
             if self.client_secret.is_none() {
                 return Err(invalid("TWOFA_CLIENT_SECRET", "is required in production"));
+            }
+            // Even on 127.0.0.1: a production portal behind a TLS proxy still says https here.
+            if self.public_url.scheme() != "https" {
+                return Err(invalid("TWOFA_PUBLIC_URL", "must be an https URL in production"));
             }
         }
         self.validate_gateways()?;
@@ -419,10 +476,6 @@ impl Settings {
         self.cookie_secure.unwrap_or(self.public_url.scheme() == "https")
     }
 
-    pub fn is_development(&self) -> bool {
-        self.environment == Environment::Development
-    }
-
     /// The code-hashing key: configured, or in development generated once and kept in the data folder.
     pub fn secret_key(&self) -> Result<SecretString, ConfigError> {
         self.secret_or_generated(&self.secret_key, "secret_key")
@@ -447,6 +500,7 @@ const TEXT_SETTINGS: &[&str] = &[
     "twilio_from",
     "twilio_whatsapp_from",
     "twilio_auth_token",
+    "twilio_webhook_shared_key",
     "twilio_api_key_secret",
     "secret_key",
     "client_secret",
@@ -610,8 +664,36 @@ mod tests {
     fn production_never_prints_codes_to_the_console() {
         let secrets = [("secret_key", "k".repeat(32)), ("client_secret", "c".repeat(32))];
         let pairs: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let error = load(&[pairs.as_slice(), &[("environment", "production")]].concat()).unwrap_err().to_string();
+        let production = [("environment", "production"), ("public_url", "https://2fa.example")];
+        let error = load(&[pairs.as_slice(), &production].concat()).unwrap_err().to_string();
         assert!(error.contains("TWOFA_GATEWAY"), "{error}");
+    }
+
+    #[test]
+    fn production_refuses_a_plain_http_public_url() {
+        let secrets = [("secret_key", "k".repeat(32)), ("client_secret", "c".repeat(32))];
+        let pairs: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for url in ["http://2fa.example", "http://127.0.0.1:3000"] {
+            let production = [("environment", "production"), ("public_url", url)];
+            let error = load(&[pairs.as_slice(), &production].concat()).unwrap_err().to_string();
+            assert!(error.contains("TWOFA_PUBLIC_URL"), "{error}");
+        }
+    }
+
+    #[test]
+    fn framing_and_server_limits_are_checked_at_start() {
+        assert_eq!(load(&[]).unwrap().frame_ancestors, vec![NO_FRAMING.to_owned()]);
+        let settings = load(&[("frame_ancestors", "'self', https://host.example")]).unwrap();
+        assert_eq!(settings.frame_ancestors, vec!["'self'".to_owned(), "https://host.example".to_owned()]);
+        for bad in ["*", "https://host.example/page", "'none', 'self'", "'unsafe-inline'"] {
+            let error = load(&[("frame_ancestors", bad)]).unwrap_err().to_string();
+            assert!(error.contains("TWOFA_FRAME_ANCESTORS"), "{bad}: {error}");
+        }
+        let unbounded = Figment::from(Serialized::defaults(Settings::default())).merge(("max_concurrent_requests", 0));
+        let error = Settings::from_figment(unbounded).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_MAX_CONCURRENT_REQUESTS"), "{error}");
+        let error = load(&[("trusted_origins", "https://host.example/2fa")]).unwrap_err().to_string();
+        assert!(error.contains("TWOFA_TRUSTED_ORIGINS"), "{error}");
     }
 
     #[test]

@@ -40,7 +40,7 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let gateway = state.settings.gateway;
+    let settings = state.settings.clone();
     web::spawn_housekeeping(&state);
     let router = match web::router(state).await {
         Ok(router) => router,
@@ -56,11 +56,8 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(%address, ?gateway, "leptos-2fa portal listening on http://{address}");
-    if let Err(error) = axum::serve(listener, router.into_make_service()).with_graceful_shutdown(shutdown_signal()).await {
-        eprintln!("leptos-2fa stopped: {error}");
-        return ExitCode::FAILURE;
-    }
+    tracing::info!(%address, gateway = ?settings.gateway, "leptos-2fa portal listening on http://{address}");
+    web::serve(listener, router, &settings, shutdown_signal()).await;
     ExitCode::SUCCESS
 }
 

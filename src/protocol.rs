@@ -247,7 +247,7 @@ pub struct PortalView {
     pub can_change_email: bool,
     /// The registration pages offer "Not now".
     pub registration_optional: bool,
-    /// The demo relying application is served (development only).
+    /// The demo relying application is served (beside the console gateway only).
     pub demo: bool,
     /// Where the pages are mounted: `""` for the portal, the host's path when embedded.
     pub mount: String,

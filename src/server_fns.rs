@@ -118,7 +118,7 @@ pub enum DemoOutcome {
 pub async fn demo_result(result: String, error: String) -> Result<DemoOutcome, PortalError> {
     use crate::web::dev::DEMO_NONCE_KEY;
     let (state, session) = context::request().await?;
-    if !state.settings.is_development() {
+    if !state.serves_demo() {
         return Err(PortalError::MethodNotAllowed);
     }
     let expected_nonce: Option<String> = session.remove(DEMO_NONCE_KEY).await?;

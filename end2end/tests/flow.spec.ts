@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, latestCode, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
+import { cspViolations, hydrated, latestCode, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
 
 interface Texts {
   methodsTitle: RegExp;
@@ -49,6 +49,7 @@ const french: Texts = {
 /** The whole journey from the demo application and back, reading the code from the outbox. */
 async function verifyThroughTheDemo(page: Page, texts: Texts, javaScript: boolean, label: string) {
   const info = test.info();
+  const violations = cspViolations(page);
   const phone = uniqueFrenchMobile();
   const user = await signInThroughDemo(page, label, javaScript);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(texts.methodsTitle);
@@ -87,6 +88,8 @@ async function verifyThroughTheDemo(page: Page, texts: Texts, javaScript: boolea
   await expect(page.locator('[data-verified-user]')).toHaveAttribute('data-verified-user', user);
   await expect(page.locator('[data-verified-user]')).toHaveText(texts.verifiedBy);
   await shot(page, info, `${label}-07-back-in-the-app`);
+  // Every page hydrated (or posted its forms) under the security headers' policy.
+  expect(violations).toEqual([]);
 }
 
 test.describe('with JavaScript', () => {

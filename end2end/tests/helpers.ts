@@ -1,5 +1,6 @@
 import { expect, test, Page, APIRequestContext, TestInfo } from '@playwright/test';
-import { STANDIN_URL } from './services';
+import { createHmac, randomUUID } from 'crypto';
+import { CLIENT_SECRET, STANDIN_URL } from './services';
 
 export interface OutboxEntry {
   to: string;
@@ -16,6 +17,16 @@ export function uniqueFrenchMobile(): { national: string; e164: string } {
 
 export function uniqueUser(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Collects what chromium refuses under the pages' Content-Security-Policy (it says so in the
+ *  console): the list must stay empty for the policy to fit the pages. */
+export function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
 }
 
 /** Waits for WASM to take over the page, when JavaScript runs. */
@@ -75,6 +86,39 @@ export async function signInThroughDemo(page: Page, label: string, javaScript = 
   await expect(page).toHaveURL(/\/methods$/);
   await hydrated(page, javaScript);
   return user;
+}
+
+function hs256(signed: string): string {
+  return createHmac('sha256', CLIENT_SECRET).update(signed).digest('base64url');
+}
+
+/** Plays the relying application of a portal without `/demo` (a real gateway): signs a request
+ *  for a new user, as the README says, and sends the browser to `/start`. Returns the user. */
+export async function signInThroughRelyingApp(page: Page, portal: string, label: string): Promise<string> {
+  const user = uniqueUser(label);
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const claims = {
+    sub: user,
+    aud: 'leptos-2fa/request',
+    return_url: `${portal}/returned`,
+    nonce: randomUUID(),
+    exp: Math.floor(Date.now() / 1000) + 300,
+  };
+  const signed = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  await page.goto(`${portal}/start?request=${signed}.${hs256(signed)}`);
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, true);
+  return user;
+}
+
+/** The result the portal sent the user back with, its signature checked: who passed, and how. */
+export async function returnedResult(page: Page): Promise<{ sub: string; method: string }> {
+  await expect(page).toHaveURL(/\/returned\?result=/);
+  const [header, payload, signature] = new URL(page.url()).searchParams.get('result')!.split('.');
+  expect(hs256(`${header}.${payload}`)).toBe(signature);
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  expect(claims.aud).toBe('leptos-2fa/result');
+  return claims;
 }
 
 /** Polls a test endpoint of the Twilio stand-in until `pick` finds what it looks for. */

@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { latestCode, sentCount, shot, uniqueFrenchMobile } from './helpers';
+import { cspViolations, latestCode, sentCount, shot, uniqueFrenchMobile } from './helpers';
 import { HOST_SITE_URL as site } from './services';
 
 const outbox = `${site}/2fa/dev/outbox`;
@@ -18,6 +18,7 @@ async function signIn(page: Page, user: string) {
 
 test('the host site sends a signed-in user through its embedded 2FA pages to the guarded page', async ({ page }) => {
   const info = test.info();
+  const violations = cspViolations(page);
   await page.goto(`${site}/account`);
   await signIn(page, 'alice');
 
@@ -43,6 +44,7 @@ test('the host site sends a signed-in user through its embedded 2FA pages to the
   await expect(page).toHaveURL(`${site}/account`);
   await expect(page.locator('.site-verified')).toHaveText('Second factor passed by sms.');
   await shot(page, info, 'host-03-account');
+  expect(violations).toEqual([]);
 
   // Signing out forgets the second factor with the session.
   await page.getByRole('button', { name: 'Sign out' }).click();

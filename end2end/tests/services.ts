@@ -13,3 +13,5 @@ export const SMTP_PORT = 2526;
 export const MAILDIR = path.join(E2E_DATA, 'maildir');
 /** The example host site (examples/host-site), which embeds the 2FA pages under /2fa. */
 export const HOST_SITE_URL = 'http://127.0.0.1:3006';
+/** The key the provider portals share with their relying application (played by `signInThroughRelyingApp`). */
+export const CLIENT_SECRET = 'e2e-relying-application-client-secret-0123456789';

@@ -238,7 +238,7 @@ pub async fn view(
         can_change_phone: rules.change.phone,
         can_change_email: rules.change.email,
         registration_optional: rules.registration_optional && step != Step::EnterCode,
-        demo: settings.is_development() && state.host.is_none(),
+        demo: state.serves_demo(),
         mount: state.mount.clone(),
     })
 }

@@ -1,12 +1,18 @@
 //! The HTTP application: Leptos pages and server functions, plus the plain routes around them.
 
+pub mod csrf;
 pub mod dev;
 pub mod entry;
+pub mod headers;
 pub mod health;
 pub mod locale;
+mod serve;
+
+pub use serve::serve;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::{any, get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::sync::LazyLock;
@@ -19,6 +25,8 @@ use crate::state::AppState;
 
 /// Name of the session cookie: only an opaque id, the state stays on the server.
 pub const SESSION_COOKIE: &str = "twofa_session";
+/// Its name when it is `Secure`: browsers then also refuse it from a subdomain or another path.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-twofa_session";
 
 /// The page routes, listed once per process. Listing runs the app with resource loading
 /// suppressed through a process-wide flag, and a page rendering meanwhile would wait forever
@@ -30,9 +38,10 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<SqliteStore>, sqlx::Error> {
     let session_store = session_store(state)?;
     session_store.migrate().await?;
+    let secure = state.settings.cookie_secure();
     Ok(SessionManagerLayer::new(session_store)
-        .with_name(SESSION_COOKIE)
-        .with_secure(state.settings.cookie_secure())
+        .with_name(if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
+        .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
@@ -62,33 +71,46 @@ pub fn routes(state: AppState) -> Router {
     router.with_state(state)
 }
 
+/// The browser-facing defences around `router`: forged requests refused (`csrf`), security
+/// headers on every response (`headers`). A host site calls it on its whole router.
+pub fn defend(router: Router, state: &AppState) -> Router {
+    headers::apply(csrf::protect(router, state), state)
+}
+
 /// Builds the whole portal; `main` serves it and tests drive it on a random port.
 pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
     let sessions = session_layer(&state).await?;
-    let pages = ROUTES.clone();
+    let serves_demo = state.serves_demo();
+    let pages = ROUTES.iter().filter(|page| serves_demo || !page.path().starts_with("/demo")).cloned().collect();
     let mut router = Router::new().route("/healthz", get(health::check));
-    if state.settings.is_development() {
-        router = router.route("/demo/start", post(dev::start_demo));
-    }
+    router = match serves_demo {
+        true => router.route("/demo/start", post(dev::start_demo)),
+        // Else the fallback would still render the demo page: the Leptos router knows it.
+        false => router.route("/demo", any(not_found)).route("/demo/{*rest}", any(not_found)),
+    };
+    let page_context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            headers::provide_nonce();
+        }
+    };
     let router = router
-        .leptos_routes_with_context(
-            &state,
-            pages,
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, pages, page_context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .with_state(state.clone())
-        .merge(routes(state))
-        .layer(sessions)
+        .merge(routes(state.clone()))
+        .layer(sessions);
+    let router = defend(router, &state)
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span));
     Ok(router)
+}
+
+async fn not_found() -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
 /// Sessions live in the portal's own database, table `sessions`.

@@ -1,4 +1,6 @@
-//! `X-Twilio-Signature`: base64(HMAC-SHA1(auth token, URL + sorted form fields)).
+//! `X-Twilio-Signature`: base64(HMAC-SHA1(auth token, URL + sorted form fields)). Where a
+//! Webhook Setting applies, Twilio signs the same string with its SharedKey instead, with the
+//! algorithm it names in `X-Twilio-Webhooks-Signature-Settings: key=<id>,algorithm=HMAC_SHA256`.
 //!
 //! Twilio is inconsistent about default ports, so, like its official validators, a signature is
 //! accepted over the URL with and without its port. JSON bodies are signed through the
@@ -12,7 +14,26 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-type HmacSha1 = Hmac<Sha1>;
+/// The header in which Twilio names the shared key and the algorithm it signed with.
+pub const SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    HmacSha1,
+    HmacSha256,
+}
+
+impl Algorithm {
+    /// The algorithm named in `X-Twilio-Webhooks-Signature-Settings`, if one we know.
+    pub fn announced(settings: &str) -> Option<Self> {
+        let algorithm = settings.split(',').find_map(|part| part.trim().strip_prefix("algorithm="))?;
+        match algorithm.trim() {
+            "HMAC_SHA256" => Some(Algorithm::HmacSha256),
+            "HMAC_SHA1" => Some(Algorithm::HmacSha1),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -46,15 +67,22 @@ fn string_to_sign(url: &str, fields: &[(String, String)]) -> String {
     })
 }
 
-fn mac(auth_token: &str, url: &str, fields: &[(String, String)]) -> HmacSha1 {
-    let mut mac = HmacSha1::new_from_slice(auth_token.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign(url, fields).as_bytes());
-    mac
+fn mac(key: &str, algorithm: Algorithm, url: &str, fields: &[(String, String)]) -> Vec<u8> {
+    fn digest<M: Mac + hmac::digest::KeyInit>(key: &str, signed: &str) -> Vec<u8> {
+        let mut mac = <M as Mac>::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length");
+        mac.update(signed.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+    let signed = string_to_sign(url, fields);
+    match algorithm {
+        Algorithm::HmacSha1 => digest::<Hmac<Sha1>>(key, &signed),
+        Algorithm::HmacSha256 => digest::<Hmac<Sha256>>(key, &signed),
+    }
 }
 
 /// The signature Twilio would send for this request, for tests of webhook handlers.
-pub fn sign(auth_token: &str, url: &str, fields: &[(String, String)]) -> String {
-    STANDARD.encode(mac(auth_token, url, fields).finalize().into_bytes())
+pub fn sign(key: &str, algorithm: Algorithm, url: &str, fields: &[(String, String)]) -> String {
+    STANDARD.encode(mac(key, algorithm, url, fields))
 }
 
 /// The URL as written, without its port, and with its port (explicit or the scheme's default).
@@ -75,15 +103,16 @@ fn url_variants(url: &str) -> Vec<String> {
     variants
 }
 
-/// Checks a request Twilio sent to `url` (the public URL it called, query included, as received).
-pub fn verify(auth_token: &str, url: &str, body: SignedBody<'_>, header: Option<&str>) -> Result<(), SignatureError> {
+/// Checks a request Twilio sent to `url` (the public URL it called, query included, as received),
+/// signed with `key` (the auth token, or the shared key) by `algorithm`.
+pub fn verify(key: &str, algorithm: Algorithm, url: &str, body: SignedBody<'_>, header: Option<&str>) -> Result<(), SignatureError> {
     let header = header.filter(|h| !h.trim().is_empty()).ok_or(SignatureError::Missing)?;
     let claimed = STANDARD.decode(header.trim()).map_err(|_| SignatureError::Mismatch)?;
     let fields: &[(String, String)] = match body {
         SignedBody::Form(fields) => fields,
         SignedBody::Json(_) | SignedBody::Empty => &[],
     };
-    let signed = url_variants(url).iter().any(|candidate| mac(auth_token, candidate, fields).verify_slice(&claimed).is_ok());
+    let signed = url_variants(url).iter().any(|candidate| bool::from(mac(key, algorithm, candidate, fields).as_slice().ct_eq(claimed.as_slice())));
     if !signed {
         return Err(SignatureError::Mismatch);
     }
@@ -126,18 +155,18 @@ mod tests {
     #[test]
     fn the_documented_example_signs_as_twilio_says() {
         let (token, url, fields) = documented();
-        assert_eq!(sign(token, url, &fields), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
-        assert_eq!(verify(token, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")), Ok(()));
+        assert_eq!(sign(token, Algorithm::HmacSha1, url, &fields), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+        assert_eq!(verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")), Ok(()));
     }
 
     #[test]
     fn field_order_does_not_matter_but_every_field_does() {
         let (token, url, mut fields) = documented();
         fields.reverse();
-        assert_eq!(verify(token, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")), Ok(()));
+        assert_eq!(verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")), Ok(()));
         fields[0].1.push('9');
         assert_eq!(
-            verify(token, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")),
+            verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some("0/KCTR6DLpKmkAf8muzZqo1nDgQ=")),
             Err(SignatureError::Mismatch)
         );
     }
@@ -145,23 +174,23 @@ mod tests {
     #[test]
     fn a_missing_foreign_or_garbled_signature_is_refused() {
         let (token, url, fields) = documented();
-        assert_eq!(verify(token, url, SignedBody::Form(&fields), None), Err(SignatureError::Missing));
-        let foreign = sign("another token", url, &fields);
-        assert_eq!(verify(token, url, SignedBody::Form(&fields), Some(&foreign)), Err(SignatureError::Mismatch));
-        assert_eq!(verify(token, url, SignedBody::Form(&fields), Some("not base64!")), Err(SignatureError::Mismatch));
+        assert_eq!(verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), None), Err(SignatureError::Missing));
+        let foreign = sign("another token", Algorithm::HmacSha1, url, &fields);
+        assert_eq!(verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some(&foreign)), Err(SignatureError::Mismatch));
+        assert_eq!(verify(token, Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some("not base64!")), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn a_signature_over_the_url_with_or_without_its_default_port_is_accepted() {
         let fields = fields(&[("MessageStatus", "delivered")]);
-        let with_port = sign("t", "https://2fa.example:443/webhooks/twilio/status?v=1", &fields);
+        let with_port = sign("t", Algorithm::HmacSha1, "https://2fa.example:443/webhooks/twilio/status?v=1", &fields);
         assert_eq!(
-            verify("t", "https://2fa.example/webhooks/twilio/status?v=1", SignedBody::Form(&fields), Some(&with_port)),
+            verify("t", Algorithm::HmacSha1, "https://2fa.example/webhooks/twilio/status?v=1", SignedBody::Form(&fields), Some(&with_port)),
             Ok(())
         );
-        let without_port = sign("t", "https://2fa.example/webhooks/twilio/status?v=1", &fields);
+        let without_port = sign("t", Algorithm::HmacSha1, "https://2fa.example/webhooks/twilio/status?v=1", &fields);
         assert_eq!(
-            verify("t", "https://2fa.example:443/webhooks/twilio/status?v=1", SignedBody::Form(&fields), Some(&without_port)),
+            verify("t", Algorithm::HmacSha1, "https://2fa.example:443/webhooks/twilio/status?v=1", SignedBody::Form(&fields), Some(&without_port)),
             Ok(())
         );
     }
@@ -171,10 +200,10 @@ mod tests {
         let body = br#"{"status":"delivered"}"#;
         let hash: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
         let url = format!("https://2fa.example/webhooks/twilio/events?bodySHA256={hash}");
-        let signature = sign("t", &url, &[]);
-        assert_eq!(verify("t", &url, SignedBody::Json(body), Some(&signature)), Ok(()));
+        let signature = sign("t", Algorithm::HmacSha1, &url, &[]);
+        assert_eq!(verify("t", Algorithm::HmacSha1, &url, SignedBody::Json(body), Some(&signature)), Ok(()));
         assert_eq!(
-            verify("t", &url, SignedBody::Json(br#"{"status":"failed"}"#), Some(&signature)),
+            verify("t", Algorithm::HmacSha1, &url, SignedBody::Json(br#"{"status":"failed"}"#), Some(&signature)),
             Err(SignatureError::BodyHashMismatch)
         );
     }
@@ -182,12 +211,37 @@ mod tests {
     #[test]
     fn a_get_is_signed_by_its_url_alone() {
         let url = "https://2fa.example/webhooks/twilio/call/abc?attempt=1";
-        let signature = sign("t", url, &[]);
-        assert_eq!(verify("t", url, SignedBody::Empty, Some(&signature)), Ok(()));
+        let signature = sign("t", Algorithm::HmacSha1, url, &[]);
+        assert_eq!(verify("t", Algorithm::HmacSha1, url, SignedBody::Empty, Some(&signature)), Ok(()));
         assert_eq!(
-            verify("t", "https://2fa.example/webhooks/twilio/call/abd?attempt=1", SignedBody::Empty, Some(&signature)),
+            verify("t", Algorithm::HmacSha1, "https://2fa.example/webhooks/twilio/call/abd?attempt=1", SignedBody::Empty, Some(&signature)),
             Err(SignatureError::Mismatch)
         );
+    }
+
+    #[test]
+    fn a_shared_key_signature_is_hmac_sha256_of_the_same_string() {
+        let (_, url, fields) = documented();
+        let signature = sign("shared-key-secret", Algorithm::HmacSha256, url, &fields);
+        assert_eq!(STANDARD.decode(&signature).unwrap().len(), 32);
+        let signed = string_to_sign(url, &fields);
+        let mut expected = Hmac::<Sha256>::new_from_slice(b"shared-key-secret").unwrap();
+        expected.update(signed.as_bytes());
+        assert_eq!(signature, STANDARD.encode(expected.finalize().into_bytes()));
+        assert_eq!(verify("shared-key-secret", Algorithm::HmacSha256, url, SignedBody::Form(&fields), Some(&signature)), Ok(()));
+        assert_eq!(
+            verify("shared-key-secret", Algorithm::HmacSha1, url, SignedBody::Form(&fields), Some(&signature)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(verify("12345", Algorithm::HmacSha256, url, SignedBody::Form(&fields), Some(&signature)), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn the_settings_header_names_the_algorithm() {
+        assert_eq!(Algorithm::announced("key=webhooks_sharedkey_01,algorithm=HMAC_SHA256"), Some(Algorithm::HmacSha256));
+        assert_eq!(Algorithm::announced("algorithm=HMAC_SHA1, key=k"), Some(Algorithm::HmacSha1));
+        assert_eq!(Algorithm::announced("key=k,algorithm=MD5"), None);
+        assert_eq!(Algorithm::announced("key=k"), None);
     }
 }
 
@@ -199,6 +253,10 @@ mod properties {
     use proptest::option;
     use proptest::prelude::*;
 
+    fn algorithm() -> impl Strategy<Value = Algorithm> {
+        prop_oneof![Just(Algorithm::HmacSha1), Just(Algorithm::HmacSha256)]
+    }
+
     fn callback_url() -> impl Strategy<Value = String> {
         "https://[a-z]{1,10}\\.example(:[0-9]{2,4})?/[a-z/]{0,20}(\\?[a-z]{1,4}=[a-z0-9]{0,5})?"
     }
@@ -208,35 +266,37 @@ mod properties {
 
         #[test]
         fn any_request_is_checked_without_panicking(
+            algorithm in algorithm(),
             url in prop_oneof![any::<String>(), callback_url()],
             fields in vec((any::<String>(), any::<String>()), 0..6),
             body in vec(any::<u8>(), 0..64),
             header in option::of(prop_oneof![any::<String>(), "[A-Za-z0-9+/]{27}="]),
         ) {
-            prop_assert!(verify("token", &url, SignedBody::Form(&fields), header.as_deref()).is_err());
-            prop_assert!(verify("token", &url, SignedBody::Json(&body), header.as_deref()).is_err());
-            prop_assert!(verify("token", &url, SignedBody::Empty, header.as_deref()).is_err());
+            prop_assert!(verify("token", algorithm, &url, SignedBody::Form(&fields), header.as_deref()).is_err());
+            prop_assert!(verify("token", algorithm, &url, SignedBody::Json(&body), header.as_deref()).is_err());
+            prop_assert!(verify("token", algorithm, &url, SignedBody::Empty, header.as_deref()).is_err());
         }
 
         #[test]
-        fn any_form_body_reads_and_holds_its_signature(body in vec(any::<u8>(), 0..200), url in callback_url()) {
+        fn any_form_body_reads_and_holds_its_signature(body in vec(any::<u8>(), 0..200), url in callback_url(), algorithm in algorithm()) {
             let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-            let signature = sign("token", &url, &fields);
-            prop_assert_eq!(verify("token", &url, SignedBody::Form(&fields), Some(&signature)), Ok(()));
-            prop_assert_eq!(verify("another token", &url, SignedBody::Form(&fields), Some(&signature)), Err(SignatureError::Mismatch));
+            let signature = sign("token", algorithm, &url, &fields);
+            prop_assert_eq!(verify("token", algorithm, &url, SignedBody::Form(&fields), Some(&signature)), Ok(()));
+            prop_assert_eq!(verify("another token", algorithm, &url, SignedBody::Form(&fields), Some(&signature)), Err(SignatureError::Mismatch));
         }
 
         #[test]
         fn a_field_added_or_changed_breaks_the_signature(
+            algorithm in algorithm(),
             url in callback_url(),
             fields in vec(("[A-Za-z]{1,8}", any::<String>()), 0..5),
             name in "[A-Za-z]{1,8}",
         ) {
-            let signature = sign("token", &url, &fields);
+            let signature = sign("token", algorithm, &url, &fields);
             let added = (name, "\u{1}added".to_owned());
             prop_assume!(!fields.contains(&added));
             let tampered = [fields.clone(), vec![added]].concat();
-            prop_assert_eq!(verify("token", &url, SignedBody::Form(&tampered), Some(&signature)), Err(SignatureError::Mismatch));
+            prop_assert_eq!(verify("token", algorithm, &url, SignedBody::Form(&tampered), Some(&signature)), Err(SignatureError::Mismatch));
         }
     }
 }

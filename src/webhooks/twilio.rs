@@ -1,5 +1,6 @@
 //! The routes Twilio calls, under `/webhooks/twilio/`: a verification call's TwiML and the
-//! status reports of messages and calls. Each request must carry a valid `X-Twilio-Signature`;
+//! status reports of messages and calls. Each request must carry a valid `X-Twilio-Signature`
+//! (by the auth token, or by the shared key `X-Twilio-Webhooks-Signature-Settings` announces);
 //! without one the answer is 403 and nothing changes.
 
 use axum::Router;
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use secrecy::ExposeSecret;
 
-use super::signature::{SignedBody, verify};
+use super::signature::{Algorithm, SETTINGS_HEADER, SignedBody, verify};
 use super::twiml;
 use crate::domain::DeliveryState;
 use crate::flow::{DeliveryReport, DeliveryToken};
@@ -92,7 +93,16 @@ impl FromRequest<AppState> for SignedByTwilio {
             (false, false) => SignedBody::Form(&fields),
         };
         let signature = parts.headers.get("x-twilio-signature").and_then(|value| value.to_str().ok());
-        if let Err(error) = verify(auth_token.expose_secret(), &url, signed, signature) {
+        let announced = parts.headers.get(SETTINGS_HEADER).map(|value| value.to_str().ok().and_then(Algorithm::announced));
+        let (key, algorithm) = match (announced, &state.settings.twilio_webhook_shared_key) {
+            (None, _) => (auth_token, Algorithm::HmacSha1),
+            (Some(Some(algorithm)), Some(shared_key)) => (shared_key, algorithm),
+            (Some(_), _) => {
+                tracing::warn!(%route, "refused a webhook request signed with an unknown shared key or algorithm");
+                return Err(StatusCode::FORBIDDEN);
+            }
+        };
+        if let Err(error) = verify(key.expose_secret(), algorithm, &url, signed, signature) {
             tracing::warn!(%route, %error, "refused a webhook request");
             return Err(StatusCode::FORBIDDEN);
         }

@@ -14,7 +14,7 @@ use leptos_2fa::flow::FakeClock;
 use leptos_2fa::state::AppState;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{START, cookie_client, fresh_mobile, location};
+use support::{START, browser_client, fresh_mobile, location};
 use tower_sessions::Session;
 
 /// Signs in whoever the `x-user` header names: zoe has a number, yan has nothing, and the
@@ -57,6 +57,9 @@ impl TwoFactorHost for TestHost {
     }
 }
 
+/// The host site is also served here; its pages there may post to the 2FA routes.
+const HOST_OTHER_ORIGIN: &str = "https://www.host.example";
+
 struct Host {
     base: String,
     client: reqwest::Client,
@@ -74,6 +77,7 @@ async fn host() -> Host {
         database_url: format!("sqlite://{}/host.db", dir.path().display()),
         data_dir: dir.path().to_owned(),
         public_url: format!("http://{address}").parse().unwrap(),
+        trusted_origins: vec![HOST_OTHER_ORIGIN.parse().unwrap()],
         ..Settings::default()
     };
     let options = LeptosOptions::builder().output_name("host").site_root("target/site").site_addr(address).build();
@@ -85,9 +89,11 @@ async fn host() -> Host {
     let sessions = leptos_2fa::web::session_layer(&state).await.unwrap();
     let guard = get(|session: Session| async move { Json(second_factor(&session).await) });
     let router = axum::Router::new().route("/passed", guard).merge(leptos_2fa::web::routes(state.clone())).layer(sessions);
+    let router = leptos_2fa::web::defend(router, &state);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     std::mem::forget(dir);
-    Host { base: format!("http://{address}"), client: cookie_client(), state, zoe_phone }
+    let base = format!("http://{address}");
+    Host { client: browser_client(&base), base, state, zoe_phone }
 }
 
 impl Host {
@@ -167,4 +173,14 @@ async fn the_hosts_rules_narrow_methods_and_registration_per_user() {
     let (national, _) = fresh_mobile();
     let (status, refused) = host.api("set-phone-number", json!({ "phone_number": national, "country_code": "FR" })).await;
     assert_eq!((status, refused["error_code"].as_str()), (403, Some("method_not_allowed")), "{refused}");
+}
+
+#[tokio::test]
+async fn the_hosts_pages_on_its_other_origin_may_post_but_no_other_site() {
+    let host = host().await;
+    let choose = |origin: &'static str| {
+        host.client.post(format!("{}/2fa/locale", host.base)).header("origin", origin).form(&[("locale", "fr"), ("back", "/")]).send()
+    };
+    assert!(choose(HOST_OTHER_ORIGIN).await.unwrap().status().is_redirection());
+    assert_eq!(choose("https://evil.example").await.unwrap().status(), 403);
 }

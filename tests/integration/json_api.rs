@@ -172,7 +172,7 @@ async fn a_verification_belongs_to_the_session_that_started_it() {
     drop(api_owner);
 
     // Another browser, with its own session for another user, cannot touch dora's code.
-    app.client = support::cookie_client();
+    app.client = support::browser_client(&app.base);
     let api = Api::new(&app).await;
     assert_eq!(app.begin("mallory").await, "/methods");
     let (status, error) = api.call("post", "/api/v1/verify", Some(json!({ "code": "123456" }))).await;

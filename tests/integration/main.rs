@@ -18,3 +18,4 @@ mod settings_parity;
 mod smtp_gateway;
 mod twilio_gateway;
 mod twilio_verify;
+mod web_surface;

@@ -308,7 +308,7 @@ async fn clearing_cookies_resets_no_counter() {
         app.post_form("/api/resend_code", &[]).await;
     }
     // The same user in a browser with no cookies: a new session, the same limits.
-    app.client = support::cookie_client();
+    app.client = support::browser_client(&app.base);
     app.advance(30);
     assert_eq!(app.begin("ken").await, "/methods");
     assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");

@@ -30,6 +30,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         move || {
             provide_context(twofa.clone());
             provide_context(directory.clone());
+            // The response's CSP nonce, for the hydration script.
+            leptos_2fa::web::headers::provide_nonce();
         }
     };
     let app = Router::new()
@@ -37,14 +39,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<leptos::config::LeptosOptions, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<leptos::config::LeptosOptions, _>(
+            leptos_2fa::web::headers::provide_nonce,
+            shell,
+        ))
         .with_state(options)
-        .merge(leptos_2fa::web::routes(twofa))
+        .merge(leptos_2fa::web::routes(twofa.clone()))
         .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+    // Cross-site posts refused and the security headers, for the site's own pages as for 2FA's.
+    let app = leptos_2fa::web::defend(app, &twofa);
 
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("Northwind Savings on http://{address}");
-    axum::serve(listener, app).await?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    leptos_2fa::web::serve(listener, app, &twofa.settings, shutdown).await;
     Ok(())
 }
 

@@ -50,19 +50,31 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
     let options = LeptosOptions::builder().output_name("leptos-2fa").site_root("target/site").site_addr(address).build();
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
     let router = leptos_2fa::web::router(state.clone()).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await.unwrap() });
-    TestApp { base: format!("http://{address}"), client: cookie_client(), state, clock, dir }
+    let settings = state.settings.clone();
+    tokio::spawn(async move { leptos_2fa::web::serve(listener, router, &settings, std::future::pending()).await });
+    let base = format!("http://{address}");
+    TestApp { client: browser_client(&base), base, state, clock, dir }
 }
 
 /// A browser-like client with its own cookie jar, which does not follow redirects.
 pub fn cookie_client() -> reqwest::Client {
+    client_builder().build().unwrap()
+}
+
+/// A client on the portal's own pages: as a browser does, it says so in `Origin` on every
+/// request (the CSRF defence checks it on those that change something).
+pub fn browser_client(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    client_builder().default_headers(headers).build().unwrap()
+}
+
+fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         // A stuck request fails its test instead of holding up the whole run.
         .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
 }
 
 static NEXT_NUMBER: AtomicU64 = AtomicU64::new(0);
@@ -118,6 +130,8 @@ impl TestApp {
             .client
             .post(self.url(path))
             .header(ACCEPT, BROWSER_ACCEPT)
+            // This portal's own origin, even with a client carried over from another (a restart).
+            .header(reqwest::header::ORIGIN, &self.base)
             .form(fields)
             .send()
             .await

@@ -7,7 +7,9 @@
 //! Twilio code and `Retry-After`, a slow answer), numbers it refuses, numbers whose message is
 //! undeliverable or whose call is not answered.
 //!
-//! It signs with its own HMAC-SHA1, written from Twilio's documentation, not the portal's code.
+//! It signs with its own HMAC-SHA1, written from Twilio's documentation, not the portal's code;
+//! or, as where a Webhook Setting applies, with HMAC-SHA256 and a shared key it then announces in
+//! `X-Twilio-Webhooks-Signature-Settings` (`sign_with_shared_key`).
 
 #![allow(dead_code)]
 
@@ -34,6 +36,13 @@ pub const FROM: &str = "+15005550006";
 pub const API_KEY_SID: &str = "SK00000000000000000000000000000002";
 pub const API_KEY_SECRET: &str = "standin-api-key-secret";
 pub const MESSAGING_SERVICE_SID: &str = "MG00000000000000000000000000000003";
+
+/// A SharedKey of a Webhook Setting: its id, and the secret it signs with.
+#[derive(Debug, Clone)]
+pub struct SharedKey {
+    pub id: String,
+    pub secret: String,
+}
 
 /// Something the next create request meets instead of success.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,6 +131,8 @@ struct Shared {
     line_types: HashMap<String, String>,
     /// The numbers looked up, in order.
     lookups: Vec<String>,
+    /// Callbacks are signed with this key (HMAC-SHA256) instead of the auth token.
+    shared_key: Option<SharedKey>,
 }
 
 /// A number and the line type Lookup reports for it (`/_test/line_type`); `unknown` when
@@ -273,9 +284,28 @@ impl Standin {
         panic!("the Twilio stand-in never saw: {what}");
     }
 
+    /// From now on, signs callbacks as a Webhook Setting with this shared key has Twilio sign them.
+    pub fn sign_with_shared_key(&self, key: SharedKey) {
+        self.shared.lock().unwrap().shared_key = Some(key);
+    }
+
+    /// The signature of a callback, as the stand-in signs them now.
+    pub fn signature(&self, url: &str, fields: &[(String, String)]) -> String {
+        match &self.shared.lock().unwrap().shared_key {
+            Some(key) => shared_key_signature(&key.secret, url, fields),
+            None => twilio_signature(AUTH_TOKEN, url, fields),
+        }
+    }
+
+    /// `X-Twilio-Webhooks-Signature-Settings`, sent while signing with a shared key.
+    fn signature_settings(&self) -> Option<String> {
+        let shared = self.shared.lock().unwrap();
+        shared.shared_key.as_ref().map(|key| format!("key={},algorithm=HMAC_SHA256", key.id))
+    }
+
     /// Posts a callback signed as Twilio signs it; returns the HTTP status our webhook answered.
     pub async fn post_signed(&self, url: &str, fields: &[(String, String)], idempotency_token: &str) -> u16 {
-        let signature = twilio_signature(AUTH_TOKEN, url, fields);
+        let signature = self.signature(url, fields);
         self.post_with_signature(url, fields, idempotency_token, Some(&signature)).await
     }
 
@@ -290,19 +320,24 @@ impl Standin {
         if let Some(signature) = signature {
             request = request.header("X-Twilio-Signature", signature);
         }
+        if let Some(settings) = self.signature_settings() {
+            request = request.header("X-Twilio-Webhooks-Signature-Settings", settings);
+        }
         request.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
     }
 
     async fn callback(&self, url: &str, fields: Vec<(String, String)>, idempotency_token: String) -> (u16, String) {
-        let signature = twilio_signature(AUTH_TOKEN, url, &fields);
-        let response = self
+        let signature = self.signature(url, &fields);
+        let mut request = self
             .http
             .post(url)
             .form(&fields)
             .header("X-Twilio-Signature", &signature)
-            .header("I-Twilio-Idempotency-Token", &idempotency_token)
-            .send()
-            .await;
+            .header("I-Twilio-Idempotency-Token", &idempotency_token);
+        if let Some(settings) = self.signature_settings() {
+            request = request.header("X-Twilio-Webhooks-Signature-Settings", settings);
+        }
+        let response = request.send().await;
         let (status, body) = match response {
             Ok(response) => (response.status().as_u16(), response.text().await.unwrap_or_default()),
             Err(_) => (0, String::new()),
@@ -426,8 +461,8 @@ fn rfc2822_now() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc2822).unwrap()
 }
 
-/// base64(HMAC-SHA1(token, URL + each field name and value, sorted by name)).
-pub fn twilio_signature(auth_token: &str, url: &str, fields: &[(String, String)]) -> String {
+/// What Twilio signs: the URL, then each field name and value, sorted by name.
+fn signed_string(url: &str, fields: &[(String, String)]) -> String {
     let mut sorted = fields.to_vec();
     sorted.sort();
     let mut data = url.to_owned();
@@ -435,8 +470,20 @@ pub fn twilio_signature(auth_token: &str, url: &str, fields: &[(String, String)]
         data.push_str(&name);
         data.push_str(&value);
     }
+    data
+}
+
+/// base64(HMAC-SHA1(token, the signed string)).
+pub fn twilio_signature(auth_token: &str, url: &str, fields: &[(String, String)]) -> String {
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(auth_token.as_bytes()).unwrap();
-    mac.update(data.as_bytes());
+    mac.update(signed_string(url, fields).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// base64(HMAC-SHA256(shared key secret, the same string)).
+pub fn shared_key_signature(secret: &str, url: &str, fields: &[(String, String)]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(signed_string(url, fields).as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
