@@ -282,3 +282,17 @@ async fn used_nonces_are_pruned_by_expiry_through_their_index() {
     let plan: Vec<String> = plan.iter().map(|step| sqlx::Row::get(step, "detail")).collect();
     assert!(plan.iter().any(|step| step.contains("used_nonces_by_expiry")), "{plan:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_report_with_an_over_long_idempotency_token_stores_no_nonce() {
+    let (app, standin) = crate::twilio_gateway::twilio_portal_with(|_| {}).await;
+    app.reach_token_page("rex").await;
+    standin.wait_until("a report taken", |s| s.callbacks().iter().any(|c| c.answered == 204)).await;
+    let report = standin.callbacks().pop().unwrap();
+    // The header is not signed: a captured report replayed with a 10 KB token.
+    let token = "t".repeat(10_000);
+    assert_eq!(standin.post_with_signature(&report.url, &report.fields, &token, Some(&report.signature)).await, 204);
+    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(LENGTH(nonce)) FROM used_nonces").fetch_one(app.state.store.pool()).await.unwrap();
+    assert!(longest.unwrap_or(0) <= 128 + "delivery-report:".len() as i64, "{longest:?}");
+}
+
