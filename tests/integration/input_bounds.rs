@@ -296,3 +296,21 @@ async fn a_replayed_report_with_an_over_long_idempotency_token_stores_no_nonce()
     assert!(longest.unwrap_or(0) <= 128 + "delivery-report:".len() as i64, "{longest:?}");
 }
 
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addresses_stored_before_are_read_in_their_normal_form_or_left_out() {
+    let app = spawn_app().await;
+    let pool = app.state.store.pool();
+    for (user, stored) in [("old-ann", "Ann@Bücher.Example"), ("old-eve", "e\u{200b}ve@example.com")] {
+        sqlx::query("INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, $2, 0, 0)")
+            .bind(user)
+            .bind(stored)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let ann = app.state.store.user("old-ann").await.unwrap().unwrap();
+    assert_eq!(ann.email.unwrap().as_str(), "ann@xn--bcher-kva.example");
+    let eve = app.state.store.user("old-eve").await.unwrap().expect("the user stays readable");
+    assert_eq!(eve.email, None);
+}
