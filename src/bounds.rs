@@ -57,7 +57,8 @@ mod tests {
 
     #[test]
     fn invisible_and_bidirectional_characters_are_hidden_ones() {
-        for c in ['\u{0}', '\n', '\u{7f}', '\u{ad}', '\u{200b}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}', '\u{2028}', '\u{e000}'] {
+        let hidden = ['\u{0}', '\n', '\u{7f}', '\u{ad}', '\u{200b}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}', '\u{2028}', '\u{e000}'];
+        for c in hidden {
             assert!(is_hidden(c), "{:?}", c);
         }
         for c in ['a', 'é', '@', ' ', '日', '-'] {

@@ -598,7 +598,8 @@ mod tests {
 
     #[test]
     fn settings_above_their_upper_bound_stop_the_portal() {
-        let load_number = |key: &str, value: u64| Settings::from_figment(Figment::from(Serialized::defaults(Settings::default())).merge((key, value)));
+        let load_number =
+            |key: &str, value: u64| Settings::from_figment(Figment::from(Serialized::defaults(Settings::default())).merge((key, value)));
         let error = load_number("code_ttl_secs", 601).unwrap_err().to_string();
         assert!(error.contains("code_ttl_secs must be at most 600"), "{error}");
         let error = load_number("max_attempts", 11).unwrap_err().to_string();

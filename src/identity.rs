@@ -282,7 +282,9 @@ mod properties {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
-        fn any_text_is_refused_as_a_request(token in prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,43}"]) {
+        fn any_text_is_refused_as_a_request(
+            token in prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,43}"],
+        ) {
             prop_assert!(keys().verify_request(&token, NOW).is_err());
         }
 

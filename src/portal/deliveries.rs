@@ -86,7 +86,8 @@ pub async fn record_report(
         _ => {}
     }
     let now = state.verifier.now();
-    if let Some(idempotency_key) = idempotency_key {
+    // An over-long key (the header is not signed) is no key: the report then applies as any other.
+    if let Some(idempotency_key) = idempotency_key.filter(|key| crate::bounds::fits(key, crate::bounds::NONCE)) {
         let expires = UnixTime(now.0 + IDEMPOTENCY_WINDOW_SECS);
         if !state.store.claim_nonce(&format!("delivery-report:{idempotency_key}"), expires, now).await? {
             return Ok(ReportReceipt::Ignored);

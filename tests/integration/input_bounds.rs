@@ -282,3 +282,34 @@ async fn used_nonces_are_pruned_by_expiry_through_their_index() {
     let plan: Vec<String> = plan.iter().map(|step| sqlx::Row::get(step, "detail")).collect();
     assert!(plan.iter().any(|step| step.contains("used_nonces_by_expiry")), "{plan:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_report_with_an_over_long_idempotency_token_stores_no_nonce() {
+    let (app, standin) = crate::twilio_gateway::twilio_portal_with(|_| {}).await;
+    app.reach_token_page("rex").await;
+    standin.wait_until("a report taken", |s| s.callbacks().iter().any(|c| c.answered == 204)).await;
+    let report = standin.callbacks().pop().unwrap();
+    // The header is not signed: a captured report replayed with a 10 KB token.
+    let token = "t".repeat(10_000);
+    assert_eq!(standin.post_with_signature(&report.url, &report.fields, &token, Some(&report.signature)).await, 204);
+    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(LENGTH(nonce)) FROM used_nonces").fetch_one(app.state.store.pool()).await.unwrap();
+    assert!(longest.unwrap_or(0) <= 128 + "delivery-report:".len() as i64, "{longest:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addresses_stored_before_are_read_in_their_normal_form_or_left_out() {
+    let app = spawn_app().await;
+    let pool = app.state.store.pool();
+    for (user, stored) in [("old-ann", "Ann@Bücher.Example"), ("old-eve", "e\u{200b}ve@example.com")] {
+        sqlx::query("INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, $2, 0, 0)")
+            .bind(user)
+            .bind(stored)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let ann = app.state.store.factors("old-ann").await.unwrap();
+    assert_eq!(ann.email.unwrap().as_str(), "ann@xn--bcher-kva.example");
+    let eve = app.state.store.factors("old-eve").await.expect("the user stays readable");
+    assert_eq!(eve.email, None);
+}

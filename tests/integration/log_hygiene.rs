@@ -51,6 +51,8 @@ impl Recording {
         SUBSCRIBER.call_once(|| {
             let layer = tracing_subscriber::fmt::layer()
                 .with_writer(|| LogWriter)
+                // A timestamp's six digits of microseconds would pass for a code.
+                .without_time()
                 .with_ansi(false)
                 .with_span_events(FmtSpan::NEW)
                 .with_filter(leptos_2fa::logging::filter("trace").unwrap());
