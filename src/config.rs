@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::Channel;
-use crate::flow::{Lockout, Policy, RegionRule};
+use crate::flow::{Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -103,6 +103,25 @@ pub struct Settings {
     pub send_window_secs: u64,
     pub max_sends_per_user: u32,
     pub user_send_window_secs: u64,
+    /// Codes within an hour to one destination for all users together (not the asker's own factor).
+    pub max_sends_per_destination_across_users: u32,
+    /// Codes within an hour to one block of 1,000 numbers, for everyone.
+    pub max_sends_per_prefix: u32,
+    /// Codes within an hour asked from one client network.
+    pub max_sends_per_client: u32,
+    /// Destinations one request may send codes to.
+    pub max_destinations_per_request: u32,
+    /// Codes within an hour, all together.
+    pub max_sends_per_hour: u32,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client.
+    #[serde(deserialize_with = "comma_list")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Kinds of phone line texts and WhatsApp may go to (`mobile`, `fixed_line_or_mobile`, …).
+    #[serde(deserialize_with = "comma_list")]
+    pub text_number_types: Vec<NumberType>,
+    /// Kinds of phone line calls may go to.
+    #[serde(deserialize_with = "comma_list")]
+    pub call_number_types: Vec<NumberType>,
     /// Wrong codes in a row a user may enter before waits begin (30 s, doubling, up to an hour).
     pub lockout_free_failures: u32,
     /// Wrong codes in a row after which the user is locked until a lift (at most 100: NIST).
@@ -194,6 +213,14 @@ impl Default for Settings {
             send_window_secs: policy.send_window.as_secs(),
             max_sends_per_user: policy.max_sends_per_user,
             user_send_window_secs: policy.user_send_window.as_secs(),
+            max_sends_per_destination_across_users: policy.send_limits.per_destination_across_users_per_hour,
+            max_sends_per_prefix: policy.send_limits.per_prefix_per_hour,
+            max_sends_per_client: policy.send_limits.per_client_per_hour,
+            max_destinations_per_request: policy.send_limits.destinations_per_request,
+            max_sends_per_hour: policy.send_limits.hourly_budget,
+            trusted_proxies: Vec::new(),
+            text_number_types: policy.number_types.texts.clone(),
+            call_number_types: policy.number_types.calls.clone(),
             lockout_free_failures: policy.lockout.free_failures,
             lockout_after: policy.lockout.lock_after,
             session_idle_minutes: 30,
@@ -449,6 +476,14 @@ impl Settings {
             user_send_window: Duration::from_secs(self.user_send_window_secs),
             regions: RegionRule { allowed: self.allowed_countries.clone(), disallowed: self.disallowed_countries.clone() },
             lockout: Lockout { free_failures: self.lockout_free_failures, lock_after: self.lockout_after, ..Lockout::default() },
+            number_types: NumberTypes { texts: self.text_number_types.clone(), calls: self.call_number_types.clone() },
+            send_limits: SendLimits {
+                per_destination_across_users_per_hour: self.max_sends_per_destination_across_users,
+                per_prefix_per_hour: self.max_sends_per_prefix,
+                per_client_per_hour: self.max_sends_per_client,
+                destinations_per_request: self.max_destinations_per_request,
+                hourly_budget: self.max_sends_per_hour,
+            },
         }
     }
 

@@ -21,7 +21,7 @@ use tower_sessions::Session;
 use crate::bounds;
 use crate::config::is_local_path;
 use crate::flow::{EmailAddress, Factors, PhoneNumber};
-use crate::portal::journey::{self, ActiveRequest, PASSED_KEY};
+use crate::portal::journey::{self, ActiveRequest, Asker, PASSED_KEY};
 use crate::protocol::Step;
 use crate::state::AppState;
 
@@ -98,7 +98,7 @@ pub struct StartQuery {
 }
 
 /// `{mount}/start?next=/page`: a new flow for the user the host says is signed in.
-pub async fn start(State(state): State<AppState>, session: Session, Query(query): Query<StartQuery>, parts: Parts) -> Redirect {
+pub async fn start(State(state): State<AppState>, session: Session, asker: Asker, Query(query): Query<StartQuery>, parts: Parts) -> Redirect {
     let Some(host) = state.host.clone() else { return Redirect::to("/") };
     let Some(user) = host.current_user(&parts).await else { return Redirect::to(&host.sign_in_path()) };
     if !host.may_verify(&user).await {
@@ -106,13 +106,12 @@ pub async fn start(State(state): State<AppState>, session: Session, Query(query)
         return Redirect::to(&host.not_allowed_path(&user));
     }
     let next = query.next.filter(|next| is_local_path(next) && bounds::fits(next, bounds::URL)).unwrap_or_else(|| host.success_path(&user));
-    let locale = crate::web::locale::locale_of(&parts.headers);
     let opened = match state.store.ensure_user(&user.id, state.verifier.now()).await {
         Ok(()) => {
             let vouched = vouched_by_host(&state, &user);
             let rules = host.rules(&user, state.settings.user_rules()).await.restrict_methods(&state.settings.methods);
             let request = ActiveRequest::for_host_page(user.id, next, rules, vouched);
-            journey::open(&state, &session, Ok(request), locale).await
+            journey::open(&state, &session, Ok(request), asker).await
         }
         Err(error) => Err(error.into()),
     };

@@ -40,6 +40,9 @@ pub enum Event {
     VerificationFailed { subject: String, verification_id: VerificationId, provider_sid: Option<String> },
     /// The provider refused or failed a request. `handled`: the user was given a way on.
     ProviderError { provider: &'static str, error: String, code: Option<u32>, handled: bool },
+    /// A send limit refused a code (`limit`: `per_destination`, `per_user`, `per_number_prefix`,
+    /// `per_client`, `hourly_budget`, …): the operator's view of pumping and harassment.
+    SendRefused { subject: String, method: Channel, limit: &'static str },
     /// A phone number or e-mail address was verified and saved for the user.
     UserDataChanged { subject: String, field: &'static str, value: String },
 }

@@ -13,6 +13,8 @@ pub enum PortalError {
     InvalidPhoneNumber,
     #[error("mobile number required")]
     MobileNumberRequired,
+    #[error("codes are not sent to this kind of phone line")]
+    NumberTypeNotAllowed,
     #[error("invalid e-mail address")]
     InvalidEmail,
     #[error("the code may only contain digits")]
@@ -69,6 +71,10 @@ pub enum PortalError {
     InvalidCarrierType,
     #[error("an API client named no user")]
     UserIdMissing,
+    #[error("this request has sent codes to as many destinations as it may")]
+    TooManyDestinations,
+    #[error("sending is paused for now")]
+    SendingPaused,
     #[error("too many wrong codes in a row: wait before the next check")]
     CheckWait { retry_in: u64 },
     #[error("too many wrong codes in a row: locked until the application or the operator lifts it")]

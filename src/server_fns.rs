@@ -29,6 +29,13 @@ mod context {
         leptos_i18n::locale::resolve_locale::<Locale>()
     }
 
+    /// The user's language, and their address as the portal's `client_ip` layer recorded it.
+    pub fn asker() -> crate::portal::journey::Asker {
+        let parts = use_context::<axum::http::request::Parts>();
+        let client = parts.and_then(|parts| parts.extensions.get::<crate::web::client_ip::ClientIp>().map(|client| client.0));
+        crate::portal::journey::Asker { locale: locale(), client }
+    }
+
     pub fn go(state: &AppState, step: Result<Step, PortalError>) -> Result<(), PortalError> {
         leptos_axum::redirect(&step?.at(&state.mount));
         Ok(())
@@ -58,32 +65,32 @@ pub async fn country_options() -> Result<Vec<CountryOption>, PortalError> {
 #[server(endpoint = "choose_method")]
 pub async fn choose_method(channel: Channel) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(&state, crate::portal::journey::choose_method(&state, &session, channel, context::locale()).await)
+    context::go(&state, crate::portal::journey::choose_method(&state, &session, channel, context::asker()).await)
 }
 
 #[server(endpoint = "register_phone")]
 pub async fn register_phone(country: String, number: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
     let input = PhoneInput { country, number };
-    context::go(&state, crate::portal::journey::register_phone(&state, &session, input, context::locale()).await)
+    context::go(&state, crate::portal::journey::register_phone(&state, &session, input, context::asker()).await)
 }
 
 #[server(endpoint = "register_email")]
 pub async fn register_email(email: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(&state, crate::portal::journey::register_email(&state, &session, email, context::locale()).await)
+    context::go(&state, crate::portal::journey::register_email(&state, &session, email, context::asker()).await)
 }
 
 #[server(endpoint = "check_code")]
 pub async fn check_code(code: String) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(&state, crate::portal::journey::check_code(&state, &session, &code, context::locale()).await)
+    context::go(&state, crate::portal::journey::check_code(&state, &session, &code, context::asker()).await)
 }
 
 #[server(endpoint = "switch_channel")]
 pub async fn switch_channel(channel: Channel) -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(&state, crate::portal::journey::switch_channel(&state, &session, channel, context::locale()).await)
+    context::go(&state, crate::portal::journey::switch_channel(&state, &session, channel, context::asker()).await)
 }
 
 /// How far the pending code has got, for the token page to follow without a reload.
@@ -96,7 +103,7 @@ pub async fn poll_delivery() -> Result<Option<DeliveryState>, PortalError> {
 #[server(endpoint = "resend_code")]
 pub async fn resend_code() -> Result<(), PortalError> {
     let (state, session) = context::request().await?;
-    context::go(&state, crate::portal::journey::resend_code(&state, &session, context::locale()).await)
+    context::go(&state, crate::portal::journey::resend_code(&state, &session, context::asker()).await)
 }
 
 #[server(endpoint = "restart")]

@@ -14,7 +14,7 @@ use crate::bounds;
 use crate::domain::Channel;
 use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
-use crate::portal::journey::offered_methods;
+use crate::portal::journey::{Asker, offered_methods};
 use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
@@ -80,7 +80,8 @@ pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> 
 /// Sends a first code by `method` to the given destination, else to the one known for the user.
 /// A destination new to a user who holds a factor waits: the code goes to that factor first, and
 /// `verify` sends the new destination's own code once it is entered.
-pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
+pub async fn send(state: &AppState, asker: Asker, request: super::SendRequest) -> Result<CodeSent, PortalError> {
+    let locale = asker.locale;
     let user_id = user_id(request.user_id)?;
     let rules = state.settings.user_rules();
     let channel = request.method;
@@ -107,13 +108,14 @@ pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest)
     let (destination, channel, grounds, notice) = match factors.purpose_of(&destination) {
         Some(_) => (destination, channel, Grounds::Own, Notice::CodeSent),
         None => {
-            let (factor, by) = factors.to_confirm_before(&destination, &rules.methods).ok_or(PortalError::FactorConfirmationRequired)?;
+            let types = &state.verifier.policy().number_types;
+            let (factor, by) = factors.to_confirm_before(&destination, &rules.methods, types).ok_or(PortalError::FactorConfirmationRequired)?;
             (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
         }
     };
     // The user is recorded only once the call is known to be sound.
     state.store.ensure_user(&user_id, state.verifier.now()).await?;
-    let status = start(state, &user_id, destination, channel, grounds, locale).await?;
+    let status = start(state, &user_id, destination, channel, grounds, asker).await?;
     Ok(code_sent(state, locale, status, &notice))
 }
 
@@ -123,17 +125,18 @@ async fn start(
     destination: Destination,
     channel: Channel,
     grounds: Grounds,
-    locale: Locale,
+    asker: Asker,
 ) -> Result<CodeStatus, PortalError> {
     let new = NewCode {
         owner: Owner::api_client(user_id),
         vouched: &Factors::default(),
         request: None,
+        client: asker.client,
         destination,
         channel,
         grounds,
     };
-    state.verifier.start(new, locale).await
+    state.verifier.start(new, asker.locale).await
 }
 
 fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Notice) -> CodeSent {
@@ -152,13 +155,14 @@ fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Noti
 }
 
 /// Checks a code of a verification this client started for the user.
-pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequest) -> Result<Checked, PortalError> {
+pub async fn verify(state: &AppState, asker: Asker, request: super::VerifyRequest) -> Result<Checked, PortalError> {
+    let locale = asker.locale;
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
     match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
         // A factor is confirmed: the destination being added gets its own code.
         Ok(Approval { id, then_add: Some(Addition { destination, channel }), .. }) => {
-            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
+            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), asker).await?;
             let code_sent = code_sent(state, locale, status, &Notice::ConfirmNewDestination);
             Ok(Checked {
                 display: code_sent.display.clone(),

@@ -22,7 +22,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::bounds;
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
-use crate::portal::journey;
+use crate::portal::journey::{self, Asker};
 use crate::protocol::{FailureReason, PhoneInput, PortalError, Step};
 use crate::state::AppState;
 use crate::texts::Wording;
@@ -244,6 +244,7 @@ pub fn error_code(error: &PortalError) -> &'static str {
     match error {
         InvalidPhoneNumber => "invalid_phone_number",
         MobileNumberRequired => "mobile_number_required",
+        NumberTypeNotAllowed => "number_type_not_allowed",
         InvalidEmail => "invalid_email",
         InvalidCode | CodeLength { .. } => "invalid_verification_code",
         WrongCode { .. } => "incorrect_verification_code",
@@ -268,6 +269,8 @@ pub fn error_code(error: &PortalError) -> &'static str {
         FactorConfirmationRequired => "factor_confirmation_required",
         CheckWait { .. } => "too_many_failed_checks",
         UserLocked => "user_locked",
+        TooManyDestinations => "too_many_destinations",
+        SendingPaused => "sending_paused",
         RegistrationNotAllowed => "registration_not_allowed",
         ChangeNotAllowed => "change_not_allowed",
         UserNotAllowed => "user_not_allowed",
@@ -281,11 +284,11 @@ pub fn error_code(error: &PortalError) -> &'static str {
 fn status_of(error: &PortalError) -> StatusCode {
     use PortalError::*;
     match error {
-        InvalidPhoneNumber | MobileNumberRequired | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
+        InvalidPhoneNumber | MobileNumberRequired | NumberTypeNotAllowed | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
         | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
         NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
         MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
-        | NoMethodAvailable | FactorConfirmationRequired => StatusCode::FORBIDDEN,
+        | NoMethodAvailable | FactorConfirmationRequired | TooManyDestinations => StatusCode::FORBIDDEN,
         InvalidCarrierType | UserIdMissing => StatusCode::BAD_REQUEST,
         VerificationNotFound => StatusCode::NOT_FOUND,
         CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
@@ -293,7 +296,7 @@ fn status_of(error: &PortalError) -> StatusCode {
         MaxAttemptsReached | UserLocked => StatusCode::LOCKED,
         ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } | CheckWait { .. } => StatusCode::TOO_MANY_REQUESTS,
         DeliveryFailed => StatusCode::BAD_GATEWAY,
-        Unavailable | Network => StatusCode::SERVICE_UNAVAILABLE,
+        Unavailable | Network | SendingPaused => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -381,25 +384,25 @@ async fn send(
     State(state): State<AppState>,
     caller: Caller,
     session: Session,
-    headers: HeaderMap,
+    asker: Asker,
     Json(request): Json<SendRequest>,
 ) -> Answer<CodeSent> {
-    let locale = locale_of(&headers);
+    let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::send(&state, asker, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
     let step = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
             journey::select_method(&state, &session, channel).await.map_err(refuse)?;
             let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
-            journey::register_phone(&state, &session, PhoneInput { country, number }, locale).await
+            journey::register_phone(&state, &session, PhoneInput { country, number }, asker).await
         }
         (Channel::Email, _, Some(email)) => {
             journey::select_method(&state, &session, Channel::Email).await.map_err(refuse)?;
-            journey::register_email(&state, &session, email, locale).await
+            journey::register_email(&state, &session, email, asker).await
         }
-        (channel, _, _) => journey::choose_method(&state, &session, channel, locale).await,
+        (channel, _, _) => journey::choose_method(&state, &session, channel, asker).await,
     };
     code_sent(&state, &session, locale, step).await
 }
@@ -413,15 +416,15 @@ async fn verify(
     State(state): State<AppState>,
     caller: Caller,
     session: Session,
-    headers: HeaderMap,
+    asker: Asker,
     Json(request): Json<VerifyRequest>,
 ) -> Answer<Checked> {
-    let locale = locale_of(&headers);
+    let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::verify(&state, asker, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
-    let step = journey::check_code(&state, &session, &request.code, locale).await.map_err(refuse)?;
+    let step = journey::check_code(&state, &session, &request.code, asker).await.map_err(refuse)?;
     match journey::take_refusal(&session).await.map_err(refuse)? {
         Some(error @ PortalError::WrongCode { attempts_left }) => {
             return Ok(Json(Checked {
@@ -493,13 +496,13 @@ async fn set_phone_number(
     State(state): State<AppState>,
     _caller: Caller,
     session: Session,
-    headers: HeaderMap,
+    asker: Asker,
     Json(request): Json<PhoneRequest>,
 ) -> Answer<CodeSent> {
-    let locale = locale_of(&headers);
+    let locale = asker.locale;
     let country = request.country_code.unwrap_or_else(|| state.settings.default_region.clone());
     let input = PhoneInput { country, number: request.phone_number };
-    let step = journey::register_phone(&state, &session, input, locale).await;
+    let step = journey::register_phone(&state, &session, input, asker).await;
     code_sent(&state, &session, locale, step).await
 }
 
@@ -512,11 +515,11 @@ async fn set_email(
     State(state): State<AppState>,
     _caller: Caller,
     session: Session,
-    headers: HeaderMap,
+    asker: Asker,
     Json(request): Json<EmailRequest>,
 ) -> Answer<CodeSent> {
-    let locale = locale_of(&headers);
-    let step = journey::register_email(&state, &session, request.email, locale).await;
+    let locale = asker.locale;
+    let step = journey::register_email(&state, &session, request.email, asker).await;
     code_sent(&state, &session, locale, step).await
 }
 

@@ -12,12 +12,71 @@ pub enum Destination {
     Email(EmailAddress),
 }
 
+/// A kind of phone line, as libphonenumber's metadata tells it from the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberType {
+    FixedLine,
+    Mobile,
+    /// The numbering plan cannot tell (the United States and Canada).
+    FixedLineOrMobile,
+    TollFree,
+    PremiumRate,
+    SharedCost,
+    PersonalNumber,
+    Voip,
+    Pager,
+    /// Universal access numbers: one number for a company's many lines.
+    Uan,
+    Voicemail,
+    Unknown,
+}
+
+impl std::str::FromStr for NumberType {
+    type Err = String;
+
+    /// The snake_case name, as in the settings: `premium_rate`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        use serde::de::IntoDeserializer;
+        Self::deserialize(value.into_deserializer()).map_err(|error: serde::de::value::Error| error.to_string())
+    }
+}
+
+/// The kinds of line each channel may send to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberTypes {
+    /// Text messages and WhatsApp.
+    pub texts: Vec<NumberType>,
+    pub calls: Vec<NumberType>,
+}
+
+impl Default for NumberTypes {
+    /// Texts only to mobiles (and to numbers whose plan cannot tell); calls to any line a person
+    /// answers, never to lines that cost the caller (premium-rate, shared-cost, UAN, pager,
+    /// toll-free), the pattern of toll fraud.
+    fn default() -> Self {
+        use NumberType::*;
+        NumberTypes {
+            texts: vec![Mobile, FixedLineOrMobile],
+            calls: vec![Mobile, FixedLine, FixedLineOrMobile, Voip, PersonalNumber, Unknown],
+        }
+    }
+}
+
+impl NumberTypes {
+    pub fn for_channel(&self, channel: Channel) -> &[NumberType] {
+        if channel.needs_mobile() { &self.texts } else { &self.calls }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DestinationError {
     #[error("not a valid phone number")]
     InvalidPhone,
     #[error("not a mobile phone number")]
     NotMobile,
+    #[error("codes are not sent to this kind of phone line")]
+    NumberTypeNotAllowed,
     #[error("not a valid e-mail address")]
     InvalidEmail,
     #[error("this channel needs another kind of destination")]
@@ -45,14 +104,33 @@ impl PhoneNumber {
         Ok(PhoneNumber(number.format().mode(Mode::E164).to_string()))
     }
 
-    /// Text and WhatsApp messages only reach numbers that may be mobiles.
-    pub fn ensure_reachable_by(&self, channel: Channel) -> Result<(), DestinationError> {
-        if !channel.needs_mobile() {
-            return Ok(());
+    /// Whether `channel` may send to this kind of line: by default, texts and WhatsApp only to
+    /// mobiles, calls never to premium-rate, shared-cost, UAN, pager or toll-free numbers.
+    pub fn ensure_reachable_by(&self, channel: Channel, types: &NumberTypes) -> Result<(), DestinationError> {
+        match (types.for_channel(channel).contains(&self.number_type()), channel.needs_mobile()) {
+            (true, _) => Ok(()),
+            (false, true) => Err(DestinationError::NotMobile),
+            (false, false) => Err(DestinationError::NumberTypeNotAllowed),
         }
+    }
+
+    /// The kind of line, from libphonenumber's metadata.
+    pub fn number_type(&self) -> NumberType {
         match self.parsed().number_type(&DATABASE) {
-            Type::Mobile | Type::FixedLineOrMobile | Type::PersonalNumber | Type::Unknown => Ok(()),
-            _ => Err(DestinationError::NotMobile),
+            Type::FixedLine => NumberType::FixedLine,
+            Type::Mobile => NumberType::Mobile,
+            Type::FixedLineOrMobile => NumberType::FixedLineOrMobile,
+            Type::TollFree => NumberType::TollFree,
+            Type::PremiumRate => NumberType::PremiumRate,
+            Type::SharedCost => NumberType::SharedCost,
+            Type::PersonalNumber => NumberType::PersonalNumber,
+            Type::Voip => NumberType::Voip,
+            Type::Pager => NumberType::Pager,
+            Type::Uan => NumberType::Uan,
+            Type::Voicemail => NumberType::Voicemail,
+            Type::Emergency | Type::ShortCode | Type::StandardRate | Type::Carrier | Type::NoInternational | Type::Unknown => {
+                NumberType::Unknown
+            }
         }
     }
 
@@ -179,6 +257,15 @@ impl Destination {
         }
     }
 
+    /// The block of numbers this one belongs to (its first digits), for limits on number ranges;
+    /// none for an address.
+    pub fn number_block(&self, digits_dropped: usize) -> Option<String> {
+        match self {
+            Destination::Phone(phone) => Some(phone.e164()[..phone.e164().len().saturating_sub(digits_dropped)].to_owned()),
+            Destination::Email(_) => None,
+        }
+    }
+
     pub fn masked(&self) -> String {
         match self {
             Destination::Phone(phone) => phone.masked(),
@@ -186,10 +273,10 @@ impl Destination {
         }
     }
 
-    /// Checks that `channel` can deliver to this destination.
-    pub fn ensure_reachable_by(&self, channel: Channel) -> Result<(), DestinationError> {
+    /// Checks that `channel` can deliver to this destination, and may by the rules of `types`.
+    pub fn ensure_reachable_by(&self, channel: Channel, types: &NumberTypes) -> Result<(), DestinationError> {
         match (self, channel.uses_phone()) {
-            (Destination::Phone(phone), true) => phone.ensure_reachable_by(channel),
+            (Destination::Phone(phone), true) => phone.ensure_reachable_by(channel, types),
             (Destination::Email(_), false) => Ok(()),
             _ => Err(DestinationError::WrongKind),
         }
@@ -231,8 +318,22 @@ mod tests {
     #[test]
     fn a_landline_cannot_receive_text_messages_but_can_take_a_call() {
         let landline = PhoneNumber::parse(Some("FR"), "01 42 68 53 00").unwrap();
-        assert_eq!(landline.ensure_reachable_by(Channel::Sms), Err(DestinationError::NotMobile));
-        assert_eq!(landline.ensure_reachable_by(Channel::Call), Ok(()));
+        let types = NumberTypes::default();
+        assert_eq!(landline.ensure_reachable_by(Channel::Sms, &types), Err(DestinationError::NotMobile));
+        assert_eq!(landline.ensure_reachable_by(Channel::Call, &types), Ok(()));
+    }
+
+    #[test]
+    fn premium_rate_shared_cost_and_toll_free_numbers_get_no_call() {
+        let types = NumberTypes::default();
+        for (number, kind) in [("08 99 23 45 67", NumberType::PremiumRate), ("08 10 12 34 56", NumberType::SharedCost), ("08 00 12 34 56", NumberType::TollFree)] {
+            let phone = PhoneNumber::parse(Some("FR"), number).unwrap();
+            assert_eq!(phone.number_type(), kind, "{number}");
+            assert_eq!(phone.ensure_reachable_by(Channel::Call, &types), Err(DestinationError::NumberTypeNotAllowed), "{number}");
+        }
+        let toll_free = PhoneNumber::parse(Some("FR"), "08 00 12 34 56").unwrap();
+        let allowing = NumberTypes { calls: vec![NumberType::TollFree], ..NumberTypes::default() };
+        assert_eq!(toll_free.ensure_reachable_by(Channel::Call, &allowing), Ok(()), "the operator may allow it");
     }
 
     #[test]
@@ -287,7 +388,7 @@ mod tests {
     #[test]
     fn an_e_mail_address_cannot_receive_a_call() {
         let email = Destination::Email(EmailAddress::parse("a@b.io").unwrap());
-        assert_eq!(email.ensure_reachable_by(Channel::Call), Err(DestinationError::WrongKind));
+        assert_eq!(email.ensure_reachable_by(Channel::Call, &NumberTypes::default()), Err(DestinationError::WrongKind));
     }
 }
 

@@ -1,3 +1,4 @@
+use super::DestinationError;
 use super::code::CodeFormatError;
 
 /// Every way a send or a check can be refused by the flow's rules.
@@ -5,6 +6,8 @@ use super::code::CodeFormatError;
 pub enum FlowError {
     #[error(transparent)]
     CodeFormat(#[from] CodeFormatError),
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
     #[error("wrong code, {attempts_left} attempts left")]
     WrongCode { attempts_left: u32 },
     #[error("too many wrong codes")]
@@ -25,6 +28,10 @@ pub enum FlowError {
     CheckWait { retry_in: u64 },
     #[error("too many wrong codes in a row: locked until lifted")]
     UserLocked,
+    #[error("this request has sent codes to as many destinations as it may")]
+    TooManyDestinations,
+    #[error("the portal's hourly sending budget is spent")]
+    SendingPaused,
     #[error("codes are not sent to numbers of this country")]
     RegionNotAllowed,
 }

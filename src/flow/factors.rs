@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-use super::{Destination, EmailAddress, PhoneNumber};
+use super::{Destination, EmailAddress, NumberTypes, PhoneNumber};
 use crate::domain::Channel;
 
 /// The destinations a user holds: the ones the portal verified itself, and where it knows none of
@@ -65,12 +65,12 @@ impl Factors {
     }
 
     /// The factor to confirm before `new` is added, with the channel to reach it: the factor of the
-    /// same kind first (a change), else another one, by the first of `methods` that reaches it.
-    pub fn to_confirm_before(&self, new: &Destination, methods: &[Channel]) -> Option<(Destination, Channel)> {
+    /// same kind first (a change), else another one, by the first of `methods` that may reach it.
+    pub fn to_confirm_before(&self, new: &Destination, methods: &[Channel], types: &NumberTypes) -> Option<(Destination, Channel)> {
         let same_kind = self.of_kind(new).into_iter();
         let others = self.all().into_iter().filter(|factor| std::mem::discriminant(factor) != std::mem::discriminant(new));
         same_kind.chain(others).find_map(|factor| {
-            let channel = methods.iter().copied().find(|&channel| factor.ensure_reachable_by(channel).is_ok())?;
+            let channel = methods.iter().copied().find(|&channel| factor.ensure_reachable_by(channel, types).is_ok())?;
             Some((factor, channel))
         })
     }
@@ -147,16 +147,18 @@ mod tests {
     fn a_new_address_is_confirmed_by_the_phone_when_there_is_no_address_yet() {
         let factors = with_phone();
         let methods = [Channel::Email, Channel::Call, Channel::Sms];
-        assert_eq!(factors.to_confirm_before(&email("alice@example.com"), &methods), Some((phone("+33612345678"), Channel::Call)));
-        assert_eq!(factors.to_confirm_before(&email("alice@example.com"), &[Channel::Email]), None, "no method reaches the phone");
+        let types = NumberTypes::default();
+        assert_eq!(factors.to_confirm_before(&email("alice@example.com"), &methods, &types), Some((phone("+33612345678"), Channel::Call)));
+        assert_eq!(factors.to_confirm_before(&email("alice@example.com"), &[Channel::Email], &types), None, "no method reaches the phone");
     }
 
     #[test]
     fn a_change_is_confirmed_by_the_factor_it_replaces_first() {
         let factors = Factors { email: EmailAddress::parse("alice@example.com").ok(), ..with_phone() };
         let methods = [Channel::Sms, Channel::Email];
-        assert_eq!(factors.to_confirm_before(&email("new@example.com"), &methods), Some((email("alice@example.com"), Channel::Email)));
-        assert_eq!(factors.to_confirm_before(&phone("+33698765432"), &methods), Some((phone("+33612345678"), Channel::Sms)));
+        let types = NumberTypes::default();
+        assert_eq!(factors.to_confirm_before(&email("new@example.com"), &methods, &types), Some((email("alice@example.com"), Channel::Email)));
+        assert_eq!(factors.to_confirm_before(&phone("+33698765432"), &methods, &types), Some((phone("+33612345678"), Channel::Sms)));
     }
 
     #[test]

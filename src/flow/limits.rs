@@ -8,7 +8,7 @@ pub struct PastSend {
     pub channel: Channel,
 }
 
-/// Earlier sends that count against a new one, in any order.
+/// Earlier sends that count against a new one, each list in any order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendHistory {
     /// To the same destination, for the same user: another account's sends never use up a
@@ -16,32 +16,124 @@ pub struct SendHistory {
     pub to_destination: Vec<PastSend>,
     /// To any destination, for the same user.
     pub by_user: Vec<UnixTime>,
+    /// To the same destination for other users: counted only while the destination is not one of
+    /// this user's factors (harassment through many accounts).
+    pub to_destination_by_others: Vec<UnixTime>,
+    /// To numbers of the same prefix, for anyone (SMS pumping goes through number ranges).
+    pub to_prefix: Vec<UnixTime>,
+    /// From the same client network (an IPv4 address, an IPv6 /64).
+    pub from_client: Vec<UnixTime>,
+    /// Other destinations the same request has sent codes to, and whether this one is new to it.
+    pub other_destinations_in_request: usize,
+    pub new_to_request: bool,
+    /// Sends by everyone within the last hour.
+    pub everyone_last_hour: u32,
 }
 
-/// Refuses a send by `channel` when the destination got a code by the same channel less than the
-/// cooldown ago (starting over does not skip the wait), `max_sends` codes within the window, or
-/// the user `max_sends_per_user` codes within theirs.
-pub fn ensure_send_allowed(history: &SendHistory, channel: Channel, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
-    ensure_destination_send_allowed(&history.to_destination, channel, now, policy)?;
-    let retry_in = wait_for_slot(&history.by_user, policy.max_sends_per_user, policy.user_send_window, now);
-    match retry_in {
-        0 => Ok(()),
-        retry_in => Err(FlowError::TooManySends { retry_in }),
+/// Which limit refused a send: logged, and named in the `SendRefused` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendLimit {
+    Cooldown,
+    Destination,
+    User,
+    DestinationAcrossUsers,
+    Prefix,
+    Client,
+    Request,
+    HourlyBudget,
+    Conversion,
+}
+
+impl SendLimit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendLimit::Cooldown => "resend_cooldown",
+            SendLimit::Destination => "per_destination",
+            SendLimit::User => "per_user",
+            SendLimit::DestinationAcrossUsers => "per_destination_across_users",
+            SendLimit::Prefix => "per_number_prefix",
+            SendLimit::Client => "per_client",
+            SendLimit::Request => "destinations_per_request",
+            SendLimit::HourlyBudget => "hourly_budget",
+            SendLimit::Conversion => "conversion_alarm",
+        }
     }
 }
 
-fn ensure_destination_send_allowed(recent_sends: &[PastSend], channel: Channel, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+/// A send refused by a limit: which one, and what the user is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendRefusal {
+    pub limit: SendLimit,
+    pub error: FlowError,
+}
+
+/// What the history cannot tell about a send: its channel, and whether its destination is one of
+/// the user's factors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendFacts {
+    pub channel: Channel,
+    pub to_a_factor: bool,
+}
+
+/// The network a client counts as for the per-client limit: its IPv4 address, or the /64 of its
+/// IPv6 address (one subscriber's usual allocation, which it can walk through at will).
+pub fn client_network(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", segments[0], segments[1], segments[2], segments[3])
+            }
+        },
+    }
+}
+
+/// Refuses a send that any limit of `policy` forbids now. Each wait a user is told comes from
+/// their own sends, or from the window as a whole, never from another account's activity.
+pub fn ensure_send_allowed(history: &SendHistory, facts: SendFacts, now: UnixTime, policy: &Policy) -> Result<(), SendRefusal> {
+    let limits = &policy.send_limits;
+    let refuse = |limit, error| Err(SendRefusal { limit, error });
+    if history.everyone_last_hour >= limits.hourly_budget {
+        return refuse(SendLimit::HourlyBudget, FlowError::SendingPaused);
+    }
+    ensure_destination_send_allowed(&history.to_destination, facts.channel, now, policy)?;
+    let hour = std::time::Duration::from_secs(3600);
+    let windows = [
+        (SendLimit::User, &history.by_user, policy.max_sends_per_user, policy.user_send_window),
+        (SendLimit::Client, &history.from_client, limits.per_client_per_hour, hour),
+        (SendLimit::Prefix, &history.to_prefix, limits.per_prefix_per_hour, hour),
+    ];
+    for (limit, sends, max, window) in windows {
+        match wait_for_slot(sends, max, window, now) {
+            0 => {}
+            retry_in => return refuse(limit, FlowError::TooManySends { retry_in }),
+        }
+    }
+    let crowded = history.to_destination_by_others.iter().filter(|at| **at > UnixTime(now.0 - 3600)).count();
+    if !facts.to_a_factor && crowded >= limits.per_destination_across_users_per_hour as usize {
+        // The whole window: the wait must not tell when the destination's owner got a code.
+        return refuse(SendLimit::DestinationAcrossUsers, FlowError::TooManySends { retry_in: hour.as_secs() });
+    }
+    if history.new_to_request && history.other_destinations_in_request >= limits.destinations_per_request as usize {
+        return refuse(SendLimit::Request, FlowError::TooManyDestinations);
+    }
+    Ok(())
+}
+
+fn ensure_destination_send_allowed(recent_sends: &[PastSend], channel: Channel, now: UnixTime, policy: &Policy) -> Result<(), SendRefusal> {
     let last_by_channel = recent_sends.iter().filter(|send| send.channel == channel).map(|send| send.at).max();
     if let Some(last) = last_by_channel {
         let retry_in = now.seconds_until(last.plus(policy.resend_cooldown));
         if retry_in > 0 {
-            return Err(FlowError::ResendTooSoon { retry_in });
+            return Err(SendRefusal { limit: SendLimit::Cooldown, error: FlowError::ResendTooSoon { retry_in } });
         }
     }
     let times: Vec<UnixTime> = recent_sends.iter().map(|send| send.at).collect();
     match wait_for_slot(&times, policy.max_sends, policy.send_window, now) {
         0 => Ok(()),
-        retry_in => Err(FlowError::TooManySends { retry_in }),
+        retry_in => Err(SendRefusal { limit: SendLimit::Destination, error: FlowError::TooManySends { retry_in } }),
     }
 }
 
@@ -61,6 +153,7 @@ fn wait_for_slot(sends: &[UnixTime], max: u32, window: std::time::Duration, now:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::SendLimits;
     use std::time::Duration;
 
     fn policy() -> Policy {
@@ -69,52 +162,85 @@ mod tests {
 
     fn sms(times: &[i64]) -> SendHistory {
         let to_destination: Vec<PastSend> = times.iter().map(|&at| PastSend { at: UnixTime(at), channel: Channel::Sms }).collect();
-        SendHistory { by_user: to_destination.iter().map(|send| send.at).collect(), to_destination }
+        SendHistory { by_user: to_destination.iter().map(|send| send.at).collect(), to_destination, ..SendHistory::default() }
+    }
+
+    fn by(channel: Channel) -> SendFacts {
+        SendFacts { channel, to_a_factor: false }
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_and_a_mapped_ipv4_by_its_address() {
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(client_network(ip("2001:db8:1:2:aaaa::1")), client_network(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(client_network(ip("2001:db8:1:2::1")), client_network(ip("2001:db8:1:3::1")));
+        assert_eq!(client_network(ip("::ffff:192.0.2.7")), "192.0.2.7");
+    }
+
+    fn check(history: &SendHistory, channel: Channel, now: i64, policy: &Policy) -> Result<(), FlowError> {
+        ensure_send_allowed(history, by(channel), UnixTime(now), policy).map_err(|refusal| refusal.error)
     }
 
     #[test]
     fn a_user_gets_no_more_codes_than_the_daily_limit_whatever_the_destinations() {
         let policy = Policy { max_sends_per_user: 3, user_send_window: Duration::from_secs(86_400), ..policy() };
-        let history = SendHistory { to_destination: Vec::new(), by_user: vec![UnixTime(1_000), UnixTime(5_000), UnixTime(9_000)] };
-        assert_eq!(
-            ensure_send_allowed(&history, Channel::Sms, UnixTime(10_000), &policy),
-            Err(FlowError::TooManySends { retry_in: 86_400 - 9_000 })
-        );
-        assert_eq!(ensure_send_allowed(&history, Channel::Sms, UnixTime(87_401), &policy), Ok(()));
+        let history = SendHistory { by_user: vec![UnixTime(1_000), UnixTime(5_000), UnixTime(9_000)], ..SendHistory::default() };
+        assert_eq!(check(&history, Channel::Sms, 10_000, &policy), Err(FlowError::TooManySends { retry_in: 86_400 - 9_000 }));
+        assert_eq!(check(&history, Channel::Sms, 87_401, &policy), Ok(()));
     }
 
     #[test]
     fn sends_below_the_limit_are_allowed() {
-        let now = UnixTime(10_000);
-        assert_eq!(ensure_send_allowed(&sms(&[9_900, 9_950]), Channel::Sms, now, &policy()), Ok(()));
+        assert_eq!(check(&sms(&[9_900, 9_950]), Channel::Sms, 10_000, &policy()), Ok(()));
     }
 
     #[test]
     fn the_send_over_the_limit_is_refused_until_the_oldest_leaves_the_window() {
-        let now = UnixTime(10_000);
         let sends = sms(&[9_950, 9_500, 9_700]);
-        assert_eq!(
-            ensure_send_allowed(&sends, Channel::Sms, now, &policy()),
-            Err(FlowError::TooManySends { retry_in: 100 })
-        );
-        assert_eq!(ensure_send_allowed(&sends, Channel::Sms, UnixTime(10_100), &policy()), Ok(()));
+        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(FlowError::TooManySends { retry_in: 100 }));
+        assert_eq!(check(&sends, Channel::Sms, 10_100, &policy()), Ok(()));
     }
 
     #[test]
     fn sends_older_than_the_window_do_not_count() {
-        let now = UnixTime(10_000);
-        let sends = sms(&[1_000, 2_000, 3_000, 9_969]);
-        assert_eq!(ensure_send_allowed(&sends, Channel::Sms, now, &policy()), Ok(()));
+        assert_eq!(check(&sms(&[1_000, 2_000, 3_000, 9_969]), Channel::Sms, 10_000, &policy()), Ok(()));
     }
 
     #[test]
     fn starting_over_does_not_skip_the_cooldown_but_another_channel_may_go_at_once() {
-        let now = UnixTime(10_000);
         let sends = sms(&[9_990]);
-        assert_eq!(
-            ensure_send_allowed(&sends, Channel::Sms, now, &policy()),
-            Err(FlowError::ResendTooSoon { retry_in: 20 })
-        );
-        assert_eq!(ensure_send_allowed(&sends, Channel::Call, now, &policy()), Ok(()));
+        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(FlowError::ResendTooSoon { retry_in: 20 }));
+        assert_eq!(check(&sends, Channel::Call, 10_000, &policy()), Ok(()));
+    }
+
+    #[test]
+    fn many_accounts_cannot_flood_a_number_that_is_not_theirs_and_the_wait_tells_nothing() {
+        let limits = SendLimits { per_destination_across_users_per_hour: 2, ..SendLimits::default() };
+        let policy = Policy { send_limits: limits, ..policy() };
+        let history = SendHistory { to_destination_by_others: vec![UnixTime(9_000), UnixTime(9_990)], ..SendHistory::default() };
+        let refused = ensure_send_allowed(&history, by(Channel::Sms), UnixTime(10_000), &policy);
+        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::DestinationAcrossUsers, error: FlowError::TooManySends { retry_in: 3600 } }));
+        let owner = SendFacts { to_a_factor: true, ..by(Channel::Sms) };
+        assert_eq!(ensure_send_allowed(&history, owner, UnixTime(10_000), &policy), Ok(()), "the number's owner is never held up");
+    }
+
+    #[test]
+    fn prefix_client_request_and_hourly_budget_each_refuse_with_their_name() {
+        let limits = SendLimits {
+            per_prefix_per_hour: 1,
+            per_client_per_hour: 1,
+            destinations_per_request: 1,
+            hourly_budget: 5,
+            ..SendLimits::default()
+        };
+        let policy = Policy { send_limits: limits, ..policy() };
+        let limit_of = |history: SendHistory, facts: SendFacts| ensure_send_allowed(&history, facts, UnixTime(10_000), &policy).unwrap_err().limit;
+        let recent = vec![UnixTime(9_500)];
+        assert_eq!(limit_of(SendHistory { to_prefix: recent.clone(), ..SendHistory::default() }, by(Channel::Sms)), SendLimit::Prefix);
+        assert_eq!(limit_of(SendHistory { from_client: recent, ..SendHistory::default() }, by(Channel::Sms)), SendLimit::Client);
+        let in_request = SendHistory { other_destinations_in_request: 1, ..SendHistory::default() };
+        assert_eq!(limit_of(SendHistory { new_to_request: true, ..in_request.clone() }, by(Channel::Sms)), SendLimit::Request);
+        assert_eq!(ensure_send_allowed(&in_request, by(Channel::Sms), UnixTime(10_000), &policy), Ok(()), "a destination the request already has");
+        assert_eq!(limit_of(SendHistory { everyone_last_hour: 5, ..SendHistory::default() }, by(Channel::Sms)), SendLimit::HourlyBudget);
     }
 }

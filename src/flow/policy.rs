@@ -1,6 +1,7 @@
 use std::time::Duration;
 
-use super::{Destination, FlowError, Lockout};
+use super::{Destination, FlowError, Lockout, NumberTypes};
+use crate::domain::Channel;
 
 /// The rules every verification follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,45 @@ pub struct Policy {
     pub regions: RegionRule,
     /// How a user's wrong codes in a row slow them down, across codes and requests.
     pub lockout: Lockout,
+    /// The kinds of phone line each channel may send to.
+    pub number_types: NumberTypes,
+    /// Limits against toll fraud, pumping and harassment, beyond the ones above.
+    pub send_limits: SendLimits,
+}
+
+/// Limits on sending across users, numbers and clients: a slow leak of paid messages is what
+/// toll fraud and SMS pumping look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimits {
+    /// Codes within an hour to one destination for all users together, while it is not the
+    /// asking user's own factor.
+    pub per_destination_across_users_per_hour: u32,
+    /// Codes within an hour to the numbers of one prefix (the number without its last
+    /// `PREFIX_DIGITS_DROPPED` digits), for everyone.
+    pub per_prefix_per_hour: u32,
+    /// Codes within an hour asked from one client network (an IPv4 address, an IPv6 /64).
+    pub per_client_per_hour: u32,
+    /// Destinations one request may send codes to.
+    pub destinations_per_request: u32,
+    /// Codes within an hour, all together: past it, sending stops and says so loudly.
+    pub hourly_budget: u32,
+}
+
+impl SendLimits {
+    /// A prefix is a block of 1,000 numbers.
+    pub const PREFIX_DIGITS_DROPPED: usize = 3;
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        SendLimits {
+            per_destination_across_users_per_hour: 10,
+            per_prefix_per_hour: 30,
+            per_client_per_hour: 30,
+            destinations_per_request: 3,
+            hourly_budget: 1000,
+        }
+    }
 }
 
 /// Countries (ISO 3166 codes) whose phone numbers may, or may not, receive codes.
@@ -56,6 +96,8 @@ impl Default for Policy {
             user_send_window: Duration::from_secs(24 * 3600),
             regions: RegionRule::default(),
             lockout: Lockout::default(),
+            number_types: NumberTypes::default(),
+            send_limits: SendLimits::default(),
         }
     }
 }
@@ -73,8 +115,10 @@ pub enum PolicyError {
 }
 
 impl Policy {
-    /// Refuses a phone number of a country the rules leave out.
-    pub fn ensure_destination_allowed(&self, destination: &Destination) -> Result<(), FlowError> {
+    /// Refuses a destination `channel` cannot or may not reach: another kind, a kind of phone line
+    /// the rules leave out, a number of a country they leave out.
+    pub fn ensure_destination_allowed(&self, destination: &Destination, channel: Channel) -> Result<(), FlowError> {
+        destination.ensure_reachable_by(channel, &self.number_types)?;
         match destination {
             Destination::Phone(phone) if !self.regions.allows(phone.region().as_deref()) => Err(FlowError::RegionNotAllowed),
             _ => Ok(()),
@@ -100,6 +144,11 @@ impl Policy {
             ("send_window_secs", self.send_window.as_secs()),
             ("max_sends_per_user", u64::from(self.max_sends_per_user)),
             ("user_send_window_secs", self.user_send_window.as_secs()),
+            ("max_sends_per_destination_across_users", u64::from(self.send_limits.per_destination_across_users_per_hour)),
+            ("max_sends_per_prefix", u64::from(self.send_limits.per_prefix_per_hour)),
+            ("max_sends_per_client", u64::from(self.send_limits.per_client_per_hour)),
+            ("max_destinations_per_request", u64::from(self.send_limits.destinations_per_request)),
+            ("max_sends_per_hour", u64::from(self.send_limits.hourly_budget)),
         ];
         if let Some((name, _)) = positive.into_iter().find(|(_, value)| *value == 0) {
             return Err(PolicyError::Zero(name));

@@ -20,6 +20,9 @@ impl From<FlowError> for PortalError {
             FlowError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
             FlowError::NotFound => PortalError::VerificationNotFound,
             FlowError::RegionNotAllowed => PortalError::PhoneCountryNotAllowed,
+            FlowError::Destination(error) => error.into(),
+            FlowError::TooManyDestinations => PortalError::TooManyDestinations,
+            FlowError::SendingPaused => PortalError::SendingPaused,
             FlowError::CheckWait { retry_in } => PortalError::CheckWait { retry_in },
             FlowError::UserLocked => PortalError::UserLocked,
         }
@@ -37,6 +40,7 @@ impl From<DestinationError> for PortalError {
         match error {
             DestinationError::InvalidPhone => PortalError::InvalidPhoneNumber,
             DestinationError::NotMobile => PortalError::MobileNumberRequired,
+            DestinationError::NumberTypeNotAllowed => PortalError::NumberTypeNotAllowed,
             DestinationError::InvalidEmail => PortalError::InvalidEmail,
             DestinationError::WrongKind => PortalError::MethodNotAllowed,
         }

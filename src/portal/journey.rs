@@ -5,6 +5,7 @@
 //! this state, so the flow reads the same with and without JavaScript.
 
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 use super::rules::UserRules;
@@ -20,6 +21,13 @@ use crate::state::AppState;
 use crate::texts::Wording;
 
 const SESSION_KEY: &str = "twofa.flow";
+
+/// Who asks, as each request tells: their language, and their address for the per-client send limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asker {
+    pub locale: Locale,
+    pub client: Option<IpAddr>,
+}
 
 /// The request the user is answering: who must verify, what they may do, where they go after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +104,7 @@ impl FlowSession {
 }
 
 /// Opens a flow for a signed request from a relying application (`/start?request=…`).
-pub async fn begin(state: &AppState, session: &Session, token: &str, locale: Locale) -> Result<Step, PortalError> {
+pub async fn begin(state: &AppState, session: &Session, token: &str, asker: Asker) -> Result<Step, PortalError> {
     let now = state.verifier.now();
     let request = match accept_request(state, token, now).await {
         Ok(request) => Ok(request),
@@ -110,7 +118,7 @@ pub async fn begin(state: &AppState, session: &Session, token: &str, locale: Loc
             })
         }
     };
-    open(state, session, request, locale).await
+    open(state, session, request, asker).await
 }
 
 /// Starts a new flow in this browser, replacing whatever it was doing, under a fresh session id.
@@ -120,7 +128,7 @@ pub async fn open(
     state: &AppState,
     session: &Session,
     request: Result<ActiveRequest, FailureReason>,
-    locale: Locale,
+    asker: Asker,
 ) -> Result<Step, PortalError> {
     session.cycle_id().await?;
     let mut flow = match request {
@@ -140,7 +148,7 @@ pub async fn open(
     }
     flow.save(session).await?;
     match send_now {
-        Some(channel) => choose_method(state, session, channel, locale).await,
+        Some(channel) => choose_method(state, session, channel, asker).await,
         None => Ok(current_step(&flow, &factors, None)),
     }
 }
@@ -351,7 +359,7 @@ async fn send_first_code(
     destination: Destination,
     channel: Channel,
     grounds: Grounds,
-    locale: Locale,
+    asker: Asker,
 ) -> Result<Step, PortalError> {
     let added_after = match &grounds {
         Grounds::AddedAfter(proof) => Some(proof.clone()),
@@ -362,12 +370,13 @@ async fn send_first_code(
         owner: Owner::session(&request.subject),
         vouched: &request.vouched,
         request: Some(&request.reference),
+        client: asker.client,
         destination,
         channel,
         grounds,
     };
     // The code the user has keeps working until a new one is actually on its way.
-    let status = state.verifier.start(new, locale).await?;
+    let status = state.verifier.start(new, asker.locale).await?;
     cancel_pending(state, flow).await?;
     flow.channel = Some(channel);
     flow.verification = Some(status.id);
@@ -385,13 +394,15 @@ async fn add_destination(
     factors: &Factors,
     new: Destination,
     channel: Channel,
-    locale: Locale,
+    asker: Asker,
 ) -> Result<Step, PortalError> {
     if factors.purpose_of(&new).is_some() {
-        return send_first_code(state, flow, new, channel, Grounds::Own, locale).await;
+        return send_first_code(state, flow, new, channel, Grounds::Own, asker).await;
     }
-    let (factor, by) = factors.to_confirm_before(&new, &flow.request()?.rules.methods).ok_or(PortalError::FactorConfirmationRequired)?;
-    let step = send_first_code(state, flow, factor, by, Grounds::ThenAdd(Addition { destination: new, channel }), locale).await?;
+    let methods = &flow.request()?.rules.methods;
+    let (factor, by) =
+        factors.to_confirm_before(&new, methods, &state.verifier.policy().number_types).ok_or(PortalError::FactorConfirmationRequired)?;
+    let step = send_first_code(state, flow, factor, by, Grounds::ThenAdd(Addition { destination: new, channel }), asker).await?;
     flow.notice = Some(Notice::ConfirmCurrentFactor);
     Ok(step)
 }
@@ -415,7 +426,7 @@ pub async fn select_method(state: &AppState, session: &Session, channel: Channel
 }
 
 /// The user picked a method: send at once to a known destination, or ask for one.
-pub async fn choose_method(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
+pub async fn choose_method(state: &AppState, session: &Session, channel: Channel, asker: Asker) -> Result<Step, PortalError> {
     with_flow(session, Step::ChooseMethod, async |flow| {
         let factors = ensure_offered(state, flow, channel).await?;
         flow.channel = Some(channel);
@@ -423,7 +434,7 @@ pub async fn choose_method(state: &AppState, session: &Session, channel: Channel
             return Ok(Step::RegisterPhone);
         }
         match factors.for_channel(channel) {
-            Some(destination) => send_first_code(state, flow, destination, channel, Grounds::Own, locale).await,
+            Some(destination) => send_first_code(state, flow, destination, channel, Grounds::Own, asker).await,
             None if channel.uses_phone() => Ok(Step::RegisterPhone),
             None => Ok(Step::RegisterEmail),
         }
@@ -437,7 +448,7 @@ pub async fn register_phone(
     state: &AppState,
     session: &Session,
     input: PhoneInput,
-    locale: Locale,
+    asker: Asker,
 ) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterPhone, async |flow| {
         flow.phone_input = Some(input.clone()).filter(PhoneInput::fits);
@@ -448,33 +459,33 @@ pub async fn register_phone(
             .or_else(|| rules.methods.iter().copied().find(|c| c.uses_phone()))
             .ok_or(PortalError::MethodNotAllowed)?;
         let phone = PhoneNumber::parse(Some(&input.country), &input.number)?;
-        phone.ensure_reachable_by(channel)?;
         let new = Destination::Phone(phone.clone());
+        state.verifier.policy().ensure_destination_allowed(&new, channel)?;
         rules.ensure_may_set(channel, factors.of_kind(&new).as_ref(), &new)?;
         if !factors.holds(&new) {
             super::line_types::check_new_number(state, &phone, channel).await?;
         }
-        let step = add_destination(state, flow, &factors, new, channel, locale).await?;
+        let step = add_destination(state, flow, &factors, new, channel, asker).await?;
         flow.phone_input = None;
         Ok(step)
     })
     .await
 }
 
-pub async fn register_email(state: &AppState, session: &Session, input: String, locale: Locale) -> Result<Step, PortalError> {
+pub async fn register_email(state: &AppState, session: &Session, input: String, asker: Asker) -> Result<Step, PortalError> {
     with_flow(session, Step::RegisterEmail, async |flow| {
         flow.email_input = Some(input.clone()).filter(|email| crate::bounds::fits(email, crate::bounds::EMAIL));
         let factors = ensure_offered(state, flow, Channel::Email).await?;
         let new = Destination::Email(EmailAddress::parse(&input)?);
         flow.request()?.rules.ensure_may_set(Channel::Email, factors.of_kind(&new).as_ref(), &new)?;
-        let step = add_destination(state, flow, &factors, new, Channel::Email, locale).await?;
+        let step = add_destination(state, flow, &factors, new, Channel::Email, asker).await?;
         flow.email_input = None;
         Ok(step)
     })
     .await
 }
 
-pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale: Locale) -> Result<Step, PortalError> {
+pub async fn check_code(state: &AppState, session: &Session, typed: &str, asker: Asker) -> Result<Step, PortalError> {
     let step = with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
@@ -482,12 +493,12 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
             // A factor is confirmed: now the destination being added gets its code.
             Ok(approval) if approval.then_add.is_some() => {
                 let Addition { destination, channel } = approval.then_add.expect("checked above");
-                let step = send_first_code(state, flow, destination, channel, Grounds::AddedAfter(approval.id), locale).await?;
+                let step = send_first_code(state, flow, destination, channel, Grounds::AddedAfter(approval.id), asker).await?;
                 flow.notice = Some(Notice::ConfirmNewDestination);
                 Ok(step)
             }
             Ok(approval) => {
-                state.verifier.tell_earlier_factors(&approval, locale).await;
+                state.verifier.tell_earlier_factors(&approval, asker.locale).await;
                 flow.outcome = Some(Outcome::Verified(PassedFactor {
                     channel: approval.channel,
                     at: approval.at,
@@ -524,11 +535,11 @@ pub async fn check_code(state: &AppState, session: &Session, typed: &str, locale
     Ok(step)
 }
 
-pub async fn resend_code(state: &AppState, session: &Session, locale: Locale) -> Result<Step, PortalError> {
+pub async fn resend_code(state: &AppState, session: &Session, asker: Asker) -> Result<Step, PortalError> {
     with_flow(session, Step::EnterCode, async |flow| {
         let subject = flow.request()?.subject.clone();
         let id = flow.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        state.verifier.resend(Owner::session(&subject), &id, locale).await?;
+        state.verifier.resend(Owner::session(&subject), &id, asker.client, asker.locale).await?;
         flow.notice = Some(Notice::CodeResent);
         Ok(Step::EnterCode)
     })
@@ -543,7 +554,7 @@ pub async fn delivery_state(state: &AppState, session: &Session) -> Result<Optio
 }
 
 /// "Call me instead" / "Text me instead": the pending code's number, by the other phone channel.
-pub async fn switch_channel(state: &AppState, session: &Session, channel: Channel, locale: Locale) -> Result<Step, PortalError> {
+pub async fn switch_channel(state: &AppState, session: &Session, channel: Channel, asker: Asker) -> Result<Step, PortalError> {
     with_flow(session, Step::EnterCode, async |flow| {
         ensure_offered(state, flow, channel).await?;
         let subject = flow.request()?.subject.clone();
@@ -553,7 +564,7 @@ pub async fn switch_channel(state: &AppState, session: &Session, channel: Channe
             return Err(PortalError::MethodNotAllowed);
         }
         let grounds = flow.added_after.clone().map_or(Grounds::Own, Grounds::AddedAfter);
-        send_first_code(state, flow, pending.destination, channel, grounds, locale).await
+        send_first_code(state, flow, pending.destination, channel, grounds, asker).await
     })
     .await
 }

@@ -1,6 +1,7 @@
 //! Sends and checks codes: the core flow's rules applied to stored verifications, whether we make
 //! the code (a gateway carries it) or the provider does (Twilio Verify).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::messages;
@@ -8,12 +9,13 @@ use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
     Addition, Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
-    Policy, Purpose, SendHistory, Status, UnixTime, Verification, VerificationId, ensure_send_allowed,
+    Policy, Purpose, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, Status, UnixTime, Verification, VerificationId,
+    client_network, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::store::{DeliveryRecord, SendSlot, Store};
+use crate::store::{DeliveryRecord, SendSlot, SlotKeys, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -72,6 +74,8 @@ pub struct NewCode<'a> {
     pub vouched: &'a Factors,
     /// The request it answers (its nonce): wrong codes count for the whole request.
     pub request: Option<&'a str>,
+    /// The address of the client that asked, for the per-client send limit.
+    pub client: Option<IpAddr>,
     pub destination: Destination,
     pub channel: Channel,
     pub grounds: Grounds,
@@ -167,9 +171,8 @@ impl Verifier {
     // Not the owner: a relying application's user id may be the user's e-mail address.
     #[tracing::instrument(skip(self, new), fields(channel = %new.channel))]
     pub async fn start(&self, new: NewCode<'_>, locale: Locale) -> Result<CodeStatus, PortalError> {
-        let NewCode { owner, vouched, request, destination, channel, grounds } = new;
-        destination.ensure_reachable_by(channel)?;
-        self.policy.ensure_destination_allowed(&destination)?;
+        let NewCode { owner, vouched, request, client, destination, channel, grounds } = new;
+        self.policy.ensure_destination_allowed(&destination, channel)?;
         let now = self.clock.now();
         let (purpose, enrols) = self.purpose(owner, vouched, &destination, grounds, now).await?;
         let attempts = match request {
@@ -179,7 +182,8 @@ impl Verifier {
         if attempts >= self.policy.max_attempts {
             return Err(PortalError::MaxAttemptsReached);
         }
-        let slot = self.take_send_slot(owner.subject, &destination, channel, now).await?;
+        let keys = SlotKeys { request, ..self.slot_keys(owner.subject, &destination, channel, client, now) };
+        let slot = self.take_send_slot(&keys, purpose == Purpose::Challenge).await?;
         let bind = |mut verification: Verification| {
             verification.purpose = purpose;
             verification.enrols = enrols.clone();
@@ -207,6 +211,7 @@ impl Verifier {
             }
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
+        self.store.bind_send_slot(slot, &verification.id).await?;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
         Ok(self.status_of(&verification, now, delivery))
@@ -239,11 +244,21 @@ impl Verifier {
     /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
     /// that owns the code, it re-sends its pending one.
     #[tracing::instrument(skip(self, owner))]
-    pub async fn resend(&self, owner: Owner<'_>, id: &VerificationId, locale: Locale) -> Result<CodeStatus, PortalError> {
+    pub async fn resend(
+        &self,
+        owner: Owner<'_>,
+        id: &VerificationId,
+        client: Option<IpAddr>,
+        locale: Locale,
+    ) -> Result<CodeStatus, PortalError> {
         let (current, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
         current.ensure_resendable(now, &self.policy)?;
-        let slot = self.take_send_slot(owner.subject, &current.destination, current.channel, now).await?;
+        let keys = SlotKeys {
+            request: current.request.as_deref(),
+            ..self.slot_keys(owner.subject, &current.destination, current.channel, client, now)
+        };
+        let slot = self.take_send_slot(&keys, current.purpose == Purpose::Challenge).await?;
         let sent = async {
             let (secret, code) = match &self.sender {
                 Sender::Ours(_) => {
@@ -264,6 +279,7 @@ impl Verifier {
             Ok((verification, delivery))
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
+        self.store.bind_send_slot(slot, &verification.id).await?;
         let now = verification.last_sent_at;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
@@ -479,16 +495,48 @@ impl Verifier {
         });
     }
 
+    /// What a send to `destination` is counted by.
+    fn slot_keys<'a>(
+        &self,
+        subject: &'a str,
+        destination: &'a Destination,
+        channel: Channel,
+        client: Option<IpAddr>,
+        at: UnixTime,
+    ) -> SlotKeys<'a> {
+        SlotKeys {
+            subject,
+            destination,
+            channel,
+            at,
+            request: None,
+            client_net: client.map(client_network),
+            number_block: destination.number_block(SendLimits::PREFIX_DIGITS_DROPPED),
+            country: match destination {
+                Destination::Phone(phone) => phone.region(),
+                Destination::Email(_) => None,
+            },
+        }
+    }
+
     /// Takes the send slot for a code before any gateway is called (see `Store::take_send_slot`).
-    async fn take_send_slot(&self, subject: &str, destination: &Destination, channel: Channel, now: UnixTime) -> Result<SendSlot, PortalError> {
+    /// Each refusal is logged with the limit that made it, and told to the host as `SendRefused`.
+    async fn take_send_slot(&self, keys: &SlotKeys<'_>, to_a_factor: bool) -> Result<SendSlot, PortalError> {
         let longest_window = self.policy.send_window.max(self.policy.user_send_window);
-        let since = UnixTime(now.0 - longest_window.as_secs() as i64);
-        let allowed = |history: &SendHistory| ensure_send_allowed(history, channel, now, &self.policy);
-        match self.store.take_send_slot(subject, destination, channel, now, allowed, since).await? {
+        let since = UnixTime(keys.at.0 - longest_window.as_secs() as i64);
+        let facts = SendFacts { channel: keys.channel, to_a_factor };
+        let allowed = |history: &SendHistory| ensure_send_allowed(history, facts, keys.at, &self.policy);
+        match self.store.take_send_slot(keys, since, allowed).await? {
             Ok(slot) => Ok(slot),
-            Err(refusal) => {
-                tracing::warn!(reason = %refusal, %channel, "a send was refused by the send limits");
-                Err(refusal.into())
+            Err(SendRefusal { limit, error }) => {
+                let channel = keys.channel;
+                if limit == SendLimit::HourlyBudget {
+                    tracing::error!(limit = limit.as_str(), %channel, "the hourly sending budget is spent: no code goes out until the hour has passed");
+                } else {
+                    tracing::warn!(limit = limit.as_str(), %channel, "a send limit refused a code");
+                }
+                self.events.emit(Event::SendRefused { subject: keys.subject.to_owned(), method: channel, limit: limit.as_str() });
+                Err(error.into())
             }
         }
     }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use crate::domain::Channel;
 use crate::flow::{
-    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, FlowError, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
+    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
     VerificationId,
 };
 
@@ -24,6 +24,21 @@ pub enum StoreError {
     Folder { path: String, source: std::io::Error },
     #[error("a stored row is invalid: {0}")]
     Corrupt(String),
+}
+
+/// What a send is counted by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotKeys<'a> {
+    pub subject: &'a str,
+    pub destination: &'a Destination,
+    pub channel: Channel,
+    pub at: UnixTime,
+    pub request: Option<&'a str>,
+    /// See `flow::client_network`.
+    pub client_net: Option<String>,
+    pub number_block: Option<String>,
+    /// The ISO region of a phone number.
+    pub country: Option<String>,
 }
 
 /// A send taken under the limits, until its code leaves or it is given back.
@@ -305,22 +320,19 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// Takes a send slot for `subject` to `destination` by `channel` if the rules allow one now:
-    /// the history is read and the slot written in one write transaction (`BEGIN IMMEDIATE`
-    /// waits for any other writer), so concurrent sends cannot both pass on one free slot.
-    /// The flow's refusal comes back inside `Ok`.
-    pub async fn take_send_slot(
+    /// Takes a send slot if the rules allow one now: the history is read and the slot written in
+    /// one write transaction (`BEGIN IMMEDIATE` waits for any other writer), so concurrent sends
+    /// cannot both pass on one free slot. The flow's refusal comes back inside `Ok`.
+    pub async fn take_send_slot<R>(
         &self,
-        subject: &str,
-        destination: &Destination,
-        channel: Channel,
-        now: UnixTime,
-        allowed: impl FnOnce(&SendHistory) -> Result<(), FlowError>,
+        send: &SlotKeys<'_>,
         since: UnixTime,
-    ) -> Result<Result<SendSlot, FlowError>, StoreError> {
+        allowed: impl FnOnce(&SendHistory) -> Result<(), R>,
+    ) -> Result<Result<SendSlot, R>, StoreError> {
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let hour_ago = UnixTime(send.at.0 - 3600);
         let rows = sqlx::query("SELECT destination, channel, taken_at FROM send_slots WHERE subject = $1 AND taken_at > $2")
-            .bind(subject)
+            .bind(send.subject)
             .bind(since.0)
             .fetch_all(&mut *transaction)
             .await?;
@@ -328,25 +340,70 @@ impl Store {
         for row in &rows {
             let at = UnixTime(row.get("taken_at"));
             history.by_user.push(at);
-            if row.get::<&str, _>("destination") == destination.key() {
+            if row.get::<&str, _>("destination") == send.destination.key() {
                 let channel: String = row.get("channel");
                 history.to_destination.push(PastSend { at, channel: Channel::from_str(&channel).map_err(corrupt)? });
             }
         }
+        history.to_destination_by_others = sqlx::query_scalar::<_, i64>(
+            "SELECT taken_at FROM send_slots WHERE destination = $1 AND subject <> $2 AND taken_at > $3",
+        )
+        .bind(send.destination.key())
+        .bind(send.subject)
+        .bind(hour_ago.0)
+        .fetch_all(&mut *transaction)
+        .await?
+        .into_iter()
+        .map(UnixTime)
+        .collect();
+        if let Some(block) = &send.number_block {
+            let sql = "SELECT taken_at FROM send_slots WHERE number_block = $1 AND taken_at > $2";
+            history.to_prefix = send_times(&mut transaction, sql, block, hour_ago).await?;
+        }
+        if let Some(network) = &send.client_net {
+            let sql = "SELECT taken_at FROM send_slots WHERE client_net = $1 AND taken_at > $2";
+            history.from_client = send_times(&mut transaction, sql, network, hour_ago).await?;
+        }
+        if let Some(request) = send.request {
+            let destinations: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT destination FROM send_slots WHERE subject = $1 AND request_ref = $2")
+                    .bind(send.subject)
+                    .bind(request)
+                    .fetch_all(&mut *transaction)
+                    .await?;
+            history.new_to_request = !destinations.iter().any(|key| key == send.destination.key());
+            history.other_destinations_in_request = destinations.iter().filter(|key| *key != send.destination.key()).count();
+        }
+        let everyone: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM send_slots WHERE taken_at > $1")
+            .bind(hour_ago.0)
+            .fetch_one(&mut *transaction)
+            .await?;
+        history.everyone_last_hour = everyone as u32;
         if let Err(refusal) = allowed(&history) {
             return Ok(Err(refusal));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO send_slots (subject, destination, channel, taken_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO send_slots (subject, destination, channel, taken_at, request_ref, client_net, number_block, country)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(subject)
-        .bind(destination.key())
-        .bind(channel.as_str())
-        .bind(now.0)
+        .bind(send.subject)
+        .bind(send.destination.key())
+        .bind(send.channel.as_str())
+        .bind(send.at.0)
+        .bind(send.request)
+        .bind(send.client_net.as_deref())
+        .bind(send.number_block.as_deref())
+        .bind(send.country.as_deref())
         .fetch_one(&mut *transaction)
         .await?;
         transaction.commit().await?;
         Ok(Ok(SendSlot(id)))
+    }
+
+    /// Names the verification a slot's code belongs to, so that an entered code counts for its country.
+    pub async fn bind_send_slot(&self, slot: SendSlot, verification: &VerificationId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE send_slots SET verification_id = $1 WHERE id = $2").bind(verification.as_str()).bind(slot.0).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Gives back a slot whose code never left (the gateway refused or failed).
@@ -384,6 +441,12 @@ impl Store {
         sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1").bind(now.0).execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// The times of the sends `sql` selects by `key` since `since`.
+async fn send_times(connection: &mut sqlx::SqliteConnection, sql: &'static str, key: &str, since: UnixTime) -> Result<Vec<UnixTime>, StoreError> {
+    let times: Vec<i64> = sqlx::query_scalar(sql).bind(key).bind(since.0).fetch_all(connection).await?;
+    Ok(times.into_iter().map(UnixTime).collect())
 }
 
 /// The stored hash; empty when the provider holds the code.

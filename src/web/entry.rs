@@ -1,12 +1,11 @@
 //! The integration contract's two ends: `/start` takes a signed request, `/finish` sends the user back.
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::portal::journey;
+use crate::portal::journey::{self, Asker};
 use crate::protocol::Step;
 use crate::state::AppState;
 
@@ -16,9 +15,8 @@ pub struct StartQuery {
     request: String,
 }
 
-pub async fn start(State(state): State<AppState>, session: Session, headers: HeaderMap, Query(query): Query<StartQuery>) -> Redirect {
-    let locale = super::locale::locale_of(&headers);
-    match journey::begin(&state, &session, &query.request, locale).await {
+pub async fn start(State(state): State<AppState>, session: Session, asker: Asker, Query(query): Query<StartQuery>) -> Redirect {
+    match journey::begin(&state, &session, &query.request, asker).await {
         Ok(step) => Redirect::to(&step.at(&state.mount)),
         Err(_) => Redirect::to(&Step::Failed.at(&state.mount)),
     }

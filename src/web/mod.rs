@@ -1,5 +1,6 @@
 //! The HTTP application: Leptos pages and server functions, plus the plain routes around them.
 
+pub mod client_ip;
 pub mod csrf;
 pub mod dev;
 pub mod entry;
@@ -72,8 +73,10 @@ pub fn routes(state: AppState) -> Router {
 }
 
 /// The browser-facing defences around `router`: forged requests refused (`csrf`), security
-/// headers on every response (`headers`). A host site calls it on its whole router.
+/// headers on every response (`headers`), the client's address noted for the send limits
+/// (`client_ip`). A host site calls it on its whole router.
 pub fn defend(router: Router, state: &AppState) -> Router {
+    let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::record));
     headers::apply(csrf::protect(router, state), state)
 }
 

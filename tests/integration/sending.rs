@@ -80,3 +80,131 @@ async fn one_user_gets_no_more_than_the_daily_limit_across_numbers() {
     assert_eq!((status, refused["error_code"].as_str()), (429, Some("max_sends_reached")), "{refused}");
     assert!(app.codes_sent_to(&phone).is_empty());
 }
+
+async fn portal_with(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
+    support::spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {
+        settings.api_key = Some(API_KEY.to_owned().into());
+        configure(settings);
+    })
+    .await
+}
+
+async fn send_by(app: &TestApp, user: &str, method: &str, phone: &str, forwarded_for: Option<&str>) -> (u16, Value) {
+    let body = json!({"user_id": user, "method": method, "phone_number": phone, "phone_country": "FR"});
+    let mut request = app.client.post(app.url("/api/v1/send")).header(AUTHORIZATION, format!("Bearer {API_KEY}")).json(&body);
+    if let Some(forwarded_for) = forwarded_for {
+        request = request.header("x-forwarded-for", forwarded_for);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn refused_limits(events: &mut tokio::sync::broadcast::Receiver<leptos_2fa::events::Event>) -> Vec<&'static str> {
+    std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|event| match event {
+            leptos_2fa::events::Event::SendRefused { limit, .. } => Some(limit),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_call_goes_to_a_premium_rate_shared_cost_or_toll_free_number() {
+    let app = portal().await;
+    for number in ["0899234567", "0810123456", "0800123456"] {
+        let (status, refused) = send_by(&app, "wade", "call", number, None).await;
+        assert_eq!((status, refused["error_code"].as_str()), (400, Some("number_type_not_allowed")), "{number}: {refused}");
+    }
+    assert!(app.state.outbox.as_ref().unwrap().entries().is_empty(), "not one call was placed");
+    // The pages say so too.
+    app.begin("xavi").await;
+    app.post_form("/api/choose_method", &[("channel", "call")]).await;
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", "0899234567")]).await, "/phone");
+    let page = crate::support::visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("Codes cannot go to this kind of number"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_request_tries_at_most_three_numbers() {
+    let app = portal().await;
+    app.begin("yuri").await;
+    app.post_form("/api/choose_method", &[("channel", "sms")]).await;
+    for _ in 0..3 {
+        let (national, _) = fresh_mobile();
+        assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
+    }
+    let (national, e164) = fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/phone");
+    let page = crate::support::visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("This sign-in has tried as many numbers and addresses as it may"), "{page}");
+    assert!(app.codes_sent_to(&e164).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_gets_a_bounded_number_of_codes_and_forwarded_addresses_count_only_through_trusted_proxies() {
+    let app = portal_with(|settings| settings.max_sends_per_client = 2).await;
+    let mut events = app.state.events.subscribe();
+    for user in ["c1", "c2"] {
+        assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, Some("198.51.100.1")).await.0, 200);
+    }
+    // A forged header from an untrusted peer changes nothing: the peer is the client.
+    let (status, refused) = send_by(&app, "c3", "sms", &fresh_mobile().0, Some("198.51.100.2")).await;
+    assert_eq!((status, refused["error_code"].as_str()), (429, Some("max_sends_reached")), "{refused}");
+    assert_eq!(refused_limits(&mut events), ["per_client"]);
+
+    let proxied = portal_with(|settings| {
+        settings.max_sends_per_client = 2;
+        settings.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    for user in ["p1", "p2"] {
+        assert_eq!(send_by(&proxied, user, "sms", &fresh_mobile().0, Some("2001:db8:1:2::1")).await.0, 200);
+    }
+    let (status, _) = send_by(&proxied, "p3", "sms", &fresh_mobile().0, Some("2001:db8:1:2:ffff::7")).await;
+    assert_eq!(status, 429, "the same IPv6 /64 is one client");
+    assert_eq!(send_by(&proxied, "p4", "sms", &fresh_mobile().0, Some("2001:db8:1:3::1")).await.0, 200, "another client behind the proxy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_of_numbers_gets_a_bounded_number_of_codes_across_users() {
+    let app = portal_with(|settings| settings.max_sends_per_prefix = 2).await;
+    let mut events = app.state.events.subscribe();
+    for (user, number) in [("r1", "0612345001"), ("r2", "0612345002")] {
+        assert_eq!(send_by(&app, user, "sms", number, None).await.0, 200);
+    }
+    let (status, refused) = send_by(&app, "r3", "sms", "0612345003", None).await;
+    assert_eq!((status, refused["error_code"].as_str()), (429, Some("max_sends_reached")), "{refused}");
+    assert_eq!(refused_limits(&mut events), ["per_number_prefix"]);
+    assert_eq!(send_by(&app, "r4", "sms", "0612346003", None).await.0, 200, "the next block is another prefix");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hourly_budget_stops_sending_and_says_so() {
+    let app = portal_with(|settings| settings.max_sends_per_hour = 2).await;
+    let mut events = app.state.events.subscribe();
+    for user in ["b1", "b2"] {
+        assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, None).await.0, 200);
+    }
+    let (status, refused) = send_by(&app, "b3", "sms", &fresh_mobile().0, None).await;
+    assert_eq!((status, refused["error_code"].as_str()), (503, Some("sending_paused")), "{refused}");
+    assert_eq!(refused_limits(&mut events), ["hourly_budget"]);
+    app.advance(3601);
+    assert_eq!(send_by(&app, "b3", "sms", &fresh_mobile().0, None).await.0, 200, "a new hour, a new budget");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_accounts_cannot_flood_one_number_and_its_owner_is_not_held_up() {
+    let app = portal_with(|settings| settings.max_sends_per_destination_across_users = 2).await;
+    let (national, e164) = fresh_mobile();
+    // The owner verifies the number as theirs.
+    let (_, sent) = send_by(&app, "owner", "sms", &national, None).await;
+    let check = json!({"user_id": "owner", "verification_id": sent["verification_id"], "code": app.latest_code(&e164)});
+    let verified = app.client.post(app.url("/api/v1/verify")).header(AUTHORIZATION, format!("Bearer {API_KEY}")).json(&check).send().await.unwrap();
+    assert_eq!(verified.json::<Value>().await.unwrap()["verified"], true);
+
+    assert_eq!(send_by(&app, "mallory1", "sms", &national, None).await.0, 200);
+    let (status, refused) = send_by(&app, "mallory2", "sms", &national, None).await;
+    assert_eq!((status, refused["retry_after"].as_u64()), (429, Some(3600)), "the wait tells nothing of the owner's codes: {refused}");
+    app.advance(31);
+    assert_eq!(send_by(&app, "owner", "sms", &national, None).await.0, 200, "the owner still gets their codes");
+}

@@ -1,0 +1,14 @@
+-- What else a send is counted by: the request it answers, the client network that asked (an IPv4
+-- address, an IPv6 /64), the block of numbers it went to, and the verification it carried (for
+-- the conversion alarm: were its codes entered?).
+ALTER TABLE send_slots ADD COLUMN request_ref TEXT;
+ALTER TABLE send_slots ADD COLUMN client_net TEXT;
+ALTER TABLE send_slots ADD COLUMN number_block TEXT;
+ALTER TABLE send_slots ADD COLUMN country TEXT;
+ALTER TABLE send_slots ADD COLUMN verification_id TEXT;
+CREATE INDEX send_slots_by_destination_only ON send_slots (destination, taken_at);
+CREATE INDEX send_slots_by_block ON send_slots (number_block, taken_at);
+CREATE INDEX send_slots_by_client ON send_slots (client_net, taken_at);
+CREATE INDEX send_slots_by_time ON send_slots (taken_at);
+CREATE INDEX send_slots_by_request ON send_slots (subject, request_ref);
+CREATE INDEX send_slots_by_country ON send_slots (country, taken_at);
