@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::domain::Channel;
-use crate::flow::{Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
+use crate::flow::{ConversionAlarm, Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -17,6 +17,16 @@ pub enum Environment {
     /// Generated secrets, the `/demo` relying application, the console outbox.
     Development,
     Production,
+}
+
+/// What the conversion alarm does to a country whose codes are rarely entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversionAction {
+    /// New numbers of the country get no code until the ratio recovers.
+    Hold,
+    /// Only an error in the log and a `ConversionAlarm` event.
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +123,12 @@ pub struct Settings {
     pub max_destinations_per_request: u32,
     /// Codes within an hour, all together.
     pub max_sends_per_hour: u32,
+    /// Below this share (percent) of codes entered for a country within the hour…
+    pub conversion_min_percent: u32,
+    /// …once at least this many went there…
+    pub conversion_min_sends: u32,
+    /// …new numbers of the country get no code (`hold`), or the alarm is only logged (`report`).
+    pub conversion_action: ConversionAction,
     /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client.
     #[serde(deserialize_with = "comma_list")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -218,6 +234,9 @@ impl Default for Settings {
             max_sends_per_client: policy.send_limits.per_client_per_hour,
             max_destinations_per_request: policy.send_limits.destinations_per_request,
             max_sends_per_hour: policy.send_limits.hourly_budget,
+            conversion_min_percent: policy.send_limits.conversion.min_percent,
+            conversion_min_sends: policy.send_limits.conversion.min_sends,
+            conversion_action: ConversionAction::Hold,
             trusted_proxies: Vec::new(),
             text_number_types: policy.number_types.texts.clone(),
             call_number_types: policy.number_types.calls.clone(),
@@ -483,6 +502,11 @@ impl Settings {
                 per_client_per_hour: self.max_sends_per_client,
                 destinations_per_request: self.max_destinations_per_request,
                 hourly_budget: self.max_sends_per_hour,
+                conversion: ConversionAlarm {
+                    min_percent: self.conversion_min_percent,
+                    min_sends: self.conversion_min_sends,
+                    hold: self.conversion_action == ConversionAction::Hold,
+                },
             },
         }
     }

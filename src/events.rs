@@ -43,6 +43,9 @@ pub enum Event {
     /// A send limit refused a code (`limit`: `per_destination`, `per_user`, `per_number_prefix`,
     /// `per_client`, `hourly_budget`, …): the operator's view of pumping and harassment.
     SendRefused { subject: String, method: Channel, limit: &'static str },
+    /// Codes to `country` are entered too rarely (`entered` of `sent` within the hour): the sign of
+    /// SMS pumping. `held`: new numbers of the country get no code meanwhile.
+    ConversionAlarm { country: String, sent: u32, entered: u32, held: bool },
     /// A phone number or e-mail address was verified and saved for the user.
     UserDataChanged { subject: String, field: &'static str, value: String },
 }

@@ -28,6 +28,22 @@ pub struct SendHistory {
     pub new_to_request: bool,
     /// Sends by everyone within the last hour.
     pub everyone_last_hour: u32,
+    /// Codes sent within the last hour to numbers of the destination's country, and how many of
+    /// them were entered.
+    pub country: Conversion,
+}
+
+/// Codes sent and codes entered: real people enter their codes, pumped numbers never do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Conversion {
+    pub sent: u32,
+    pub entered: u32,
+}
+
+/// Whether codes to a country are entered too rarely, with enough of them to tell.
+pub fn conversion_alarm(conversion: Conversion, policy: &Policy) -> bool {
+    let alarm = &policy.send_limits.conversion;
+    conversion.sent >= alarm.min_sends && u64::from(conversion.entered) * 100 < u64::from(alarm.min_percent) * u64::from(conversion.sent)
 }
 
 /// Which limit refused a send: logged, and named in the `SendRefused` event.
@@ -116,6 +132,9 @@ pub fn ensure_send_allowed(history: &SendHistory, facts: SendFacts, now: UnixTim
         // The whole window: the wait must not tell when the destination's owner got a code.
         return refuse(SendLimit::DestinationAcrossUsers, FlowError::TooManySends { retry_in: hour.as_secs() });
     }
+    if limits.conversion.hold && !facts.to_a_factor && conversion_alarm(history.country, policy) {
+        return refuse(SendLimit::Conversion, FlowError::SendingPaused);
+    }
     if history.new_to_request && history.other_destinations_in_request >= limits.destinations_per_request as usize {
         return refuse(SendLimit::Request, FlowError::TooManyDestinations);
     }
@@ -153,7 +172,7 @@ fn wait_for_slot(sends: &[UnixTime], max: u32, window: std::time::Duration, now:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::SendLimits;
+    use crate::flow::{ConversionAlarm, SendLimits};
     use std::time::Duration;
 
     fn policy() -> Policy {
@@ -242,5 +261,22 @@ mod tests {
         assert_eq!(limit_of(SendHistory { new_to_request: true, ..in_request.clone() }, by(Channel::Sms)), SendLimit::Request);
         assert_eq!(ensure_send_allowed(&in_request, by(Channel::Sms), UnixTime(10_000), &policy), Ok(()), "a destination the request already has");
         assert_eq!(limit_of(SendHistory { everyone_last_hour: 5, ..SendHistory::default() }, by(Channel::Sms)), SendLimit::HourlyBudget);
+    }
+
+    #[test]
+    fn a_country_whose_codes_are_rarely_entered_gets_no_new_numbers_but_its_users_keep_theirs() {
+        let policy = Policy::default();
+        let pumped = SendHistory { country: Conversion { sent: 60, entered: 3 }, ..SendHistory::default() };
+        let refused = ensure_send_allowed(&pumped, by(Channel::Sms), UnixTime(10_000), &policy);
+        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::Conversion, error: FlowError::SendingPaused }));
+        let owner = SendFacts { to_a_factor: true, ..by(Channel::Sms) };
+        assert_eq!(ensure_send_allowed(&pumped, owner, UnixTime(10_000), &policy), Ok(()));
+        let healthy = SendHistory { country: Conversion { sent: 60, entered: 40 }, ..SendHistory::default() };
+        assert_eq!(ensure_send_allowed(&healthy, by(Channel::Sms), UnixTime(10_000), &policy), Ok(()));
+        let too_few_to_tell = SendHistory { country: Conversion { sent: 10, entered: 0 }, ..SendHistory::default() };
+        assert_eq!(ensure_send_allowed(&too_few_to_tell, by(Channel::Sms), UnixTime(10_000), &policy), Ok(()));
+        let reporting = Policy { send_limits: SendLimits { conversion: ConversionAlarm { hold: false, ..ConversionAlarm::default() }, ..SendLimits::default() }, ..policy };
+        assert_eq!(ensure_send_allowed(&pumped, by(Channel::Sms), UnixTime(10_000), &reporting), Ok(()), "only reported");
+        assert!(conversion_alarm(pumped.country, &reporting));
     }
 }

@@ -19,7 +19,9 @@ pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 pub use destination::{Destination, DestinationError, EmailAddress, NumberType, NumberTypes, PhoneNumber};
 pub use error::FlowError;
 pub use factors::{Addition, Factors, Purpose};
-pub use limits::{PastSend, SendFacts, SendHistory, SendLimit, SendRefusal, client_network, ensure_send_allowed};
+pub use limits::{
+    Conversion, PastSend, SendFacts, SendHistory, SendLimit, SendRefusal, client_network, conversion_alarm, ensure_send_allowed,
+};
 pub use lockout::{FailureStreak, Lockout};
-pub use policy::{Policy, PolicyError, RegionRule, SendLimits};
+pub use policy::{ConversionAlarm, Policy, PolicyError, RegionRule, SendLimits};
 pub use verification::{CodeSecret, Holder, Status, Verification, VerificationId};

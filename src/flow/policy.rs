@@ -46,6 +46,25 @@ pub struct SendLimits {
     pub destinations_per_request: u32,
     /// Codes within an hour, all together: past it, sending stops and says so loudly.
     pub hourly_budget: u32,
+    /// What a country whose codes are rarely entered gets.
+    pub conversion: ConversionAlarm,
+}
+
+/// The alarm on codes sent against codes entered per country, over the last hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionAlarm {
+    /// Below this share of codes entered (percent)…
+    pub min_percent: u32,
+    /// …once at least this many codes went to the country within the hour…
+    pub min_sends: u32,
+    /// …new numbers of the country get no code (`true`), or the alarm is only reported.
+    pub hold: bool,
+}
+
+impl Default for ConversionAlarm {
+    fn default() -> Self {
+        ConversionAlarm { min_percent: 20, min_sends: 50, hold: true }
+    }
 }
 
 impl SendLimits {
@@ -61,6 +80,7 @@ impl Default for SendLimits {
             per_client_per_hour: 30,
             destinations_per_request: 3,
             hourly_budget: 1000,
+            conversion: ConversionAlarm::default(),
         }
     }
 }

@@ -8,9 +8,9 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Addition, Clock, CodeHasher, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
+    Addition, Clock, CodeHasher, Conversion, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
     Policy, Purpose, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, Status, UnixTime, Verification, VerificationId,
-    client_network, ensure_send_allowed,
+    client_network, conversion_alarm, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
@@ -526,7 +526,14 @@ impl Verifier {
         let since = UnixTime(keys.at.0 - longest_window.as_secs() as i64);
         let facts = SendFacts { channel: keys.channel, to_a_factor };
         let allowed = |history: &SendHistory| ensure_send_allowed(history, facts, keys.at, &self.policy);
-        match self.store.take_send_slot(keys, since, allowed).await? {
+        let (history, taken) = self.store.take_send_slot(keys, since, allowed).await?;
+        if let (true, Some(country)) = (conversion_alarm(history.country, &self.policy), &keys.country) {
+            let held = self.policy.send_limits.conversion.hold && !to_a_factor;
+            let Conversion { sent, entered } = history.country;
+            tracing::error!(country, sent, entered, held, "codes to this country are rarely entered: SMS pumping?");
+            self.events.emit(Event::ConversionAlarm { country: country.clone(), sent, entered, held });
+        }
+        match taken {
             Ok(slot) => Ok(slot),
             Err(SendRefusal { limit, error }) => {
                 let channel = keys.channel;

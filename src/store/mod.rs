@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use crate::domain::Channel;
 use crate::flow::{
-    Addition, CodeSecret, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
+    Addition, CodeSecret, Conversion, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
     VerificationId,
 };
 
@@ -322,13 +322,14 @@ impl Store {
 
     /// Takes a send slot if the rules allow one now: the history is read and the slot written in
     /// one write transaction (`BEGIN IMMEDIATE` waits for any other writer), so concurrent sends
-    /// cannot both pass on one free slot. The flow's refusal comes back inside `Ok`.
+    /// cannot both pass on one free slot. The flow's refusal comes back inside `Ok`, beside the
+    /// history it was judged on.
     pub async fn take_send_slot<R>(
         &self,
         send: &SlotKeys<'_>,
         since: UnixTime,
         allowed: impl FnOnce(&SendHistory) -> Result<(), R>,
-    ) -> Result<Result<SendSlot, R>, StoreError> {
+    ) -> Result<(SendHistory, Result<SendSlot, R>), StoreError> {
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let hour_ago = UnixTime(send.at.0 - 3600);
         let rows = sqlx::query("SELECT destination, channel, taken_at FROM send_slots WHERE subject = $1 AND taken_at > $2")
@@ -374,13 +375,25 @@ impl Store {
             history.new_to_request = !destinations.iter().any(|key| key == send.destination.key());
             history.other_destinations_in_request = destinations.iter().filter(|key| *key != send.destination.key()).count();
         }
+        if let Some(country) = &send.country {
+            let (sent, entered): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), SUM(CASE WHEN verifications.status = 'approved' THEN 1 ELSE 0 END)
+                 FROM send_slots LEFT JOIN verifications ON verifications.id = send_slots.verification_id
+                 WHERE send_slots.country = $1 AND send_slots.taken_at > $2",
+            )
+            .bind(country)
+            .bind(hour_ago.0)
+            .fetch_one(&mut *transaction)
+            .await?;
+            history.country = Conversion { sent: sent as u32, entered: entered.unwrap_or(0) as u32 };
+        }
         let everyone: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM send_slots WHERE taken_at > $1")
             .bind(hour_ago.0)
             .fetch_one(&mut *transaction)
             .await?;
         history.everyone_last_hour = everyone as u32;
         if let Err(refusal) = allowed(&history) {
-            return Ok(Err(refusal));
+            return Ok((history, Err(refusal)));
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO send_slots (subject, destination, channel, taken_at, request_ref, client_net, number_block, country)
@@ -397,7 +410,7 @@ impl Store {
         .fetch_one(&mut *transaction)
         .await?;
         transaction.commit().await?;
-        Ok(Ok(SendSlot(id)))
+        Ok((history, Ok(SendSlot(id))))
     }
 
     /// Names the verification a slot's code belongs to, so that an entered code counts for its country.

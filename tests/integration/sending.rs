@@ -208,3 +208,46 @@ async fn many_accounts_cannot_flood_one_number_and_its_owner_is_not_held_up() {
     app.advance(31);
     assert_eq!(send_by(&app, "owner", "sms", &national, None).await.0, 200, "the owner still gets their codes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_whose_codes_are_not_entered_gets_no_new_numbers_and_the_operator_hears_of_it() {
+    let configure = |hold: bool| {
+        move |settings: &mut leptos_2fa::config::Settings| {
+            settings.conversion_min_sends = 4;
+            settings.conversion_min_percent = 50;
+            if !hold {
+                settings.conversion_action = leptos_2fa::config::ConversionAction::Report;
+            }
+        }
+    };
+    let app = portal_with(configure(true)).await;
+    let (owner_national, owner_e164) = fresh_mobile();
+    let (_, sent) = send_by(&app, "owner", "sms", &owner_national, None).await;
+    let check = json!({"user_id": "owner", "verification_id": sent["verification_id"], "code": app.latest_code(&owner_e164)});
+    app.client.post(app.url("/api/v1/verify")).header(AUTHORIZATION, format!("Bearer {API_KEY}")).json(&check).send().await.unwrap();
+    for user in ["pump1", "pump2", "pump3"] {
+        assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, None).await.0, 200);
+    }
+    let mut events = app.state.events.subscribe();
+    let (status, refused) = send_by(&app, "pump4", "sms", &fresh_mobile().0, None).await;
+    assert_eq!((status, refused["error_code"].as_str()), (503, Some("sending_paused")), "{refused}");
+    let alarms: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|event| match event {
+            leptos_2fa::events::Event::ConversionAlarm { country, sent, entered, held } => Some((country, sent, entered, held)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alarms, [("FR".to_owned(), 4, 1, true)]);
+    app.advance(31);
+    assert_eq!(send_by(&app, "owner", "sms", &owner_national, None).await.0, 200, "a user's own number still gets codes");
+
+    let reporting = portal_with(configure(false)).await;
+    for user in ["pump1", "pump2", "pump3", "pump4"] {
+        assert_eq!(send_by(&reporting, user, "sms", &fresh_mobile().0, None).await.0, 200);
+    }
+    let mut events = reporting.state.events.subscribe();
+    assert_eq!(send_by(&reporting, "pump5", "sms", &fresh_mobile().0, None).await.0, 200, "only reported");
+    let reported = std::iter::from_fn(|| events.try_recv().ok())
+        .any(|event| matches!(event, leptos_2fa::events::Event::ConversionAlarm { held: false, sent: 4, entered: 0, .. }));
+    assert!(reported);
+}
