@@ -40,6 +40,26 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `leptos-2fa unlock-user <user id>`: the operator lifts a user's waits and lock after wrong
+    // codes, on the portal's own database, and exits.
+    if let [_, command, user] = std::env::args().collect::<Vec<_>>().as_slice()
+        && command == "unlock-user"
+    {
+        return match state.verifier.lift_lockout(user).await {
+            Ok(true) => {
+                println!("The user can check codes again.");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                eprintln!("The portal knows no such user.");
+                ExitCode::FAILURE
+            }
+            Err(error) => {
+                eprintln!("leptos-2fa could not unlock the user: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = state.settings.clone();
     web::spawn_housekeeping(&state);
     let router = match web::router(state).await {

@@ -152,3 +152,35 @@ async fn the_wait_reaches_the_pages_with_its_own_message() {
     app.advance(30);
     assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code(&phone))]).await, "/success");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_lifts_a_lock_from_the_command_line() {
+    let app = portal(|settings| {
+        settings.lockout_free_failures = 1;
+        settings.lockout_after = 2;
+    })
+    .await;
+    let (_, phone) = fresh_mobile();
+    let (id, wrong) = app.client_code("uri", &phone).await;
+    app.client_check("uri", &id, &wrong).await;
+    app.advance(30);
+    app.client_check("uri", &id, &wrong).await;
+    let (status, _, _) = app.client_check("uri", &id, &app.latest_code(&phone)).await;
+    assert_eq!(status, 423);
+
+    let unlock = |user: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_leptos-2fa"))
+            .args(["unlock-user", user])
+            .env("TWOFA_DATABASE_URL", format!("sqlite://{}/portal.db", app.dir.path().display()))
+            .env("TWOFA_DATA_DIR", app.dir.path())
+            .env("TWOFA_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let unknown = unlock("nobody");
+    assert!(!unknown.status.success());
+    let unlocked = unlock("uri");
+    assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
+    let (status, _, answer) = app.client_check("uri", &id, &app.latest_code(&phone)).await;
+    assert_eq!((status, answer["verified"].as_bool()), (200, Some(true)), "{answer}");
+}
