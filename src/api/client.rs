@@ -113,8 +113,6 @@ pub async fn send(state: &AppState, asker: Asker, request: super::SendRequest) -
             (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
         }
     };
-    // The user is recorded only once the call is known to be sound.
-    state.store.ensure_user(&user_id, state.verifier.now()).await?;
     let status = start(state, &user_id, destination, channel, grounds, asker).await?;
     Ok(code_sent(state, locale, status, &notice))
 }

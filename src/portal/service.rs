@@ -192,6 +192,8 @@ impl Verifier {
             owner.hold(verification)
         };
         let sent = async {
+            // The user is recorded only once every rule let the code go: a refused call writes nothing.
+            self.store.ensure_user(owner.subject, now).await?;
             match &self.sender {
                 Sender::Ours(gateway) => {
                     let code = OtpCode::generate(self.policy.code_length);

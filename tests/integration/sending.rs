@@ -188,6 +188,7 @@ async fn the_hourly_budget_stops_sending_and_says_so() {
     let (status, refused) = send_by(&app, "b3", "sms", &fresh_mobile().0, None).await;
     assert_eq!((status, refused["error_code"].as_str()), (503, Some("sending_paused")), "{refused}");
     assert_eq!(refused_limits(&mut events), ["hourly_budget"]);
+    assert!(!app.state.store.user_exists("b3").await.unwrap(), "a refused send writes no user");
     app.advance(3601);
     assert_eq!(send_by(&app, "b3", "sms", &fresh_mobile().0, None).await.0, 200, "a new hour, a new budget");
 }
