@@ -6,7 +6,7 @@ use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use crate::support::{self, START, TestApp, fresh_mobile};
+use crate::support::{self, START, TestApp, fresh_mobile, statuses_in_parallel};
 
 const API_KEY: &str = "relying-application-api-key-guessing-0123";
 
@@ -35,6 +35,20 @@ impl TestApp {
 
     async fn client_check(&self, user: &str, verification_id: &str, code: &str) -> (u16, Option<String>, Value) {
         self.as_client("/api/v1/verify", json!({"user_id": user, "verification_id": verification_id, "code": code})).await
+    }
+
+    /// Enters `count` wrong codes in a row for `user` on one code, each after the wait the ones
+    /// before impose once `free` have failed; returns the code's verification id.
+    async fn fail_in_a_row(&self, user: &str, phone: &str, free: u32, count: u32) -> String {
+        let (id, wrong) = self.client_code(user, phone).await;
+        for failed in 1..=count {
+            let (status, _, answer) = self.client_check(user, &id, &wrong).await;
+            assert!(status == 200 || status == 423, "{status} {answer}");
+            if let Some(doublings) = failed.checked_sub(free) {
+                self.advance(30 << doublings);
+            }
+        }
+        id
     }
 
     /// Enters `count` wrong codes for `user`, on as many codes as it takes (five checks each).
@@ -89,16 +103,9 @@ async fn twenty_parallel_guesses_at_the_edge_of_the_free_failures_get_one_check(
     app.fail_checks("ravi", &phone, 9).await;
     app.advance(31);
     let (id, wrong) = app.client_code("ravi", &phone).await;
-    let mut guesses = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let request = app
-            .client
-            .post(app.url("/api/v1/verify"))
-            .header(AUTHORIZATION, format!("Bearer {API_KEY}"))
-            .json(&json!({"user_id": "ravi", "verification_id": id, "code": wrong}));
-        guesses.spawn(async move { request.send().await.unwrap().status().as_u16() });
-    }
-    let answers = guesses.join_all().await;
+    let guess = json!({"user_id": "ravi", "verification_id": id, "code": wrong});
+    let guesses = (0..20).map(|_| app.client.post(app.url("/api/v1/verify")).bearer_auth(API_KEY).json(&guess));
+    let answers = statuses_in_parallel(guesses).await;
     let checked = answers.iter().filter(|status| **status == 200).count();
     let waiting = answers.iter().filter(|status| **status == 429).count();
     assert_eq!((checked, waiting), (1, 19), "one guess is checked, the others wait: {answers:?}");
@@ -112,12 +119,7 @@ async fn a_locked_user_is_refused_even_the_right_code_until_the_application_lift
     })
     .await;
     let (_, phone) = fresh_mobile();
-    let (id, wrong) = app.client_code("sofia", &phone).await;
-    app.client_check("sofia", &id, &wrong).await;
-    app.advance(30);
-    app.client_check("sofia", &id, &wrong).await;
-    app.advance(60);
-    app.client_check("sofia", &id, &wrong).await;
+    app.fail_in_a_row("sofia", &phone, 1, 3).await;
 
     app.advance(24 * 3600);
     let right = app.latest_code(&phone);
@@ -161,10 +163,7 @@ async fn the_operator_lifts_a_lock_from_the_command_line() {
     })
     .await;
     let (_, phone) = fresh_mobile();
-    let (id, wrong) = app.client_code("uri", &phone).await;
-    app.client_check("uri", &id, &wrong).await;
-    app.advance(30);
-    app.client_check("uri", &id, &wrong).await;
+    let id = app.fail_in_a_row("uri", &phone, 1, 2).await;
     let (status, _, _) = app.client_check("uri", &id, &app.latest_code(&phone)).await;
     assert_eq!(status, 423);
 

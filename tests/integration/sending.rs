@@ -6,7 +6,7 @@ use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use crate::support::{self, START, TestApp, fresh_mobile};
+use crate::support::{self, START, TestApp, fresh_mobile, statuses_in_parallel};
 
 const API_KEY: &str = "relying-application-api-key-sending-01234";
 
@@ -27,16 +27,8 @@ async fn send(app: &TestApp, user: &str, phone: &str) -> (u16, Value) {
 async fn twenty_parallel_sends_to_one_number_give_one_code() {
     let app = portal().await;
     let (_, phone) = fresh_mobile();
-    let mut sends = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let request = app
-            .client
-            .post(app.url("/api/v1/send"))
-            .header(AUTHORIZATION, format!("Bearer {API_KEY}"))
-            .json(&json!({"user_id": "uma", "method": "sms", "phone_number": phone}));
-        sends.spawn(async move { request.send().await.unwrap().status().as_u16() });
-    }
-    let answers = sends.join_all().await;
+    let send = json!({"user_id": "uma", "method": "sms", "phone_number": phone});
+    let answers = statuses_in_parallel((0..20).map(|_| app.client.post(app.url("/api/v1/send")).bearer_auth(API_KEY).json(&send))).await;
     assert_eq!(answers.iter().filter(|status| **status == 200).count(), 1, "{answers:?}");
     assert_eq!(answers.iter().filter(|status| **status == 429).count(), 19, "{answers:?}");
     assert_eq!(app.codes_sent_to(&phone).len(), 1, "one paid text");

@@ -195,6 +195,15 @@ impl TestApp {
     }
 }
 
+/// Sends `requests` all at once; their statuses, in no particular order.
+pub async fn statuses_in_parallel(requests: impl IntoIterator<Item = reqwest::RequestBuilder>) -> Vec<u16> {
+    let mut sent = tokio::task::JoinSet::new();
+    for request in requests {
+        sent.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    sent.join_all().await
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response.headers().get(LOCATION).expect("a Location header").to_str().unwrap().to_owned()
 }
