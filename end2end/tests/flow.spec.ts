@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { cspViolations, hydrated, latestCode, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
+import { cspViolations, hydrated, latestCode, sentCount, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
 
 interface Texts {
   methodsTitle: RegExp;
@@ -154,4 +154,41 @@ test('on a phone-sized screen every page fits without sideways scrolling', async
   await hydrated(page, true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
   await shot(page, test.info(), 'small-screen-phone');
+});
+
+test('a user with a number adds an e-mail address: the number gets a code first, then the address', async ({ page }) => {
+  const info = test.info();
+  const violations = cspViolations(page);
+  const phone = uniqueFrenchMobile();
+  const address = `${uniqueUser('add')}@example.org`;
+  await page.goto('/demo');
+  await hydrated(page, true);
+  await page.getByLabel(/User name/).fill(uniqueUser('add'));
+  await page.getByLabel(/Phone number the application already knows/).fill(phone.e164);
+  await page.getByRole('button', { name: /Sign in with two-step verification/ }).click();
+  await expect(page).toHaveURL(/\/methods$/);
+  await hydrated(page, true);
+  await page.locator('button[data-channel="email"]').click();
+  await expect(page).toHaveURL(/\/email$/);
+  await hydrated(page, true);
+  await page.getByLabel('E-mail address').fill(address);
+  await page.getByRole('button', { name: english.sendCode }).click();
+
+  // Someone holding only the session cannot add an address of their own: the number comes first.
+  await expect(page).toHaveURL(/\/verify$/);
+  await expect(page.getByRole('status')).toHaveText(/first enter the code we just sent to a number or address you already use/);
+  await hydrated(page, true);
+  await shot(page, info, 'add-email-01-confirm-number');
+  expect(await sentCount(page.request, address)).toBe(0);
+  await page.getByLabel(english.codeLabel).fill(await latestCode(page.request, phone.e164));
+  await page.getByRole('button', { name: english.verify }).click();
+
+  await expect(page.getByRole('status')).toHaveText(/Now enter the code we sent to the new number or address/);
+  await hydrated(page, true);
+  await shot(page, info, 'add-email-02-code-to-address');
+  await page.getByLabel(english.codeLabel).fill(await latestCode(page.request, address));
+  await page.getByRole('button', { name: english.verify }).click();
+  await expect(page).toHaveURL(/\/success$/);
+  await expect.poll(async () => (await sentCount(page.request, phone.e164))).toBe(2);
+  expect(violations).toEqual([]);
 });
