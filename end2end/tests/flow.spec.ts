@@ -176,14 +176,14 @@ test('a user with a number adds an e-mail address: the number gets a code first,
 
   // Someone holding only the session cannot add an address of their own: the number comes first.
   await expect(page).toHaveURL(/\/verify$/);
-  await expect(page.getByRole('status')).toHaveText(/first enter the code we just sent to a number or address you already use/);
+  await expect(page.locator('.notice.info')).toHaveText(/first enter the code we just sent to a number or address you already use/);
   await hydrated(page, true);
   await shot(page, info, 'add-email-01-confirm-number');
   expect(await sentCount(page.request, address)).toBe(0);
   await page.getByLabel(english.codeLabel).fill(await latestCode(page.request, phone.e164));
   await page.getByRole('button', { name: english.verify }).click();
 
-  await expect(page.getByRole('status')).toHaveText(/Now enter the code we sent to the new number or address/);
+  await expect(page.locator('.notice.info')).toHaveText(/Now enter the code we sent to the new number or address/);
   await hydrated(page, true);
   await shot(page, info, 'add-email-02-code-to-address');
   await page.getByLabel(english.codeLabel).fill(await latestCode(page.request, address));
