@@ -379,7 +379,8 @@ fn method_label(locale: Locale, channel: Channel) -> String {
 /// Sends a code by `method`: to the destination the portal knows, else to the one given.
 #[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
@@ -411,7 +412,7 @@ async fn send(
 #[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
     (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
-    (status = 423, body = ApiError)))]
+    (status = 423, body = ApiError), (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 async fn verify(
     State(state): State<AppState>,
     caller: Caller,
@@ -491,7 +492,8 @@ async fn cancel(State(state): State<AppState>, caller: Caller, session: Session,
 /// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_phone_number(
     State(state): State<AppState>,
     _caller: Caller,
@@ -510,7 +512,8 @@ async fn set_phone_number(
 /// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_email(
     State(state): State<AppState>,
     _caller: Caller,
