@@ -90,3 +90,26 @@ pub fn provide_nonce() {
         provide_context(nonce);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Channel;
+
+    #[test]
+    fn icons_and_return_origins_widen_only_their_own_directives() {
+        let settings = Settings {
+            method_icons: [(Channel::Sms, "https://cdn.example/sms.svg".to_owned()), (Channel::Call, "/img/call.svg".to_owned())].into(),
+            allowed_return_origins: vec!["https://app.example".parse().unwrap()],
+            frame_ancestors: vec!["'self'".into(), "https://host.example".into()],
+            ..Settings::default()
+        };
+        let headers = SecurityHeaders::new(&settings);
+        let policy = headers.content_security_policy(&Nonce::from_value("n0nce"));
+        assert!(policy.starts_with("script-src 'self' 'nonce-n0nce' 'wasm-unsafe-eval'; default-src 'self';"), "{policy}");
+        assert!(policy.contains("img-src 'self' data: https://cdn.example;"), "{policy}");
+        assert!(policy.contains("form-action 'self' https://app.example;"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'self' https://host.example;"), "{policy}");
+        assert!(!headers.framing_denied && !headers.strict_transport);
+    }
+}
