@@ -181,6 +181,8 @@ pub struct Settings {
     pub twilio_verify_url: url::Url,
     /// How long one request to Twilio may take before it counts as failed (and is retried).
     pub twilio_timeout_secs: u64,
+    /// The longest a whole delivery may take (every retry and the fallback included).
+    pub gateway_deadline_secs: u64,
     /// E-mail goes through this SMTP server when set (it may carry a password).
     #[serde(skip_serializing)]
     pub smtp_url: Option<SecretString>,
@@ -263,6 +265,7 @@ impl Default for Settings {
             twilio_verify_service_sid: None,
             twilio_verify_url: url::Url::parse("https://verify.twilio.com").expect("a valid default URL"),
             twilio_timeout_secs: 10,
+            gateway_deadline_secs: 30,
             smtp_url: None,
             smtp_from: "leptos-2fa <no-reply@localhost>".into(),
         }
@@ -463,6 +466,9 @@ impl Settings {
             if self.twilio_timeout_secs == 0 {
                 return Err(invalid("TWOFA_TWILIO_TIMEOUT_SECS", "must be greater than zero"));
             }
+        }
+        if self.gateway_deadline_secs == 0 {
+            return Err(invalid("TWOFA_GATEWAY_DEADLINE_SECS", "must be greater than zero"));
         }
         if uses(GatewayKind::Twilio) {
             if self.twilio_from.is_none() && self.twilio_messaging_service_sid.is_none() {

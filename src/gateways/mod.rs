@@ -146,9 +146,10 @@ pub struct Gateways {
 /// Builds what `TWOFA_GATEWAY` names: Twilio Verify, or a gateway with `TWOFA_FALLBACK_GATEWAY`
 /// behind it for transient failures and e-mail through SMTP when `TWOFA_SMTP_URL` is set.
 pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigError> {
+    let deadline = Duration::from_secs(settings.gateway_deadline_secs);
     if settings.gateway == GatewayKind::TwilioVerify {
-        let provider = twilio::TwilioVerify::new(settings, events.clone())?;
-        return Ok(Gateways { sender: Sender::Provider(Arc::new(provider)), outbox: None });
+        let provider: Arc<dyn CodeProvider> = Arc::new(twilio::TwilioVerify::new(settings, events.clone())?);
+        return Ok(Gateways { sender: Sender::Provider(Arc::new(routing::Deadline::new(provider, deadline))), outbox: None });
     }
     let mut outbox = None;
     let mut make = |kind: GatewayKind| -> Result<Arc<dyn Gateway>, ConfigError> {
@@ -174,5 +175,5 @@ pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigErr
         let email = Arc::new(smtp::SmtpGateway::new(url, &settings.smtp_from)?);
         gateway = Arc::new(routing::EmailThrough::new(email, gateway));
     }
-    Ok(Gateways { sender: Sender::Ours(gateway), outbox })
+    Ok(Gateways { sender: Sender::Ours(Arc::new(routing::Deadline::new(gateway, deadline))), outbox })
 }

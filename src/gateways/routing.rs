@@ -1,10 +1,13 @@
-//! Gateways made of gateways: a fallback for transient failures, e-mail through its own gateway.
+//! Gateways made of gateways: a fallback for transient failures, e-mail through its own gateway,
+//! a deadline on the whole of a delivery.
 
 use async_trait::async_trait;
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::{Gateway, GatewayError, Handover, OutboundMessage};
+use super::{CodeProvider, Gateway, GatewayError, Handover, OutboundMessage};
 use crate::domain::Channel;
+use crate::flow::{Destination, OtpCode};
 
 /// Sends through `primary`; when it fails for a reason its provider reports as transient,
 /// sends the same message through `fallback` instead.
@@ -59,6 +62,59 @@ impl Gateway for EmailThrough {
             Channel::Email => self.email.deliver(message).await,
             Channel::Sms | Channel::Call | Channel::Whatsapp => self.phone.deliver(message).await,
         }
+    }
+}
+
+/// Gives `inner` at most `limit` for a whole call, retries and fallback included: a provider that
+/// hangs costs the user a clear "try again" after that long, never a request held open for ever.
+pub struct Deadline<T: ?Sized> {
+    inner: Arc<T>,
+    limit: Duration,
+}
+
+impl<T: ?Sized> Deadline<T> {
+    pub fn new(inner: Arc<T>, limit: Duration) -> Self {
+        Deadline { inner, limit }
+    }
+
+    async fn within<R>(&self, call: impl Future<Output = Result<R, GatewayError>>) -> Result<R, GatewayError> {
+        match tokio::time::timeout(self.limit, call).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!(seconds = self.limit.as_secs(), "a gateway call ran past its deadline");
+                Err(GatewayError::Unavailable("no answer within the gateway deadline".into()))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Gateway for Deadline<dyn Gateway> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    async fn deliver(&self, message: &OutboundMessage) -> Result<Handover, GatewayError> {
+        self.within(self.inner.deliver(message)).await
+    }
+}
+
+#[async_trait]
+impl CodeProvider for Deadline<dyn CodeProvider> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    async fn send(&self, to: &Destination, channel: Channel, language: &str) -> Result<String, GatewayError> {
+        self.within(self.inner.send(to, channel, language)).await
+    }
+
+    async fn check(&self, sid: &str, code: &OtpCode) -> Result<bool, GatewayError> {
+        self.within(self.inner.check(sid, code)).await
+    }
+
+    async fn cancel(&self, sid: &str) -> Result<(), GatewayError> {
+        self.within(self.inner.cancel(sid)).await
     }
 }
 

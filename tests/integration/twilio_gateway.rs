@@ -304,3 +304,20 @@ async fn an_unknown_call_token_gets_an_apology_and_a_hang_up() {
     assert!(twiml.contains("no longer available") && twiml.ends_with("<Hangup/></Response>"), "{twiml}");
     assert!(!twiml.contains("<Gather"), "{twiml}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twilio_that_hangs_past_the_gateway_deadline_gets_a_try_again_message_and_no_code_is_pending() {
+    let (app, standin) = twilio_portal_with(|settings| {
+        settings.twilio_timeout_secs = 10;
+        settings.gateway_deadline_secs = 1;
+    })
+    .await;
+    standin.fail_next(Fault::Slow { millis: 5000 });
+    assert_eq!(app.begin("hugo").await, "/methods");
+    assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/phone");
+    let (national, _) = support::fresh_mobile();
+    assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/phone");
+    let page = visible_text(&app.page_text("/phone").await);
+    assert!(page.contains("We could not send your code. Try again in a moment or choose another method."), "{page}");
+    assert_eq!(standin.requests(), 1, "one request, cut off by the deadline rather than retried");
+}
