@@ -100,7 +100,8 @@ impl AppState {
     /// The demo relying application signs requests for anyone with the client secret: it runs
     /// only beside the console gateway (which production refuses), and never in a host site.
     pub fn serves_demo(&self) -> bool {
-        self.outbox.is_some() && self.host.is_none()
+        // The console as the fallback of a real gateway is not enough: the demo signs requests.
+        self.settings.gateway == crate::config::GatewayKind::Console && self.host.is_none()
     }
 
     /// The pages embedded in `host`'s site under `mount` (a path such as `/2fa`, or `/account/2fa`).

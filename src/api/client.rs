@@ -14,7 +14,7 @@ use crate::bounds;
 use crate::domain::Channel;
 use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, VerificationId};
 use crate::i18n::{Locale, td_string};
-use crate::portal::journey::{Asker, offered_methods};
+use crate::portal::journey::offered_methods;
 use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::state::AppState;
@@ -50,7 +50,7 @@ fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, PortalError> 
 }
 
 /// The token of `Bearer <token>`; the scheme's name is case-insensitive (RFC 9110, 11.1).
-fn bearer_token(value: &str) -> Option<&str> {
+pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -80,8 +80,7 @@ pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> 
 /// Sends a first code by `method` to the given destination, else to the one known for the user.
 /// A destination new to a user who holds a factor waits: the code goes to that factor first, and
 /// `verify` sends the new destination's own code once it is entered.
-pub async fn send(state: &AppState, asker: Asker, request: super::SendRequest) -> Result<CodeSent, PortalError> {
-    let locale = asker.locale;
+pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
     let user_id = user_id(request.user_id)?;
     let rules = state.settings.user_rules();
     let channel = request.method;
@@ -113,7 +112,7 @@ pub async fn send(state: &AppState, asker: Asker, request: super::SendRequest) -
             (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
         }
     };
-    let status = start(state, &user_id, destination, channel, grounds, asker).await?;
+    let status = start(state, &user_id, destination, channel, grounds, locale).await?;
     Ok(code_sent(state, locale, status, &notice))
 }
 
@@ -123,18 +122,20 @@ async fn start(
     destination: Destination,
     channel: Channel,
     grounds: Grounds,
-    asker: Asker,
+    locale: Locale,
 ) -> Result<CodeStatus, PortalError> {
     let new = NewCode {
         owner: Owner::api_client(user_id),
         vouched: &Factors::default(),
         request: None,
-        client: asker.client,
+        // The relying application's server, not the user: its address would put every user of
+        // the application under one per-client limit.
+        client: None,
         destination,
         channel,
         grounds,
     };
-    state.verifier.start(new, asker.locale).await
+    state.verifier.start(new, locale).await
 }
 
 fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Notice) -> CodeSent {
@@ -153,14 +154,13 @@ fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Noti
 }
 
 /// Checks a code of a verification this client started for the user.
-pub async fn verify(state: &AppState, asker: Asker, request: super::VerifyRequest) -> Result<Checked, PortalError> {
-    let locale = asker.locale;
+pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequest) -> Result<Checked, PortalError> {
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
     match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
         // A factor is confirmed: the destination being added gets its own code.
         Ok(Approval { id, then_add: Some(Addition { destination, channel }), .. }) => {
-            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), asker).await?;
+            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
             let code_sent = code_sent(state, locale, status, &Notice::ConfirmNewDestination);
             Ok(Checked {
                 display: code_sent.display.clone(),

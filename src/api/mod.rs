@@ -390,7 +390,7 @@ async fn send(
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::send(&state, asker, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
     let step = match (request.method, request.phone_number, request.email) {
@@ -422,7 +422,7 @@ async fn verify(
 ) -> Answer<Checked> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::verify(&state, asker, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
     }
     let refuse = |error| refusal(&state, locale, error);
     let step = journey::check_code(&state, &session, &request.code, asker).await.map_err(refuse)?;

@@ -16,8 +16,8 @@ pub struct SendHistory {
     pub to_destination: Vec<PastSend>,
     /// To any destination, for the same user.
     pub by_user: Vec<UnixTime>,
-    /// To the same destination for other users: counted only while the destination is not one of
-    /// this user's factors (harassment through many accounts).
+    /// To the same destination for other users, none of whom held it as a factor: counted only
+    /// while it is not one of this user's (harassment through many accounts).
     pub to_destination_by_others: Vec<UnixTime>,
     /// To numbers of the same prefix, for anyone (SMS pumping goes through number ranges).
     pub to_prefix: Vec<UnixTime>,
@@ -116,15 +116,19 @@ pub fn ensure_send_allowed(history: &SendHistory, facts: SendFacts, now: UnixTim
     }
     ensure_destination_send_allowed(&history.to_destination, facts.channel, now, policy)?;
     let hour = std::time::Duration::from_secs(3600);
-    let windows = [
-        (SendLimit::User, &history.by_user, policy.max_sends_per_user, policy.user_send_window),
-        (SendLimit::Client, &history.from_client, limits.per_client_per_hour, hour),
-        (SendLimit::Prefix, &history.to_prefix, limits.per_prefix_per_hour, hour),
+    match wait_for_slot(&history.by_user, policy.max_sends_per_user, policy.user_send_window, now) {
+        0 => {}
+        retry_in => return refuse(SendLimit::User, FlowError::TooManySends { retry_in }),
+    }
+    // Limits others' sends fill never keep a user from their own factor; their waits are the
+    // whole window, which tells nothing of when the others' codes went out.
+    let shared = [
+        (SendLimit::Client, &history.from_client, limits.per_client_per_hour),
+        (SendLimit::Prefix, &history.to_prefix, limits.per_prefix_per_hour),
     ];
-    for (limit, sends, max, window) in windows {
-        match wait_for_slot(sends, max, window, now) {
-            0 => {}
-            retry_in => return refuse(limit, FlowError::TooManySends { retry_in }),
+    for (limit, sends, max) in shared {
+        if !facts.to_a_factor && wait_for_slot(sends, max, hour, now) > 0 {
+            return refuse(limit, FlowError::TooManySends { retry_in: hour.as_secs() });
         }
     }
     let crowded = history.to_destination_by_others.iter().filter(|at| **at > UnixTime(now.0 - 3600)).count();

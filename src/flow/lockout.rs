@@ -24,7 +24,8 @@ pub struct Lockout {
     /// Failures after which the user is locked until a success is allowed again by the relying
     /// application or the operator.
     pub lock_after: u32,
-    /// A streak with no failure for this long starts over (unless it reached the lock).
+    /// Each such stretch without a failure halves the streak (unless it reached the lock): a
+    /// patient guesser pausing between bursts still climbs towards the lock.
     pub forgotten_after: Duration,
 }
 
@@ -41,11 +42,14 @@ impl Default for Lockout {
 }
 
 impl Lockout {
-    /// The streak as it stands at `now`: an old one that did not reach the lock is forgotten.
+    /// The streak as it stands at `now`: halved for each `forgotten_after` since its last failure,
+    /// unless it reached the lock.
     pub fn current(&self, streak: FailureStreak, now: UnixTime) -> FailureStreak {
-        match streak.last_at {
-            Some(last) if streak.count < self.lock_after && now >= last.plus(self.forgotten_after) => FailureStreak::default(),
-            _ => streak,
+        let Some(last) = streak.last_at.filter(|_| streak.count < self.lock_after) else { return streak };
+        let quiet_stretches = (now.0 - last.0).max(0) as u64 / self.forgotten_after.as_secs().max(1);
+        match streak.count.checked_shr(quiet_stretches.min(32) as u32).unwrap_or(0) {
+            0 => FailureStreak::default(),
+            count => FailureStreak { count, last_at: streak.last_at },
         }
     }
 
@@ -105,10 +109,12 @@ mod tests {
     }
 
     #[test]
-    fn a_streak_left_alone_for_a_day_starts_over() {
+    fn each_quiet_day_halves_the_streak_so_pausing_between_bursts_still_nears_the_lock() {
         let lockout = Lockout::default();
-        assert_eq!(lockout.current(failed(40, 24 * 3600), NOW), FailureStreak::default());
-        assert_eq!(lockout.after_failure(failed(40, 24 * 3600), NOW), FailureStreak { count: 1, last_at: Some(NOW) });
+        assert_eq!(lockout.current(failed(40, 24 * 3600), NOW).count, 20);
+        assert_eq!(lockout.current(failed(40, 3 * 24 * 3600), NOW).count, 5);
+        assert_eq!(lockout.current(failed(1, 24 * 3600), NOW), FailureStreak::default());
+        assert_eq!(lockout.after_failure(failed(40, 24 * 3600), NOW), FailureStreak { count: 21, last_at: Some(NOW) });
         assert_eq!(lockout.after_failure(failed(40, 60), NOW).count, 41);
     }
 }

@@ -127,9 +127,17 @@ pub async fn begin(state: &AppState, session: &Session, token: &str, asker: Aske
 pub async fn open(
     state: &AppState,
     session: &Session,
-    request: Result<ActiveRequest, FailureReason>,
+    mut request: Result<ActiveRequest, FailureReason>,
     asker: Asker,
 ) -> Result<Step, PortalError> {
+    // Starting over in a host site is the same request still: its wrong codes and destinations
+    // keep counting. (A relying application's new request is a new request, with its own nonce.)
+    if let (Ok(new), Some(old)) = (&mut request, FlowSession::load(session).await?.request)
+        && matches!((&new.return_to, &old.return_to), (ReturnTo::HostPage { .. }, ReturnTo::HostPage { .. }))
+        && new.subject == old.subject
+    {
+        new.reference = old.reference;
+    }
     session.cycle_id().await?;
     let mut flow = match request {
         Ok(request) => FlowSession { request: Some(request), ..FlowSession::default() },

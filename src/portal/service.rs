@@ -8,14 +8,14 @@ use super::messages;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::flow::{
-    Addition, Clock, CodeHasher, Conversion, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
+    Addition, Clock, CodeHasher, Conversion, FailureStreak, CodeSecret, DeliveryProgress, DeliveryToken, Destination, Factors, FlowError, Holder, OtpCode,
     Policy, Purpose, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, Status, UnixTime, Verification, VerificationId,
     client_network, conversion_alarm, ensure_send_allowed,
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::store::{DeliveryRecord, SendSlot, SlotKeys, Store};
+use crate::store::{DeliveryRecord, Saved, SendSlot, SlotKeys, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -182,8 +182,12 @@ impl Verifier {
         if attempts >= self.policy.max_attempts {
             return Err(PortalError::MaxAttemptsReached);
         }
-        let keys = SlotKeys { request, ..self.slot_keys(owner.subject, &destination, channel, client, now) };
-        let slot = self.take_send_slot(&keys, purpose == Purpose::Challenge).await?;
+        let keys = SlotKeys {
+            request,
+            to_a_factor: purpose == Purpose::Challenge,
+            ..self.slot_keys(owner.subject, &destination, channel, client, now)
+        };
+        let slot = self.take_send_slot(&keys).await?;
         let bind = |mut verification: Verification| {
             verification.purpose = purpose;
             verification.enrols = enrols.clone();
@@ -258,9 +262,10 @@ impl Verifier {
         current.ensure_resendable(now, &self.policy)?;
         let keys = SlotKeys {
             request: current.request.as_deref(),
+            to_a_factor: current.purpose == Purpose::Challenge,
             ..self.slot_keys(owner.subject, &current.destination, current.channel, client, now)
         };
-        let slot = self.take_send_slot(&keys, current.purpose == Purpose::Challenge).await?;
+        let slot = self.take_send_slot(&keys).await?;
         let sent = async {
             let (secret, code) = match &self.sender {
                 Sender::Ours(_) => {
@@ -293,14 +298,14 @@ impl Verifier {
     #[tracing::instrument(skip(self, owner, typed))]
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
-        self.count_check_as_failure(owner.subject).await?;
+        let counted = self.count_check_as_failure(owner.subject).await?;
         let checked = self.check_counted(owner, id, &code).await;
         match &checked {
             Ok(_) => {
                 self.store.clear_failure_streak(owner.subject).await?;
             }
             Err(PortalError::WrongCode { .. } | PortalError::MaxAttemptsReached) => {}
-            Err(_) => self.store.refund_failure(owner.subject).await?,
+            Err(_) => self.refund(owner.subject, counted).await?,
         }
         checked
     }
@@ -339,7 +344,11 @@ impl Verifier {
             return Err(error.into());
         }
         let before = self.store.factors(subject).await?;
-        self.store.save_verified_destination(subject, &verification.destination, now).await?;
+        let saved = self.store.save_verified_destination(subject, &verification.destination, verification.purpose, now).await?;
+        if saved == Saved::Refused {
+            tracing::warn!(verification = %id, purpose = verification.purpose.as_str(), "an approved code no longer fits the user's factors");
+            return Err(PortalError::FactorConfirmationRequired);
+        }
         let earlier = match verification.purpose {
             Purpose::Enrolment => before.all().into_iter().filter(|factor| *factor != verification.destination).collect(),
             Purpose::Challenge | Purpose::FirstEnrolment => Vec::new(),
@@ -358,11 +367,13 @@ impl Verifier {
             provider_sid,
             first_enrolment: verification.purpose == Purpose::FirstEnrolment,
         });
-        self.events.emit(Event::UserDataChanged {
-            subject,
-            field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },
-            value: verification.destination.key().to_owned(),
-        });
+        if saved == Saved::Changed {
+            self.events.emit(Event::UserDataChanged {
+                subject,
+                field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },
+                value: verification.destination.key().to_owned(),
+            });
+        }
         Ok(Approval {
             id: id.clone(),
             channel: verification.channel,
@@ -377,22 +388,34 @@ impl Verifier {
     /// Counts a check as a failure before it is made, refused while the user must wait or is
     /// locked: concurrent checks each take their own place in the streak, so none passes on a
     /// free failure another one took. A right code clears the streak afterwards.
-    async fn count_check_as_failure(&self, subject: &str) -> Result<(), PortalError> {
+    /// Returns the streak as it was, with the revision written, for `refund`.
+    async fn count_check_as_failure(&self, subject: &str) -> Result<Option<(FailureStreak, i64)>, PortalError> {
         let lockout = &self.policy.lockout;
         for _ in 0..STREAK_RETRIES {
             // Every verification belongs to a known user: an unknown one has nothing to check.
-            let Some((streak, revision)) = self.store.failure_streak(subject).await? else { return Ok(()) };
+            let Some((streak, revision)) = self.store.failure_streak(subject).await? else { return Ok(None) };
             let now = self.clock.now();
             if let Err(refusal) = lockout.ensure_may_check(streak, now) {
                 tracing::warn!(reason = %refusal, "a code check was refused: too many wrong codes in a row");
                 return Err(refusal.into());
             }
             if self.store.set_failure_streak(subject, lockout.after_failure(streak, now), revision).await? {
-                return Ok(());
+                return Ok(Some((streak, revision + 1)));
             }
         }
         tracing::error!("a user's failure streak kept changing under concurrent checks");
         Err(PortalError::Unavailable)
+    }
+
+    /// Takes back a failure counted ahead of a check that turned out not to count: the streak as
+    /// it was (its last failure's time too, so no wait starts over), or one failure fewer when
+    /// another check changed it meanwhile.
+    async fn refund(&self, subject: &str, counted: Option<(FailureStreak, i64)>) -> Result<(), PortalError> {
+        let Some((before, revision)) = counted else { return Ok(()) };
+        if !self.store.set_failure_streak(subject, before, revision).await? {
+            self.store.refund_failure(subject).await?;
+        }
+        Ok(())
     }
 
     /// Lets a locked or waiting user check codes again (the relying application, the operator).
@@ -518,12 +541,14 @@ impl Verifier {
                 Destination::Phone(phone) => phone.region(),
                 Destination::Email(_) => None,
             },
+            to_a_factor: false,
         }
     }
 
     /// Takes the send slot for a code before any gateway is called (see `Store::take_send_slot`).
     /// Each refusal is logged with the limit that made it, and told to the host as `SendRefused`.
-    async fn take_send_slot(&self, keys: &SlotKeys<'_>, to_a_factor: bool) -> Result<SendSlot, PortalError> {
+    async fn take_send_slot(&self, keys: &SlotKeys<'_>) -> Result<SendSlot, PortalError> {
+        let to_a_factor = keys.to_a_factor;
         let longest_window = self.policy.send_window.max(self.policy.user_send_window);
         let since = UnixTime(keys.at.0 - longest_window.as_secs() as i64);
         let facts = SendFacts { channel: keys.channel, to_a_factor };

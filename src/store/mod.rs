@@ -26,6 +26,17 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// What became of a verified destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// It is now the user's, where another or none was.
+    Changed,
+    /// It already was.
+    Unchanged,
+    /// The user's factors no longer allow it (see `Store::save_verified_destination`).
+    Refused,
+}
+
 /// What a send is counted by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotKeys<'a> {
@@ -39,6 +50,8 @@ pub struct SlotKeys<'a> {
     pub number_block: Option<String>,
     /// The ISO region of a phone number.
     pub country: Option<String>,
+    /// The destination is one of the user's own factors.
+    pub to_a_factor: bool,
 }
 
 /// A send taken under the limits, until its code leaves or it is given back.
@@ -109,13 +122,35 @@ impl Store {
     }
 
     /// Records a destination the user has just proved they control, in place of the one of its kind.
-    pub async fn save_verified_destination(&self, user: &str, destination: &Destination, at: UnixTime) -> Result<(), StoreError> {
-        let sql = match destination {
-            Destination::Phone(_) => "UPDATE users SET phone = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3",
-            Destination::Email(_) => "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
+    /// — provided the user's factors still allow what the code was sent for (`purpose`): a first
+    /// enrolment only while the user holds no factor, a challenge only while the column is empty
+    /// or holds this very destination. A code sent before the factors changed adds nothing then:
+    /// `Refused`.
+    pub async fn save_verified_destination(
+        &self,
+        user: &str,
+        destination: &Destination,
+        purpose: Purpose,
+        at: UnixTime,
+    ) -> Result<Saved, StoreError> {
+        let column = match destination {
+            Destination::Phone(_) => "phone",
+            Destination::Email(_) => "email",
         };
-        sqlx::query(sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
-        Ok(())
+        let allowed = match purpose {
+            Purpose::FirstEnrolment => "phone IS NULL AND email IS NULL".to_owned(),
+            Purpose::Challenge => format!("({column} IS NULL OR {column} = $1)"),
+            Purpose::Enrolment => "1 = 1".to_owned(),
+        };
+        let before: Option<Option<String>> =
+            sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = $1")).bind(user).fetch_optional(&self.pool).await?;
+        let sql = format!("UPDATE users SET {column} = $1, {column}_verified_at = $2, updated_at = $2 WHERE id = $3 AND {allowed}");
+        let saved = sqlx::query(&sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
+        Ok(match (saved.rows_affected(), before.flatten()) {
+            (0, _) => Saved::Refused,
+            (_, Some(previous)) if previous == destination.key() => Saved::Unchanged,
+            _ => Saved::Changed,
+        })
     }
 
     /// The user's wrong codes in a row, with the revision `set_failure_streak` expects back; none
@@ -347,7 +382,7 @@ impl Store {
             }
         }
         history.to_destination_by_others = sqlx::query_scalar::<_, i64>(
-            "SELECT taken_at FROM send_slots WHERE destination = $1 AND subject <> $2 AND taken_at > $3",
+            "SELECT taken_at FROM send_slots WHERE destination = $1 AND subject <> $2 AND NOT to_a_factor AND taken_at > $3",
         )
         .bind(send.destination.key())
         .bind(send.subject)
@@ -396,8 +431,8 @@ impl Store {
             return Ok((history, Err(refusal)));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO send_slots (subject, destination, channel, taken_at, request_ref, client_net, number_block, country)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO send_slots (subject, destination, channel, taken_at, request_ref, client_net, number_block, country, to_a_factor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(send.subject)
         .bind(send.destination.key())
@@ -407,6 +442,7 @@ impl Store {
         .bind(send.client_net.as_deref())
         .bind(send.number_block.as_deref())
         .bind(send.country.as_deref())
+        .bind(send.to_a_factor)
         .fetch_one(&mut *transaction)
         .await?;
         transaction.commit().await?;

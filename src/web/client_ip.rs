@@ -39,13 +39,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Asker {
 
 /// The connecting address, or, when it is a trusted proxy, the rightmost address in
 /// `X-Forwarded-For` that no trusted proxy owns (each proxy appends the address it saw).
+/// Addresses are compared in their canonical form: on a dual-stack listener an IPv4 proxy
+/// connects as `::ffff:a.b.c.d`.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
-    let hops: Vec<IpAddr> = forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).map(|hop: IpAddr| hop.to_canonical()).collect();
     hops.into_iter().rev().find(|hop| !is_trusted(hop)).unwrap_or(peer)
 }
 
@@ -68,5 +72,7 @@ mod tests {
         let stranger: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(client_ip(stranger, &headers, &trusted), stranger, "a header from anyone else is ignored");
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+        let mapped: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
+        assert_eq!(client_ip(mapped, &headers, &trusted), "203.0.113.7".parse::<IpAddr>().unwrap(), "a proxy on a dual-stack listener");
     }
 }

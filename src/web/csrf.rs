@@ -60,8 +60,10 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
+/// A call with a bearer token (the scheme's name in any case, as the API reads it): an API
+/// client's, whose key the API checks.
 fn is_api_client(headers: &HeaderMap) -> bool {
-    header_text(headers, header::AUTHORIZATION.as_str()).is_some_and(|value| value.starts_with("Bearer "))
+    header_text(headers, header::AUTHORIZATION.as_str()).and_then(crate::api::client::bearer_token).is_some()
 }
 
 /// Refuses forged requests to every route of `router`, with 403. A host site calls it on its

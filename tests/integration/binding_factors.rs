@@ -215,3 +215,23 @@ async fn switching_method_does_not_refill_the_attempts_and_nothing_after_the_las
     let back = app.post_form("/finish", &[]).await;
     assert!(back.contains("error=verification_failed"), "{back}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_registration_code_entered_after_the_user_enrolled_another_factor_adds_nothing() {
+    let app = portal().await;
+    // The attacker, holding the password, starts a first registration to their own number…
+    let (attacker_national, attacker_number) = fresh_mobile();
+    let body = json!({"user_id": "tess", "method": "sms", "phone_number": attacker_national, "phone_country": "FR"});
+    let (_, pending) = app.api_client("/api/v1/send", body).await;
+    // …then tess enrols her own phone.
+    let (national, phone) = fresh_mobile();
+    let (_, sent) = app.api_client("/api/v1/send", json!({"user_id": "tess", "method": "sms", "phone_number": national, "phone_country": "FR"})).await;
+    let check = json!({"user_id": "tess", "verification_id": sent["verification_id"], "code": app.latest_code(&phone)});
+    assert_eq!(app.api_client("/api/v1/verify", check).await.1["verified"], true);
+
+    let late = json!({"user_id": "tess", "verification_id": pending["verification_id"], "code": app.latest_code(&attacker_number)});
+    let (status, refused) = app.api_client("/api/v1/verify", late).await;
+    assert_eq!((status, refused["error_code"].as_str()), (403, Some("factor_confirmation_required")), "{refused}");
+    let stored = app.state.store.factors("tess").await.unwrap().phone.unwrap();
+    assert_eq!(stored.e164(), phone, "her number stays");
+}

@@ -184,3 +184,18 @@ async fn the_hosts_pages_on_its_other_origin_may_post_but_no_other_site() {
     assert!(choose(HOST_OTHER_ORIGIN).await.unwrap().status().is_redirection());
     assert_eq!(choose("https://evil.example").await.unwrap().status(), 403);
 }
+
+#[tokio::test]
+async fn starting_over_in_the_host_site_does_not_refill_the_attempts() {
+    let host = host().await;
+    assert_eq!(host.start(Some("zoe"), "/account").await, "/2fa/methods");
+    host.api("send", json!({ "method": "sms" })).await;
+    let wrong = if host.latest_code(&host.zoe_phone) == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        host.api("verify", json!({ "code": wrong })).await;
+    }
+    // The user, or whoever holds the session, starts over: a call this time.
+    assert_eq!(host.start(Some("zoe"), "/account").await, "/2fa/methods");
+    let (status, sent) = host.api("send", json!({ "method": "call" })).await;
+    assert_eq!((status, sent["attempts_left"].as_u64()), (200, Some(1)), "{sent}");
+}

@@ -132,17 +132,27 @@ async fn one_request_tries_at_most_three_numbers() {
     assert!(app.codes_sent_to(&e164).is_empty());
 }
 
+/// A browser session of `user` asks for a code to a fresh number, through a proxy that says the
+/// client is `forwarded_for`.
+async fn send_from(app: &TestApp, user: &str, forwarded_for: &str) -> u16 {
+    app.begin(user).await;
+    let body = json!({"method": "sms", "phone_number": fresh_mobile().0, "phone_country": "FR"});
+    let request = app.client.post(app.url("/api/v1/send")).header("x-forwarded-for", forwarded_for).json(&body);
+    request.send().await.unwrap().status().as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_gets_a_bounded_number_of_codes_and_forwarded_addresses_count_only_through_trusted_proxies() {
     let app = portal_with(|settings| settings.max_sends_per_client = 2).await;
     let mut events = app.state.events.subscribe();
     for user in ["c1", "c2"] {
-        assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, Some("198.51.100.1")).await.0, 200);
+        assert_eq!(send_from(&app, user, "198.51.100.1").await, 200);
     }
     // A forged header from an untrusted peer changes nothing: the peer is the client.
-    let (status, refused) = send_by(&app, "c3", "sms", &fresh_mobile().0, Some("198.51.100.2")).await;
-    assert_eq!((status, refused["error_code"].as_str()), (429, Some("max_sends_reached")), "{refused}");
+    assert_eq!(send_from(&app, "c3", "198.51.100.2").await, 429);
     assert_eq!(refused_limits(&mut events), ["per_client"]);
+    // An application's server is not a client of its users: its API calls count per user.
+    assert_eq!(send_by(&app, "c4", "sms", &fresh_mobile().0, None).await.0, 200);
 
     let proxied = portal_with(|settings| {
         settings.max_sends_per_client = 2;
@@ -150,11 +160,10 @@ async fn one_client_gets_a_bounded_number_of_codes_and_forwarded_addresses_count
     })
     .await;
     for user in ["p1", "p2"] {
-        assert_eq!(send_by(&proxied, user, "sms", &fresh_mobile().0, Some("2001:db8:1:2::1")).await.0, 200);
+        assert_eq!(send_from(&proxied, user, "2001:db8:1:2::1").await, 200);
     }
-    let (status, _) = send_by(&proxied, "p3", "sms", &fresh_mobile().0, Some("2001:db8:1:2:ffff::7")).await;
-    assert_eq!(status, 429, "the same IPv6 /64 is one client");
-    assert_eq!(send_by(&proxied, "p4", "sms", &fresh_mobile().0, Some("2001:db8:1:3::1")).await.0, 200, "another client behind the proxy");
+    assert_eq!(send_from(&proxied, "p3", "2001:db8:1:2:ffff::7").await, 429, "the same IPv6 /64 is one client");
+    assert_eq!(send_from(&proxied, "p4", "2001:db8:1:3::1").await, 200, "another client behind the proxy");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,8 +175,17 @@ async fn a_block_of_numbers_gets_a_bounded_number_of_codes_across_users() {
     }
     let (status, refused) = send_by(&app, "r3", "sms", "0612345003", None).await;
     assert_eq!((status, refused["error_code"].as_str()), (429, Some("max_sends_reached")), "{refused}");
+    assert_eq!(refused["retry_after"], 3600, "the whole hour: nothing about when the others' codes went");
     assert_eq!(refused_limits(&mut events), ["per_number_prefix"]);
     assert_eq!(send_by(&app, "r4", "sms", "0612346003", None).await.0, 200, "the next block is another prefix");
+
+    // r1's number is now hers: the crowded block does not keep her from it.
+    let (_, sent) = send_by(&app, "r5", "sms", "0612346004", None).await;
+    let check = json!({"user_id": "r5", "verification_id": sent["verification_id"], "code": app.latest_code("+33612346004")});
+    app.client.post(app.url("/api/v1/verify")).bearer_auth(API_KEY).json(&check).send().await.unwrap();
+    assert_eq!(send_by(&app, "r6", "sms", "0612346005", None).await.0, 429, "the block is full for new numbers");
+    app.advance(31);
+    assert_eq!(send_by(&app, "r5", "sms", "0612346004", None).await.0, 200, "its owner still gets a code");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +213,10 @@ async fn many_accounts_cannot_flood_one_number_and_its_owner_is_not_held_up() {
     let verified = app.client.post(app.url("/api/v1/verify")).header(AUTHORIZATION, format!("Bearer {API_KEY}")).json(&check).send().await.unwrap();
     assert_eq!(verified.json::<Value>().await.unwrap()["verified"], true);
 
+    // Codes to the owner's own number do not count here (only the one that registered it did):
+    // else mallory1 would already be refused.
+    app.advance(31);
+    assert_eq!(send_by(&app, "owner", "sms", &national, None).await.0, 200);
     assert_eq!(send_by(&app, "mallory1", "sms", &national, None).await.0, 200);
     let (status, refused) = send_by(&app, "mallory2", "sms", &national, None).await;
     assert_eq!((status, refused["retry_after"].as_u64()), (429, Some(3600)), "the wait tells nothing of the owner's codes: {refused}");
