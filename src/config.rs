@@ -416,6 +416,9 @@ impl Settings {
             if self.public_url.scheme() != "https" {
                 return Err(invalid("TWOFA_PUBLIC_URL", "must be an https URL in production"));
             }
+            if self.cookie_secure == Some(false) {
+                return Err(invalid("TWOFA_COOKIE_SECURE", "cannot be false in production: the session cookie would travel in clear"));
+            }
         }
         self.validate_gateways()?;
         if self.webhook_url.is_some() != self.webhook_secret.is_some() {
@@ -744,6 +747,12 @@ mod tests {
             let error = load(&[pairs.as_slice(), &production].concat()).unwrap_err().to_string();
             assert!(error.contains("TWOFA_PUBLIC_URL"), "{error}");
         }
+        let mut settings = load(&pairs).unwrap();
+        settings.environment = Environment::Production;
+        settings.public_url = "https://2fa.example".parse().unwrap();
+        settings.cookie_secure = Some(false);
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("TWOFA_COOKIE_SECURE"), "{error}");
     }
 
     #[test]
