@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
 use crate::bounds;
 use crate::domain::Channel;
-use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, VerificationId};
+use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey::offered_methods;
 use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
@@ -168,6 +168,7 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
                 finish_url: None,
                 attempts_left: None,
                 code_sent: Some(code_sent),
+                first_enrolment: None,
             })
         }
         Ok(approval) => {
@@ -178,6 +179,7 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
                 finish_url: None,
                 attempts_left: None,
                 code_sent: None,
+                first_enrolment: Some(approval.purpose == Purpose::FirstEnrolment),
             })
         }
         Err(error @ PortalError::WrongCode { attempts_left }) => Ok(Checked {
@@ -186,6 +188,7 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
             finish_url: None,
             attempts_left: Some(attempts_left),
             code_sent: None,
+            first_enrolment: None,
         }),
         Err(other) => Err(other),
     }

@@ -151,6 +151,10 @@ pub struct Checked {
     pub finish_url: Option<String>,
     pub attempts_left: Option<u32>,
     pub code_sent: Option<CodeSent>,
+    /// API clients, once verified: the code went to a destination the user registered holding no
+    /// factor before, so nothing but the caller vouches for the user. (A browser session's
+    /// signed result carries the same claim.)
+    pub first_enrolment: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -434,6 +438,7 @@ async fn verify(
                 finish_url: None,
                 attempts_left: Some(attempts_left),
                 code_sent: None,
+                first_enrolment: None,
             }));
         }
         Some(error) => return Err(refuse(error)),
@@ -446,6 +451,7 @@ async fn verify(
             finish_url: Some(format!("{}/finish", state.mount)),
             attempts_left: None,
             code_sent: None,
+            first_enrolment: None,
         })),
         Step::EnterCode => {
             let code_sent = pending_code(&state, &session, locale, step).await?;
@@ -455,6 +461,7 @@ async fn verify(
                 finish_url: None,
                 attempts_left: None,
                 code_sent: Some(code_sent),
+                first_enrolment: None,
             }))
         }
         Step::Failed => {

@@ -105,6 +105,7 @@ async fn an_api_client_adding_an_address_confirms_the_phone_first_and_the_phone_
     let check = json!({"user_id": "xena", "verification_id": next["verification_id"], "code": app.latest_code("xena@example.com")});
     let (status, checked) = app.api_client("/api/v1/verify", check).await;
     assert_eq!((status, checked["verified"].as_bool()), (200, Some(true)), "{checked}");
+    assert_eq!(checked["first_enrolment"], false, "xena held a phone before");
     assert_eq!(app.state.store.factors("xena").await.unwrap().email.unwrap().as_str(), "xena@example.com");
     let told = app.messages_to(&phone).into_iter().any(|body| body.contains("was just set to receive") && body.contains("x•••@example.com"));
     assert!(told, "the phone hears about the new address: {:?}", app.messages_to(&phone));

@@ -280,6 +280,7 @@ async fn an_api_client_verifies_a_user_without_a_browser_session() {
     assert_eq!((status, error["error_code"].as_str()), (StatusCode::NOT_FOUND, Some("verification_not_found")));
     let (status, checked) = client.call("post", "/api/v1/verify", Some(check("gil", &id, &code))).await;
     assert_eq!((status, checked["verified"].as_bool()), (StatusCode::OK, Some(true)), "{checked}");
+    assert_eq!(checked["first_enrolment"], true, "gil held nothing before: {checked}");
     assert_eq!(app.state.store.factors("gil").await.unwrap().phone.unwrap().e164(), e164);
 
     // Without a user named, the client is told what is missing.
