@@ -161,15 +161,7 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
         // A factor is confirmed: the destination being added gets its own code.
         Ok(Approval { id, then_add: Some(Addition { destination, channel }), .. }) => {
             let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
-            let code_sent = code_sent(state, locale, status, &Notice::ConfirmNewDestination);
-            Ok(Checked {
-                display: code_sent.display.clone(),
-                verified: false,
-                finish_url: None,
-                attempts_left: None,
-                code_sent: Some(code_sent),
-                first_enrolment: None,
-            })
+            Ok(Checked::next_code(code_sent(state, locale, status, &Notice::ConfirmNewDestination)))
         }
         Ok(approval) => {
             state.verifier.tell_earlier_factors(&approval, locale).await;

@@ -157,6 +157,20 @@ pub struct Checked {
     pub first_enrolment: Option<bool>,
 }
 
+impl Checked {
+    /// A right code that leads on: the destination being added or changed got its own code.
+    fn next_code(code_sent: CodeSent) -> Self {
+        Checked {
+            display: code_sent.display.clone(),
+            verified: false,
+            finish_url: None,
+            attempts_left: None,
+            code_sent: Some(code_sent),
+            first_enrolment: None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Done {
     pub display: String,
@@ -454,15 +468,7 @@ async fn verify(
             first_enrolment: None,
         })),
         Step::EnterCode => {
-            let code_sent = pending_code(&state, &session, locale, step).await?;
-            Ok(Json(Checked {
-                display: code_sent.display.clone(),
-                verified: false,
-                finish_url: None,
-                attempts_left: None,
-                code_sent: Some(code_sent),
-                first_enrolment: None,
-            }))
+            Ok(Json(Checked::next_code(pending_code(&state, &session, locale, step).await?)))
         }
         Step::Failed => {
             let view = journey::view(&state, &session, None, locale).await.map_err(refuse)?;
