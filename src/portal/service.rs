@@ -15,7 +15,7 @@ use crate::flow::{
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::store::{DeliveryRecord, Saved, SendSlot, SlotKeys, Store};
+use crate::store::{DeliveryRecord, SendSlot, SlotKeys, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -344,8 +344,7 @@ impl Verifier {
             return Err(error.into());
         }
         let before = self.store.factors(subject).await?;
-        let saved = self.store.save_verified_destination(subject, &verification.destination, verification.purpose, now).await?;
-        if saved == Saved::Refused {
+        if !self.store.save_verified_destination(subject, &verification.destination, verification.purpose, now).await? {
             tracing::warn!(verification = %id, purpose = verification.purpose.as_str(), "an approved code no longer fits the user's factors");
             return Err(PortalError::FactorConfirmationRequired);
         }
@@ -367,7 +366,8 @@ impl Verifier {
             provider_sid,
             first_enrolment: verification.purpose == Purpose::FirstEnrolment,
         });
-        if saved == Saved::Changed {
+        // `before` is what the portal had stored: a vouched destination entered now is a change.
+        if !before.holds(&verification.destination) {
             self.events.emit(Event::UserDataChanged {
                 subject,
                 field: if matches!(verification.destination, Destination::Phone(_)) { "phone_number" } else { "email" },

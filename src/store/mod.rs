@@ -26,17 +26,6 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// What became of a verified destination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Saved {
-    /// It is now the user's, where another or none was.
-    Changed,
-    /// It already was.
-    Unchanged,
-    /// The user's factors no longer allow it (see `Store::save_verified_destination`).
-    Refused,
-}
-
 /// What a send is counted by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotKeys<'a> {
@@ -121,18 +110,18 @@ impl Store {
         })
     }
 
-    /// Records a destination the user has just proved they control, in place of the one of its kind.
-    /// — provided the user's factors still allow what the code was sent for (`purpose`): a first
+    /// Records a destination the user has just proved they control, in place of the one of its kind,
+    /// provided the user's factors still allow what the code was sent for (`purpose`): a first
     /// enrolment only while the user holds no factor, a challenge only while the column is empty
-    /// or holds this very destination. A code sent before the factors changed adds nothing then:
-    /// `Refused`.
+    /// or holds this very destination. False when they no longer do: a code sent before the
+    /// factors changed adds nothing.
     pub async fn save_verified_destination(
         &self,
         user: &str,
         destination: &Destination,
         purpose: Purpose,
         at: UnixTime,
-    ) -> Result<Saved, StoreError> {
+    ) -> Result<bool, StoreError> {
         let column = match destination {
             Destination::Phone(_) => "phone",
             Destination::Email(_) => "email",
@@ -142,15 +131,9 @@ impl Store {
             Purpose::Challenge => format!("({column} IS NULL OR {column} = $1)"),
             Purpose::Enrolment => "1 = 1".to_owned(),
         };
-        let before: Option<Option<String>> =
-            sqlx::query_scalar(&format!("SELECT {column} FROM users WHERE id = $1")).bind(user).fetch_optional(&self.pool).await?;
         let sql = format!("UPDATE users SET {column} = $1, {column}_verified_at = $2, updated_at = $2 WHERE id = $3 AND {allowed}");
         let saved = sqlx::query(&sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
-        Ok(match (saved.rows_affected(), before.flatten()) {
-            (0, _) => Saved::Refused,
-            (_, Some(previous)) if previous == destination.key() => Saved::Unchanged,
-            _ => Saved::Changed,
-        })
+        Ok(saved.rows_affected() == 1)
     }
 
     /// The user's wrong codes in a row, with the revision `set_failure_streak` expects back; none
