@@ -521,8 +521,8 @@ impl Settings {
     }
 
     /// What a user may do unless the host or the request narrows it.
-    pub fn user_rules(&self) -> crate::portal::rules::UserRules {
-        use crate::portal::rules::{PerDestination, UserRules};
+    pub fn user_rules(&self) -> crate::application::rules::UserRules {
+        use crate::application::rules::{PerDestination, UserRules};
         UserRules {
             methods: self.methods.clone(),
             registration: PerDestination::both(self.allow_registration),

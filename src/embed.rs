@@ -5,7 +5,7 @@
 //! ```ignore
 //! let twofa = AppState::build(settings, leptos_options.clone()).await?.embedded("/2fa", Arc::new(MyUsers));
 //! let app = Router::new()
-//!     .leptos_routes_with_context(&twofa, routes, { let twofa = twofa.clone(); move || provide_context(twofa.clone()) }, shell)
+//!     .leptos_routes_with_context(&twofa, routes, { let twofa = twofa.clone(); move || twofa.provide() }, shell)
 //!     .merge(leptos_2fa::web::routes(twofa.clone()))
 //!     .layer(session_layer);
 //! ```
@@ -18,61 +18,18 @@ use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::application::Application;
+use crate::application::journey::{self, Asker, PASSED_KEY};
 use crate::bounds;
 use crate::config::is_local_path;
-use crate::flow::{EmailAddress, Factors, PhoneNumber};
-use crate::portal::journey::{self, ActiveRequest, Asker, PASSED_KEY};
 use crate::protocol::Step;
-use crate::state::AppState;
+use crate::server_fns::land;
 
-pub use crate::portal::journey::SecondFactor;
-pub use crate::portal::rules::{PerDestination, UserRules};
+pub use crate::application::host::{HostUser, TwoFactorHost};
+pub use crate::application::journey::SecondFactor;
+pub use crate::application::rules::{PerDestination, UserRules};
 /// The attribute `TwoFactorHost` implementations need, so a host needs no dependency of its own.
 pub use async_trait::async_trait;
-
-/// A user of the host site, as far as the second factor is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostUser {
-    /// The host's id for the user: it comes back in `SecondFactor` and in every event.
-    pub id: String,
-    /// The number the host knows for the user, in international format.
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
-
-/// What the host site tells the pages about its users (django-twilio-2fa's user callbacks).
-#[async_trait]
-pub trait TwoFactorHost: Send + Sync + 'static {
-    /// The user signed in on this request, if any (the host reads its own session or token).
-    async fn current_user(&self, request: &Parts) -> Option<HostUser>;
-
-    /// Whether this user may verify at all; a user who may not is sent to `not_allowed_path`.
-    async fn may_verify(&self, _user: &HostUser) -> bool {
-        true
-    }
-
-    /// What this user may do: which methods, whether they may register or change a phone number
-    /// or an e-mail address. `defaults` come from the settings; narrow them per user.
-    async fn rules(&self, _user: &HostUser, defaults: UserRules) -> UserRules {
-        defaults
-    }
-
-    /// Where a visitor who is not signed in is sent.
-    fn sign_in_path(&self) -> String {
-        "/".to_owned()
-    }
-
-    /// Where a user who may not verify is sent (django-twilio-2fa's `DISALLOWED_REDIRECT_URL`).
-    fn not_allowed_path(&self, _user: &HostUser) -> String {
-        "/".to_owned()
-    }
-
-    /// Where a verified user goes when the link that started the flow named no page
-    /// (django-twilio-2fa's `SUCCESS_REDIRECT_URL`).
-    fn success_path(&self, _user: &HostUser) -> String {
-        "/".to_owned()
-    }
-}
 
 /// The second factor this session passed, if it did. A host's guard compares `user_id` with
 /// the signed-in user: a factor passed before a change of user does not count.
@@ -97,44 +54,21 @@ pub struct StartQuery {
     next: Option<String>,
 }
 
-/// `{mount}/start?next=/page`: a new flow for the user the host says is signed in.
-pub async fn start(State(state): State<AppState>, session: Session, asker: Asker, Query(query): Query<StartQuery>, parts: Parts) -> Redirect {
-    let Some(host) = state.host.clone() else { return Redirect::to("/") };
+/// `{mount}/start?next=/page`: a new journey for the user the host says is signed in.
+pub async fn start(State(app): State<Application>, session: Session, asker: Asker, Query(query): Query<StartQuery>, parts: Parts) -> Redirect {
+    let Some(host) = app.host.clone() else { return Redirect::to("/") };
     let Some(user) = host.current_user(&parts).await else { return Redirect::to(&host.sign_in_path()) };
     if !host.may_verify(&user).await {
         tracing::info!("the host does not let this user verify");
         return Redirect::to(&host.not_allowed_path(&user));
     }
     let next = query.next.filter(|next| is_local_path(next) && bounds::fits(next, bounds::URL)).unwrap_or_else(|| host.success_path(&user));
-    let opened = match state.store.ensure_user(&user.id, state.verifier.now()).await {
-        Ok(()) => {
-            let vouched = vouched_by_host(&state, &user);
-            let rules = host.rules(&user, state.settings.user_rules()).await.restrict_methods(&state.settings.methods);
-            let request = ActiveRequest::for_host_page(user.id, next, rules, vouched);
-            journey::open(&state, &session, Ok(request), asker).await
-        }
-        Err(error) => Err(error.into()),
-    };
-    match opened {
-        Ok(step) => Redirect::to(&step.at(&state.mount)),
+    let opened = journey::open_for_host_user(&app, &session, user, next, asker).await;
+    match land(&session, opened, Step::ChooseMethod, Default::default()).await {
+        Ok(step) => Redirect::to(&step.at(&app.mount)),
         Err(error) => {
             tracing::error!(%error, "could not open a verification for a host user");
-            Redirect::to(&Step::NoRequest.at(&state.mount))
+            Redirect::to(&Step::NoRequest.at(&app.mount))
         }
     }
-}
-
-/// The host's number and address for the user: its word for this flow, used where the portal
-/// verified none of that kind. Ones that do not parse are left out (the user can register a
-/// valid one), with a warning for the host's operators.
-fn vouched_by_host(state: &AppState, user: &HostUser) -> Factors {
-    let phone = user.phone.as_deref().and_then(|phone| {
-        PhoneNumber::parse(Some(&state.settings.default_region), phone)
-            .inspect_err(|_| tracing::warn!("the host's phone number for a user does not parse"))
-            .ok()
-    });
-    let email = user.email.as_deref().and_then(|email| {
-        EmailAddress::parse(email).inspect_err(|_| tracing::warn!("the host's e-mail address for a user does not parse")).ok()
-    });
-    Factors { phone, email }
 }

@@ -27,6 +27,8 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod application;
+#[cfg(feature = "ssr")]
 pub mod bounds;
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -42,10 +44,6 @@ pub mod gateways;
 pub mod identity;
 #[cfg(feature = "ssr")]
 pub mod logging;
-#[cfg(feature = "ssr")]
-pub mod portal;
-#[cfg(feature = "ssr")]
-pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

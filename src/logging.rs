@@ -66,7 +66,7 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             assert!(!tracing::enabled!(target: "lettre::transport::smtp", tracing::Level::DEBUG));
             assert!(tracing::enabled!(target: "lettre::transport::smtp", tracing::Level::INFO));
-            assert!(tracing::enabled!(target: "leptos_2fa::portal", tracing::Level::TRACE));
+            assert!(tracing::enabled!(target: "leptos_2fa::application", tracing::Level::TRACE));
         });
     }
 }

@@ -2,7 +2,7 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use leptos_2fa::config::Settings;
-    use leptos_2fa::state::AppState;
+    use leptos_2fa::web::AppState;
     use leptos_2fa::web;
     use std::process::ExitCode;
     use tracing_subscriber::layer::{Layer, SubscriberExt};
@@ -45,7 +45,7 @@ async fn main() -> std::process::ExitCode {
     if let [_, command, user] = std::env::args().collect::<Vec<_>>().as_slice()
         && command == "unlock-user"
     {
-        return match state.verifier.lift_lockout(user).await {
+        return match state.application.verifier.lift_lockout(user).await {
             Ok(true) => {
                 println!("The user can check codes again.");
                 ExitCode::SUCCESS
@@ -60,7 +60,7 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
-    let settings = state.settings.clone();
+    let settings = state.application.settings.clone();
     web::spawn_housekeeping(&state);
     let router = match web::router(state).await {
         Ok(router) => router,

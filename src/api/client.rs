@@ -14,10 +14,10 @@ use crate::bounds;
 use crate::domain::Channel;
 use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
 use crate::i18n::{Locale, td_string};
-use crate::portal::journey::offered_methods;
-use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
+use crate::application::destinations::FirstCode;
+use crate::application::journey::offered_methods;
+use crate::application::{Application, Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
-use crate::state::AppState;
 use crate::texts::Wording;
 use crate::web::locale::locale_of;
 
@@ -30,20 +30,20 @@ pub enum Caller {
     ApiClient,
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Application> for Caller {
     type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        caller(state, &parts.headers).map_err(|error| refusal(state, locale_of(&parts.headers), error))
+    async fn from_request_parts(parts: &mut Parts, app: &Application) -> Result<Self, Self::Rejection> {
+        caller(app, &parts.headers).map_err(|error| refusal(app, locale_of(&parts.headers), error))
     }
 }
 
-fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, PortalError> {
+fn caller(app: &Application, headers: &HeaderMap) -> Result<Caller, PortalError> {
     use secrecy::ExposeSecret;
     use subtle::ConstantTimeEq;
     let Some(given) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Browser) };
     let given = given.to_str().ok().and_then(bearer_token).unwrap_or_default();
-    match &state.settings.api_key {
+    match &app.settings.api_key {
         Some(key) if bool::from(given.as_bytes().ct_eq(key.expose_secret().as_bytes())) => Ok(Caller::ApiClient),
         _ => Err(PortalError::InvalidApiKey),
     }
@@ -64,10 +64,10 @@ fn verification_id(given: Option<&str>) -> Result<VerificationId, PortalError> {
 }
 
 /// The methods the named user can be sent a code by, with the destinations already known.
-pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> Result<Vec<Method>, PortalError> {
-    let factors = state.store.factors(&user_id(user)?).await?;
-    let wording = Wording::new(locale, &state.settings.messages);
-    Ok(offered_methods(&state.settings.user_rules(), &factors)
+pub async fn methods(app: &Application, locale: Locale, user: Option<String>) -> Result<Vec<Method>, PortalError> {
+    let factors = app.store.factors(&user_id(user)?).await?;
+    let wording = Wording::new(locale, &app.settings.messages);
+    Ok(offered_methods(&app.settings.user_rules(), &factors)
         .into_iter()
         .map(|channel| Method {
             method: channel,
@@ -80,44 +80,35 @@ pub async fn methods(state: &AppState, locale: Locale, user: Option<String>) -> 
 /// Sends a first code by `method` to the given destination, else to the one known for the user.
 /// A destination new to a user who holds a factor waits: the code goes to that factor first, and
 /// `verify` sends the new destination's own code once it is entered.
-pub async fn send(state: &AppState, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
+pub async fn send(app: &Application, locale: Locale, request: super::SendRequest) -> Result<CodeSent, PortalError> {
     let user_id = user_id(request.user_id)?;
-    let rules = state.settings.user_rules();
+    let rules = app.settings.user_rules();
     let channel = request.method;
     if !rules.methods.contains(&channel) {
         return Err(PortalError::MethodNotAllowed);
     }
     let given = if channel.uses_phone() {
-        let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
+        let country = request.phone_country.unwrap_or_else(|| app.settings.default_region.clone());
         request.phone_number.map(|number| PhoneNumber::parse(Some(&country), &number)).transpose()?.map(Destination::Phone)
     } else {
         request.email.map(|email| EmailAddress::parse(&email)).transpose()?.map(Destination::Email)
     };
-    let factors = state.store.factors(&user_id).await?;
-    let destination = match given {
-        Some(given) => {
-            rules.ensure_may_set(channel, factors.for_channel(channel).as_ref(), &given)?;
-            if let (Destination::Phone(phone), false) = (&given, factors.holds(&given)) {
-                crate::portal::line_types::check_new_number(state, phone, channel).await?;
-            }
-            given
-        }
-        None => factors.for_channel(channel).ok_or(PortalError::DestinationRequired)?,
+    let factors = app.store.factors(&user_id).await?;
+    let first = match given {
+        Some(given) => app.first_code_to(&rules, &factors, given, channel).await?,
+        None => FirstCode {
+            destination: factors.for_channel(channel).ok_or(PortalError::DestinationRequired)?,
+            channel,
+            grounds: Grounds::Own,
+            news: Notice::CodeSent,
+        },
     };
-    let (destination, channel, grounds, notice) = match factors.purpose_of(&destination) {
-        Some(_) => (destination, channel, Grounds::Own, Notice::CodeSent),
-        None => {
-            let types = &state.verifier.policy().number_types;
-            let (factor, by) = factors.to_confirm_before(&destination, &rules.methods, types).ok_or(PortalError::FactorConfirmationRequired)?;
-            (factor, by, Grounds::ThenAdd(Addition { destination, channel }), Notice::ConfirmCurrentFactor)
-        }
-    };
-    let status = start(state, &user_id, destination, channel, grounds, locale).await?;
-    Ok(code_sent(state, locale, status, &notice))
+    let status = start(app, &user_id, first.destination, first.channel, first.grounds, locale).await?;
+    Ok(code_sent(app, locale, status, &first.news))
 }
 
 async fn start(
-    state: &AppState,
+    app: &Application,
     user_id: &str,
     destination: Destination,
     channel: Channel,
@@ -135,36 +126,27 @@ async fn start(
         channel,
         grounds,
     };
-    state.verifier.start(new, locale).await
+    app.verifier.start(new, locale).await
 }
 
-fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Notice) -> CodeSent {
-    CodeSent {
-        display: Wording::new(locale, &state.settings.messages).notice(notice),
-        verification_id: Some(status.id.as_str().to_owned()),
-        method: status.channel,
-        destination: status.destination.masked(),
-        code_length: state.verifier.policy().code_length,
-        can_resend_in: status.resend_in,
-        expires_in: status.expires_in,
-        attempts: status.attempts,
-        attempts_left: status.attempts_left,
-        sends: status.sends,
-    }
+fn code_sent(app: &Application, locale: Locale, status: CodeStatus, news: &Notice) -> CodeSent {
+    let display = Wording::new(locale, &app.settings.messages).notice(news);
+    let pending = status.shown(app.verifier.policy().code_length);
+    CodeSent::shown(display, Some(status.id.as_str().to_owned()), pending)
 }
 
 /// Checks a code of a verification this client started for the user.
-pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequest) -> Result<Checked, PortalError> {
+pub async fn verify(app: &Application, locale: Locale, request: super::VerifyRequest) -> Result<Checked, PortalError> {
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
-    match state.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
+    match app.verifier.check(Owner::api_client(&user_id), &id, &request.code).await {
         // A factor is confirmed: the destination being added gets its own code.
         Ok(Approval { id, then_add: Some(Addition { destination, channel }), .. }) => {
-            let status = start(state, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
-            Ok(Checked::next_code(code_sent(state, locale, status, &Notice::ConfirmNewDestination)))
+            let status = start(app, &user_id, destination, channel, Grounds::AddedAfter(id), locale).await?;
+            Ok(Checked::next_code(code_sent(app, locale, status, &Notice::ConfirmNewDestination)))
         }
         Ok(approval) => {
-            state.verifier.tell_earlier_factors(&approval, locale).await;
+            app.verifier.tell_earlier_factors(&approval, locale).await;
             Ok(Checked {
                 display: td_string!(locale, success.body).to_string(),
                 verified: true,
@@ -174,23 +156,18 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
                 first_enrolment: Some(approval.purpose == Purpose::FirstEnrolment),
             })
         }
-        Err(error @ PortalError::WrongCode { attempts_left }) => Ok(Checked {
-            display: Wording::new(locale, &state.settings.messages).error(&error),
-            verified: false,
-            finish_url: None,
-            attempts_left: Some(attempts_left),
-            code_sent: None,
-            first_enrolment: None,
-        }),
+        Err(error @ PortalError::WrongCode { attempts_left }) => {
+            Ok(Checked::wrong_code(Wording::new(locale, &app.settings.messages).error(&error), attempts_left))
+        }
         Err(other) => Err(other),
     }
 }
 
 /// Cancels a pending verification this client started for the user.
-pub async fn cancel(state: &AppState, request: super::CancelRequest) -> Result<(), PortalError> {
+pub async fn cancel(app: &Application, request: super::CancelRequest) -> Result<(), PortalError> {
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
-    state.verifier.cancel(Owner::api_client(&user_id), &id).await
+    app.verifier.cancel(Owner::api_client(&user_id), &id).await
 }
 
 #[cfg(test)]

@@ -22,13 +22,13 @@ use utoipa::{OpenApi, ToSchema};
 use crate::bounds;
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
-use crate::portal::journey::{self, Asker};
-use crate::protocol::{FailureReason, PhoneInput, PortalError, Step};
-use crate::state::AppState;
+use crate::application::Application;
+use crate::application::journey::{self, Asker, Flash, Moved};
+use crate::protocol::{FailureReason, PendingCode, PhoneInput, PortalError, Step};
 use crate::texts::Wording;
 use crate::web::locale::locale_of;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Application> {
     Router::new()
         // GET, and POST as django-twilio-2fa has it.
         .route("/api/v1/verification-methods", get(verification_methods).post(verification_methods))
@@ -157,7 +157,30 @@ pub struct Checked {
     pub first_enrolment: Option<bool>,
 }
 
+impl CodeSent {
+    /// A pending code as the API shows it; `verification_id` names it for API clients only.
+    fn shown(display: String, verification_id: Option<String>, pending: PendingCode) -> Self {
+        CodeSent {
+            display,
+            verification_id,
+            method: pending.channel,
+            destination: pending.destination,
+            code_length: pending.code_length,
+            can_resend_in: pending.resend_in,
+            expires_in: pending.expires_in,
+            attempts: pending.attempts,
+            attempts_left: pending.attempts_left,
+            sends: pending.sends,
+        }
+    }
+}
+
 impl Checked {
+    /// A wrong code: not verified, with the checks left (as django-twilio-2fa answers).
+    fn wrong_code(display: String, attempts_left: u32) -> Self {
+        Checked { display, verified: false, finish_url: None, attempts_left: Some(attempts_left), code_sent: None, first_enrolment: None }
+    }
+
     /// A right code that leads on: the destination being added or changed got its own code.
     fn next_code(code_sent: CodeSent) -> Self {
         Checked {
@@ -226,8 +249,8 @@ pub struct EmailRequest {
 /// An API refusal, worded in the user's language (with the site's overrides).
 pub struct Refusal(PortalError, String);
 
-fn refusal(state: &AppState, locale: Locale, error: PortalError) -> Refusal {
-    let display = Wording::new(locale, &state.settings.messages).error(&error);
+fn refusal(app: &Application, locale: Locale, error: PortalError) -> Refusal {
+    let display = Wording::new(locale, &app.settings.messages).error(&error);
     Refusal(error, display)
 }
 
@@ -320,35 +343,21 @@ fn status_of(error: &PortalError) -> StatusCode {
 
 type Answer<T> = Result<Json<T>, Refusal>;
 
-/// Runs a journey step and answers with the pending code, or with the refusal it met.
-async fn code_sent(state: &AppState, session: &Session, locale: Locale, step: Result<Step, PortalError>) -> Answer<CodeSent> {
-    let refuse = |error| refusal(state, locale, error);
-    let step = step.map_err(refuse)?;
-    if let Some(error) = journey::take_refusal(session).await.map_err(refuse)? {
-        return Err(refuse(error));
-    }
-    pending_code(state, session, locale, step).await.map(Json)
-}
-
-async fn pending_code(state: &AppState, session: &Session, locale: Locale, step: Step) -> Result<CodeSent, Refusal> {
-    let refuse = |error| refusal(state, locale, error);
-    let view = journey::view(state, session, None, locale).await.map_err(refuse)?;
-    match (step, view.pending) {
-        (Step::EnterCode, Some(pending)) => Ok(CodeSent {
-            display: view.notice.map(|notice| notice.text).unwrap_or_default(),
-            verification_id: None,
-            method: pending.channel,
-            destination: pending.destination,
-            code_length: pending.code_length,
-            can_resend_in: pending.resend_in,
-            expires_in: pending.expires_in,
-            attempts: pending.attempts,
-            attempts_left: pending.attempts_left,
-            sends: pending.sends,
-        }),
-        (Step::RegisterPhone | Step::RegisterEmail, _) => Err(refuse(PortalError::DestinationRequired)),
-        (Step::NoRequest, _) => Err(refuse(PortalError::NoActiveRequest)),
-        _ => Err(refuse(PortalError::VerificationNotFound)),
+/// Answers a journey command with the code it sent, or with the refusal it met.
+async fn code_sent(app: &Application, session: &Session, locale: Locale, moved: Result<Moved, PortalError>) -> Answer<CodeSent> {
+    let refuse = |error| refusal(app, locale, error);
+    let Moved { step, news } = moved.map_err(refuse)?;
+    match step {
+        Step::EnterCode => {
+            let pending = journey::pending_code(app, session).await.map_err(refuse)?.ok_or_else(|| refuse(PortalError::VerificationNotFound))?;
+            let display = news.map(|news| Wording::new(locale, &app.settings.messages).notice(&news)).unwrap_or_default();
+            Ok(Json(CodeSent::shown(display, None, pending)))
+        }
+        Step::RegisterPhone | Step::RegisterEmail => Err(refuse(PortalError::DestinationRequired)),
+        Step::NoRequest => Err(refuse(PortalError::NoActiveRequest)),
+        // The journey has ended: nothing more is sent for it.
+        Step::Verified | Step::Failed => Err(refuse(PortalError::VerificationCanceled)),
+        Step::ChooseMethod => Err(refuse(PortalError::VerificationNotFound)),
     }
 }
 
@@ -357,7 +366,7 @@ async fn pending_code(state: &AppState, session: &Session, locale: Locale, step:
 #[utoipa::path(method(get, post), path = "/api/v1/verification-methods", params(UserQuery), security((), ("api_key" = [])),
     responses((status = 200, body = Methods), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn verification_methods(
-    State(state): State<AppState>,
+    State(app): State<Application>,
     caller: Caller,
     session: Session,
     headers: HeaderMap,
@@ -365,12 +374,12 @@ async fn verification_methods(
 ) -> Answer<Methods> {
     let locale = locale_of(&headers);
     if caller == Caller::ApiClient {
-        let methods = client::methods(&state, locale, query.user_id).await.map_err(|error| refusal(&state, locale, error))?;
+        let methods = client::methods(&app, locale, query.user_id).await.map_err(|error| refusal(&app, locale, error))?;
         return Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }));
     }
-    let view = journey::view(&state, &session, None, locale).await.map_err(|error| refusal(&state, locale, error))?;
+    let view = journey::view(&app, &session, Flash::default(), None, locale).await.map_err(|error| refusal(&app, locale, error))?;
     if view.step == Step::NoRequest {
-        return Err(refusal(&state, locale, PortalError::NoActiveRequest));
+        return Err(refusal(&app, locale, PortalError::NoActiveRequest));
     }
     let methods = view
         .methods
@@ -400,7 +409,7 @@ fn method_label(locale: Locale, channel: Channel) -> String {
     (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn send(
-    State(state): State<AppState>,
+    State(app): State<Application>,
     caller: Caller,
     session: Session,
     asker: Asker,
@@ -408,22 +417,17 @@ async fn send(
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::send(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::send(&app, locale, request).await.map(Json).map_err(|error| refusal(&app, locale, error));
     }
-    let refuse = |error| refusal(&state, locale, error);
-    let step = match (request.method, request.phone_number, request.email) {
+    let moved = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
-            journey::select_method(&state, &session, channel).await.map_err(refuse)?;
-            let country = request.phone_country.unwrap_or_else(|| state.settings.default_region.clone());
-            journey::register_phone(&state, &session, PhoneInput { country, number }, asker).await
+            let country = request.phone_country.unwrap_or_else(|| app.settings.default_region.clone());
+            journey::register_phone(&app, &session, &PhoneInput { country, number }, Some(channel), asker).await
         }
-        (Channel::Email, _, Some(email)) => {
-            journey::select_method(&state, &session, Channel::Email).await.map_err(refuse)?;
-            journey::register_email(&state, &session, email, asker).await
-        }
-        (channel, _, _) => journey::choose_method(&state, &session, channel, asker).await,
+        (Channel::Email, _, Some(email)) => journey::register_email(&app, &session, &email, asker).await,
+        (channel, _, _) => journey::choose_method(&app, &session, channel, asker).await,
     };
-    code_sent(&state, &session, locale, step).await
+    code_sent(&app, &session, locale, moved).await
 }
 
 /// Checks a code. On success the user's session carries the passed second factor.
@@ -432,7 +436,7 @@ async fn send(
     (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
     (status = 423, body = ApiError), (status = 429, body = ApiError), (status = 503, body = ApiError)))]
 async fn verify(
-    State(state): State<AppState>,
+    State(app): State<Application>,
     caller: Caller,
     session: Session,
     asker: Asker,
@@ -440,38 +444,27 @@ async fn verify(
 ) -> Answer<Checked> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
-        return client::verify(&state, locale, request).await.map(Json).map_err(|error| refusal(&state, locale, error));
+        return client::verify(&app, locale, request).await.map(Json).map_err(|error| refusal(&app, locale, error));
     }
-    let refuse = |error| refusal(&state, locale, error);
-    let step = journey::check_code(&state, &session, &request.code, asker).await.map_err(refuse)?;
-    match journey::take_refusal(&session).await.map_err(refuse)? {
-        Some(error @ PortalError::WrongCode { attempts_left }) => {
-            return Ok(Json(Checked {
-                display: Wording::new(locale, &state.settings.messages).error(&error),
-                verified: false,
-                finish_url: None,
-                attempts_left: Some(attempts_left),
-                code_sent: None,
-                first_enrolment: None,
-            }));
+    let refuse = |error| refusal(&app, locale, error);
+    let moved = match journey::check_code(&app, &session, &request.code, asker).await {
+        Err(error @ PortalError::WrongCode { attempts_left }) => {
+            return Ok(Json(Checked::wrong_code(Wording::new(locale, &app.settings.messages).error(&error), attempts_left)));
         }
-        Some(error) => return Err(refuse(error)),
-        None => {}
-    }
-    match step {
+        other => other.map_err(refuse)?,
+    };
+    match moved.step {
         Step::Verified => Ok(Json(Checked {
             display: td_string!(locale, success.body).to_string(),
             verified: true,
-            finish_url: Some(format!("{}/finish", state.mount)),
+            finish_url: Some(format!("{}/finish", app.mount)),
             attempts_left: None,
             code_sent: None,
             first_enrolment: None,
         })),
-        Step::EnterCode => {
-            Ok(Json(Checked::next_code(pending_code(&state, &session, locale, step).await?)))
-        }
+        Step::EnterCode => Ok(Json(Checked::next_code(code_sent(&app, &session, locale, Ok(moved)).await?.0))),
         Step::Failed => {
-            let view = journey::view(&state, &session, None, locale).await.map_err(refuse)?;
+            let view = journey::view(&app, &session, Flash::default(), None, locale).await.map_err(refuse)?;
             Err(refuse(match view.failure {
                 Some(FailureReason::VerificationExpired) => PortalError::VerificationExpired,
                 _ => PortalError::MaxAttemptsReached,
@@ -486,17 +479,14 @@ async fn verify(
 #[utoipa::path(post, path = "/api/v1/cancel", request_body(content = CancelRequest, description = "API clients only"),
     security((), ("api_key" = [])), responses((status = 200, body = Done), (status = 400, body = ApiError),
     (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn cancel(State(state): State<AppState>, caller: Caller, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
+async fn cancel(State(app): State<Application>, caller: Caller, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
     let locale = locale_of(&headers);
     if caller == Caller::ApiClient {
         let request: CancelRequest = serde_json::from_slice(&body).unwrap_or_default();
-        client::cancel(&state, request).await.map_err(|error| refusal(&state, locale, error))?;
+        client::cancel(&app, request).await.map_err(|error| refusal(&app, locale, error))?;
         return Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }));
     }
-    journey::cancel(&state, &session).await.map_err(|error| refusal(&state, locale, error))?;
-    if let Some(error) = journey::take_refusal(&session).await.map_err(|error| refusal(&state, locale, error))? {
-        return Err(refusal(&state, locale, error));
-    }
+    journey::cancel(&app, &session).await.map_err(|error| refusal(&app, locale, error))?;
     Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }))
 }
 
@@ -508,17 +498,17 @@ async fn cancel(State(state): State<AppState>, caller: Caller, session: Session,
     (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_phone_number(
-    State(state): State<AppState>,
+    State(app): State<Application>,
     _caller: Caller,
     session: Session,
     asker: Asker,
     Json(request): Json<PhoneRequest>,
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
-    let country = request.country_code.unwrap_or_else(|| state.settings.default_region.clone());
+    let country = request.country_code.unwrap_or_else(|| app.settings.default_region.clone());
     let input = PhoneInput { country, number: request.phone_number };
-    let step = journey::register_phone(&state, &session, input, asker).await;
-    code_sent(&state, &session, locale, step).await
+    let moved = journey::register_phone(&app, &session, &input, None, asker).await;
+    code_sent(&app, &session, locale, moved).await
 }
 
 /// Registers or changes the e-mail address: it is saved once its code is entered.
@@ -528,29 +518,29 @@ async fn set_phone_number(
     (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_email(
-    State(state): State<AppState>,
+    State(app): State<Application>,
     _caller: Caller,
     session: Session,
     asker: Asker,
     Json(request): Json<EmailRequest>,
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
-    let step = journey::register_email(&state, &session, request.email, asker).await;
-    code_sent(&state, &session, locale, step).await
+    let moved = journey::register_email(&app, &session, &request.email, asker).await;
+    code_sent(&app, &session, locale, moved).await
 }
 
 /// Creates a verification request for a user, server to server, and answers the link to send
 /// the user to. Each link works once.
 #[utoipa::path(post, path = "/api/v1/requests", request_body = NewRequest, security(("api_key" = [])), responses(
     (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-async fn create_request(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
+async fn create_request(State(app): State<Application>, caller: Caller, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
     let locale = locale_of(&headers);
     if caller != Caller::ApiClient {
-        return refusal(&state, locale, PortalError::InvalidApiKey).into_response();
+        return refusal(&app, locale, PortalError::InvalidApiKey).into_response();
     }
-    match crate::portal::requests::create(&state, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
+    match crate::application::requests::create(&app, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
         Ok((url, expires_at)) => (StatusCode::CREATED, Json(CreatedRequest { url, expires_at: expires_at.0 })).into_response(),
-        Err(error) => refusal(&state, locale, error).into_response(),
+        Err(error) => refusal(&app, locale, error).into_response(),
     }
 }
 
@@ -559,13 +549,13 @@ async fn create_request(State(state): State<AppState>, caller: Caller, headers: 
 /// relying application has checked who is asking, as its support desk would.
 #[utoipa::path(post, path = "/api/v1/users/unlock", request_body = UnlockRequest, security(("api_key" = [])), responses(
     (status = 200, body = Done), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn unlock_user(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
+async fn unlock_user(State(app): State<Application>, caller: Caller, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
     let locale = locale_of(&headers);
-    let refuse = |error| refusal(&state, locale, error);
+    let refuse = |error| refusal(&app, locale, error);
     if caller != Caller::ApiClient {
         return Err(refuse(PortalError::InvalidApiKey));
     }
-    match state.verifier.lift_lockout(&request.user_id).await.map_err(refuse)? {
+    match app.verifier.lift_lockout(&request.user_id).await.map_err(refuse)? {
         true => Ok(Json(Done { display: td_string!(locale, notice.unlocked).to_string() })),
         false => Err(refuse(PortalError::VerificationNotFound)),
     }

@@ -9,8 +9,8 @@ use axum::response::Response;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::portal::journey::Asker;
-use crate::state::AppState;
+use crate::application::journey::Asker;
+use crate::application::Application;
 
 /// The address of the client a request came from, as far as the portal can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,10 +18,10 @@ pub struct ClientIp(pub IpAddr);
 
 /// Records the request's `ClientIp` for the handlers after it (none when the server does not say
 /// who connected: a host's own server without connect info).
-pub async fn record(axum::extract::State(state): axum::extract::State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn record(axum::extract::State(app): axum::extract::State<Application>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
     if let Some(peer) = peer {
-        let client = client_ip(peer, request.headers(), &state.settings.trusted_proxies);
+        let client = client_ip(peer, request.headers(), &app.settings.trusted_proxies);
         request.extensions_mut().insert(ClientIp(client));
     }
     next.run(request).await

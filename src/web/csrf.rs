@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use url::{Origin, Url};
 
-use crate::state::AppState;
+use crate::application::Application;
 
 /// The answer to a forged request: short, plain and the same whatever failed.
 const REFUSAL: &str = "Cross-site request refused.";
@@ -28,12 +28,12 @@ pub struct TrustedOrigins {
 
 impl TrustedOrigins {
     /// The public URL's origin, plus the host site's other origins when the pages are embedded.
-    pub fn of(state: &AppState) -> Self {
-        let mut origins = vec![state.settings.public_url.origin()];
-        if state.host.is_some() {
-            origins.extend(state.settings.trusted_origins.iter().map(Url::origin));
+    pub fn of(app: &Application) -> Self {
+        let mut origins = vec![app.settings.public_url.origin()];
+        if app.host.is_some() {
+            origins.extend(app.settings.trusted_origins.iter().map(Url::origin));
         }
-        TrustedOrigins { origins, webhooks: format!("{}/webhooks/twilio/", state.mount) }
+        TrustedOrigins { origins, webhooks: format!("{}/webhooks/twilio/", app.mount) }
     }
 
     fn needs_no_proof(&self, request: &Request) -> bool {
@@ -68,8 +68,8 @@ fn is_api_client(headers: &HeaderMap) -> bool {
 
 /// Refuses forged requests to every route of `router`, with 403. A host site calls it on its
 /// whole router, the library's routes merged in: its server functions are its own routes.
-pub fn protect(router: Router, state: &AppState) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(Arc::new(TrustedOrigins::of(state)), refuse_cross_site))
+pub fn protect(router: Router, app: &Application) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(Arc::new(TrustedOrigins::of(app)), refuse_cross_site))
 }
 
 async fn refuse_cross_site(State(trusted): State<Arc<TrustedOrigins>>, request: Request, next: Next) -> Response {

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use crate::flow::PhoneNumber;
 use crate::gateways::OutboxEntry;
 use crate::identity::{REQUEST_AUDIENCE, RequestClaims};
-use crate::state::AppState;
+use crate::application::Application;
 
 /// Session key of the nonce the demo application expects back in its result.
 pub const DEMO_NONCE_KEY: &str = "demo.nonce";
@@ -26,8 +26,8 @@ pub struct OutboxQuery {
 }
 
 /// `/dev/outbox`: what the console gateway sent, newest first, as HTML or JSON.
-pub async fn outbox(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Response {
-    let Some(outbox) = &state.outbox else { return StatusCode::NOT_FOUND.into_response() };
+pub async fn outbox(State(app): State<Application>, Query(query): Query<OutboxQuery>) -> Response {
+    let Some(outbox) = &app.outbox else { return StatusCode::NOT_FOUND.into_response() };
     let entries = outbox.entries();
     if query.format == "json" {
         return Json(entries).into_response();
@@ -70,7 +70,7 @@ pub struct DemoSignIn {
 }
 
 /// The demo application signs a request for the user and sends them to the portal.
-pub async fn start_demo(State(state): State<AppState>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
+pub async fn start_demo(State(app): State<Application>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
     let user: String = form.user.trim().chars().take(64).collect();
     if user.is_empty() {
         return Redirect::to("/demo").into_response();
@@ -82,16 +82,16 @@ pub async fn start_demo(State(state): State<AppState>, session: Session, Form(fo
         tracing::error!(%error, "demo: cannot keep the nonce");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    let return_url = state.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
+    let return_url = app.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
     let claims = RequestClaims {
         sub: user,
         return_url,
         nonce,
-        exp: state.verifier.now().0 + DEMO_REQUEST_SECONDS,
+        exp: app.verifier.now().0 + DEMO_REQUEST_SECONDS,
         aud: REQUEST_AUDIENCE.to_owned(),
         phone: PhoneNumber::parse(None, &form.phone).ok().map(String::from),
         email: None,
     };
-    let token = state.client_keys.sign_request(&claims);
+    let token = app.client_keys.sign_request(&claims);
     Redirect::to(&format!("/start?request={token}")).into_response()
 }

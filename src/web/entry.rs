@@ -5,9 +5,10 @@ use axum::response::Redirect;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::portal::journey::{self, Asker};
+use crate::application::Application;
+use crate::application::journey::{self, Asker};
 use crate::protocol::Step;
-use crate::state::AppState;
+use crate::server_fns::land;
 
 #[derive(Deserialize)]
 pub struct StartQuery {
@@ -15,25 +16,26 @@ pub struct StartQuery {
     request: String,
 }
 
-pub async fn start(State(state): State<AppState>, session: Session, asker: Asker, Query(query): Query<StartQuery>) -> Redirect {
-    match journey::begin(&state, &session, &query.request, asker).await {
-        Ok(step) => Redirect::to(&step.at(&state.mount)),
-        Err(_) => Redirect::to(&Step::Failed.at(&state.mount)),
+pub async fn start(State(app): State<Application>, session: Session, asker: Asker, Query(query): Query<StartQuery>) -> Redirect {
+    let begun = journey::begin(&app, &session, &query.request, asker).await;
+    match land(&session, begun, Step::ChooseMethod, Default::default()).await {
+        Ok(step) => Redirect::to(&step.at(&app.mount)),
+        Err(_) => Redirect::to(&Step::Failed.at(&app.mount)),
     }
 }
 
 /// A form post from the success or failure page.
-pub async fn finish(State(state): State<AppState>, session: Session) -> Redirect {
-    match journey::finish(&state, &session).await {
+pub async fn finish(State(app): State<Application>, session: Session) -> Redirect {
+    match journey::finish(&app, &session).await {
         Ok(Some(target)) => Redirect::to(&target),
-        _ => Redirect::to(&Step::NoRequest.at(&state.mount)),
+        _ => Redirect::to(&Step::NoRequest.at(&app.mount)),
     }
 }
 
 /// "Not now" on a registration page, where registration is optional.
-pub async fn skip(State(state): State<AppState>, session: Session) -> Redirect {
-    match journey::skip_registration(&state, &session).await {
+pub async fn skip(State(app): State<Application>, session: Session) -> Redirect {
+    match journey::skip_registration(&app, &session).await {
         Ok(Some(target)) => Redirect::to(&target),
-        _ => Redirect::to(&Step::NoRequest.at(&state.mount)),
+        _ => Redirect::to(&Step::NoRequest.at(&app.mount)),
     }
 }

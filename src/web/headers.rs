@@ -15,7 +15,7 @@ use leptos::prelude::{provide_context, use_context};
 use std::sync::Arc;
 
 use crate::config::{NO_FRAMING, Settings};
-use crate::state::AppState;
+use crate::application::Application;
 
 /// What every response says, but the nonce: worked out once from the settings.
 #[derive(Debug)]
@@ -56,8 +56,8 @@ fn sources(urls: &[url::Url]) -> String {
 
 /// Adds the security headers to every response of `router`, and gives each request the nonce
 /// its page's scripts carry (see `provide_nonce`).
-pub fn apply(router: Router, state: &AppState) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(Arc::new(SecurityHeaders::new(&state.settings)), add_security_headers))
+pub fn apply(router: Router, app: &Application) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(Arc::new(SecurityHeaders::new(&app.settings)), add_security_headers))
 }
 
 async fn add_security_headers(State(headers): State<Arc<SecurityHeaders>>, mut request: Request, next: Next) -> Response {

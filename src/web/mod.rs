@@ -8,13 +8,14 @@ pub mod headers;
 pub mod health;
 pub mod locale;
 mod serve;
+pub mod state;
 
 pub use serve::serve;
+pub use state::AppState;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{any, get, post};
-use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::sync::LazyLock;
 use tower_sessions::cookie::SameSite;
@@ -22,7 +23,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::app::{App, shell};
-use crate::state::AppState;
+use crate::application::Application;
 
 /// Name of the session cookie: only an opaque id, the state stays on the server.
 pub const SESSION_COOKIE: &str = "twofa_session";
@@ -37,53 +38,55 @@ static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route
 /// The server-side sessions the flow keeps its state in, stored in the portal's database.
 /// A host site may use this layer or its own `tower_sessions` layer.
 pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<SqliteStore>, sqlx::Error> {
-    let session_store = session_store(state)?;
+    let session_store = session_store(&state.application)?;
     session_store.migrate().await?;
-    let secure = state.settings.cookie_secure();
+    let secure = state.application.settings.cookie_secure();
     Ok(SessionManagerLayer::new(session_store)
         .with_name(if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
-            state.settings.session_idle_minutes,
+            state.application.settings.session_idle_minutes,
         ))))
 }
 
 /// The plain routes besides the pages: the flow's entry and exit, the JSON API and Twilio's
 /// webhooks. A host site merges them into its router (the pages come with its Leptos routes).
 pub fn routes(state: AppState) -> Router {
-    let mount = state.mount.clone();
+    let app = state.application;
+    let mount = app.mount.clone();
     let mut router = Router::new()
         .route(&format!("{mount}/finish"), post(entry::finish))
         .route(&format!("{mount}/skip"), post(entry::skip))
         .route(&format!("{mount}/locale"), post(locale::choose));
-    router = match state.host {
+    router = match app.host {
         Some(_) => router.route(&format!("{mount}/start"), get(crate::embed::start)),
         None => router.route("/start", get(entry::start)),
     };
-    if state.outbox.is_some() {
+    if app.outbox.is_some() {
         router = router.route(&format!("{mount}/dev/outbox"), get(dev::outbox));
     }
     router = router.merge(crate::api::routes());
-    if state.settings.twilio_auth_token.is_some() {
+    if app.settings.twilio_auth_token.is_some() {
         router = router.merge(crate::webhooks::twilio::routes());
     }
-    router.with_state(state)
+    router.with_state(app)
 }
 
 /// The browser-facing defences around `router`: forged requests refused (`csrf`), security
 /// headers on every response (`headers`), the client's address noted for the send limits
 /// (`client_ip`). A host site calls it on its whole router.
 pub fn defend(router: Router, state: &AppState) -> Router {
-    let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::record));
-    headers::apply(csrf::protect(router, state), state)
+    let app = &state.application;
+    let router = router.layer(axum::middleware::from_fn_with_state(app.clone(), client_ip::record));
+    headers::apply(csrf::protect(router, app), app)
 }
 
 /// Builds the whole portal; `main` serves it and tests drive it on a random port.
 pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
     let sessions = session_layer(&state).await?;
-    let serves_demo = state.serves_demo();
+    let serves_demo = state.application.serves_demo();
     let pages = ROUTES.iter().filter(|page| serves_demo || !page.path().starts_with("/demo")).cloned().collect();
     let mut router = Router::new().route("/healthz", get(health::check));
     router = match serves_demo {
@@ -94,7 +97,7 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
     let page_context = {
         let state = state.clone();
         move || {
-            provide_context(state.clone());
+            state.provide();
             headers::provide_nonce();
         }
     };
@@ -117,8 +120,8 @@ async fn not_found() -> StatusCode {
 }
 
 /// Sessions live in the portal's own database, table `sessions`.
-fn session_store(state: &AppState) -> Result<SqliteStore, sqlx::Error> {
-    SqliteStore::new(state.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
+fn session_store(app: &Application) -> Result<SqliteStore, sqlx::Error> {
+    SqliteStore::new(app.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
 }
 
 /// How often expired sessions, call codes and request nonces are cleared away.
@@ -127,20 +130,20 @@ const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3
 /// Deletes expired sessions, the sealed codes of calls whose codes have expired, and expired
 /// request nonces, in the background.
 pub fn spawn_housekeeping(state: &AppState) {
-    if let Ok(store) = session_store(state) {
+    if let Ok(store) = session_store(&state.application) {
         tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(store, HOUSEKEEPING_EVERY));
     }
-    let state = state.clone();
+    let app = state.application.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             every.tick().await;
-            let now = state.verifier.now();
-            let expired = now.0 - state.verifier.policy().code_ttl.as_secs() as i64;
-            if let Err(error) = state.store.forget_call_codes_before(crate::flow::UnixTime(expired)).await {
+            let now = app.verifier.now();
+            let expired = now.0 - app.verifier.policy().code_ttl.as_secs() as i64;
+            if let Err(error) = app.store.forget_call_codes_before(crate::flow::UnixTime(expired)).await {
                 tracing::warn!(%error, "could not clear expired call codes");
             }
-            if let Err(error) = state.store.forget_nonces_before(now).await {
+            if let Err(error) = app.store.forget_nonces_before(now).await {
                 tracing::warn!(%error, "could not clear expired request nonces");
             }
         }

@@ -15,9 +15,9 @@ use super::twiml;
 use crate::domain::DeliveryState;
 use crate::flow::{DeliveryReport, DeliveryToken};
 use crate::i18n::Locale;
-use crate::portal::deliveries::{self, ReportReceipt};
-use crate::portal::messages::Spoken;
-use crate::state::AppState;
+use crate::application::deliveries::{self, ReportReceipt};
+use crate::application::messages::Spoken;
+use crate::application::Application;
 
 const PREFIX: &str = "/webhooks/twilio";
 /// Twilio's callbacks are small forms; anything larger is not one.
@@ -49,7 +49,7 @@ impl CallbackUrls {
     }
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Application> {
     Router::new()
         .route(&format!("{PREFIX}/voice/{{token}}"), post(answer_call))
         .route(&format!("{PREFIX}/voice/{{token}}/code"), post(read_code))
@@ -68,18 +68,18 @@ impl SignedByTwilio {
     }
 }
 
-impl FromRequest<AppState> for SignedByTwilio {
+impl FromRequest<Application> for SignedByTwilio {
     type Rejection = StatusCode;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(auth_token) = state.settings.twilio_auth_token.as_ref() else { return Err(StatusCode::NOT_FOUND) };
+    async fn from_request(request: Request, app: &Application) -> Result<Self, Self::Rejection> {
+        let Some(auth_token) = app.settings.twilio_auth_token.as_ref() else { return Err(StatusCode::NOT_FOUND) };
         let (parts, body) = request.into_parts();
         // The route, not the path: the path holds the delivery's token.
         let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
         let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
         // Twilio signs the URL it called: our public URL, not whatever a proxy forwarded.
         let path_and_query = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-        let url = format!("{}{path_and_query}", state.settings.public_url.as_str().trim_end_matches('/'));
+        let url = format!("{}{path_and_query}", app.settings.public_url.as_str().trim_end_matches('/'));
         let is_json = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -94,7 +94,7 @@ impl FromRequest<AppState> for SignedByTwilio {
         };
         let signature = parts.headers.get("x-twilio-signature").and_then(|value| value.to_str().ok());
         let announced = parts.headers.get(SETTINGS_HEADER).map(|value| value.to_str().ok().and_then(Algorithm::announced));
-        let (key, algorithm) = match (announced, &state.settings.twilio_webhook_shared_key) {
+        let (key, algorithm) = match (announced, &app.settings.twilio_webhook_shared_key) {
             (None, _) => (auth_token, Algorithm::HmacSha1),
             (Some(Some(algorithm)), Some(shared_key)) => (shared_key, algorithm),
             (Some(_), _) => {
@@ -116,36 +116,36 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
 }
 
-fn unavailable(state: &AppState, locale: Locale) -> Response {
-    xml(twiml::unavailable(&Spoken::new(locale, &state.settings.service_name)))
+fn unavailable(app: &Application, locale: Locale) -> Response {
+    xml(twiml::unavailable(&Spoken::new(locale, &app.settings.service_name)))
 }
 
 /// The callee answered: greet them and wait for a key before saying anything secret.
-async fn answer_call(State(state): State<AppState>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
-    speak(&state, &token, &request, |spoken, _, urls, token| twiml::greeting(spoken, &urls.voice_code(token))).await
+async fn answer_call(State(app): State<Application>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
+    speak(&app, &token, &request, |spoken, _, urls, token| twiml::greeting(spoken, &urls.voice_code(token))).await
 }
 
 /// A key was pressed: read the code.
-async fn read_code(State(state): State<AppState>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
-    speak(&state, &token, &request, |spoken, code, urls, token| twiml::code(spoken, code, &urls.voice_code(token))).await
+async fn read_code(State(app): State<Application>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
+    speak(&app, &token, &request, |spoken, code, urls, token| twiml::code(spoken, code, &urls.voice_code(token))).await
 }
 
-async fn speak<F>(state: &AppState, token: &str, request: &SignedByTwilio, script: F) -> Response
+async fn speak<F>(app: &Application, token: &str, request: &SignedByTwilio, script: F) -> Response
 where
     F: FnOnce(&Spoken, &crate::flow::OtpCode, &CallbackUrls, &DeliveryToken) -> String,
 {
-    let Ok(token) = DeliveryToken::parse(token) else { return unavailable(state, Locale::en) };
-    match deliveries::call_code(state, &token, request.field("CallSid")).await {
+    let Ok(token) = DeliveryToken::parse(token) else { return unavailable(app, Locale::en) };
+    match deliveries::call_code(app, &token, request.field("CallSid")).await {
         Ok(Some(call)) => {
-            let spoken = Spoken::new(call.locale, &state.settings.service_name);
-            xml(script(&spoken, &call.code, &CallbackUrls::new(&state.settings.public_url), &token))
+            let spoken = Spoken::new(call.locale, &app.settings.service_name);
+            xml(script(&spoken, &call.code, &CallbackUrls::new(&app.settings.public_url), &token))
         }
-        Ok(None) | Err(_) => unavailable(state, deliveries::call_locale(state, &token).await),
+        Ok(None) | Err(_) => unavailable(app, deliveries::call_locale(app, &token).await),
     }
 }
 
 /// A message or call status report.
-async fn status_report(State(state): State<AppState>, Path(token): Path<String>, request: SignedByTwilio) -> StatusCode {
+async fn status_report(State(app): State<Application>, Path(token): Path<String>, request: SignedByTwilio) -> StatusCode {
     let Ok(token) = DeliveryToken::parse(&token) else { return StatusCode::NOT_FOUND };
     let (provider_id, report) = if let Some(status) = request.field("MessageStatus") {
         (request.field("MessageSid"), message_state(status))
@@ -161,7 +161,7 @@ async fn status_report(State(state): State<AppState>, Path(token): Path<String>,
         sequence: request.field("SequenceNumber").and_then(|n| n.parse().ok()),
         error_code: request.field("ErrorCode").filter(|code| !code.is_empty()).map(str::to_owned),
     };
-    match deliveries::record_report(&state, &token, provider_id, &report, request.idempotency_key.as_deref()).await {
+    match deliveries::record_report(&app, &token, provider_id, &report, request.idempotency_key.as_deref()).await {
         Ok(ReportReceipt::Applied | ReportReceipt::Ignored) => StatusCode::NO_CONTENT,
         Ok(ReportReceipt::Unknown) => StatusCode::NOT_FOUND,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -4,7 +4,7 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use crate::flow::OtpCode;
-use crate::portal::messages::Spoken;
+use crate::application::messages::Spoken;
 
 /// Seconds the callee has to press a key.
 const KEY_TIMEOUT: u32 = 10;

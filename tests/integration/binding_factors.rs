@@ -34,7 +34,7 @@ impl TestApp {
     }
 
     fn messages_to(&self, to: &str) -> Vec<String> {
-        self.state.outbox.as_ref().unwrap().entries().into_iter().filter(|e| e.to == to).map(|e| e.body).collect()
+        self.state.application.outbox.as_ref().unwrap().entries().into_iter().filter(|e| e.to == to).map(|e| e.body).collect()
     }
 
     async fn api_client(&self, path: &str, body: Value) -> (u16, Value) {
@@ -71,7 +71,7 @@ async fn an_attacker_with_the_session_cannot_pass_with_an_address_of_their_own()
         app.post_form("/api/check_code", &[("code", "000000")]).await;
     }
     assert!(app.messages_to("mallory@evil.example").is_empty());
-    assert_eq!(app.state.store.factors("victor").await.unwrap().email, None);
+    assert_eq!(app.state.application.store.factors("victor").await.unwrap().email, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +106,7 @@ async fn an_api_client_adding_an_address_confirms_the_phone_first_and_the_phone_
     let (status, checked) = app.api_client("/api/v1/verify", check).await;
     assert_eq!((status, checked["verified"].as_bool()), (200, Some(true)), "{checked}");
     assert_eq!(checked["first_enrolment"], false, "xena held a phone before");
-    assert_eq!(app.state.store.factors("xena").await.unwrap().email.unwrap().as_str(), "xena@example.com");
+    assert_eq!(app.state.application.store.factors("xena").await.unwrap().email.unwrap().as_str(), "xena@example.com");
     let told = app.messages_to(&phone).into_iter().any(|body| body.contains("was just set to receive") && body.contains("x•••@example.com"));
     assert!(told, "the phone hears about the new address: {:?}", app.messages_to(&phone));
 }
@@ -124,7 +124,7 @@ async fn an_api_client_cannot_replace_a_number_without_its_code() {
     let (_, checked) = app.api_client("/api/v1/verify", check).await;
     assert_eq!(checked["verified"], false);
     assert!(app.codes_sent_to(&new).is_empty());
-    assert_eq!(app.state.store.factors("yann").await.unwrap().phone.unwrap().e164(), phone);
+    assert_eq!(app.state.application.store.factors("yann").await.unwrap().phone.unwrap().e164(), phone);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +143,7 @@ async fn a_replaced_address_is_told_by_mail() {
     assert!(app.messages_to("zoe.new@example.com").is_empty());
     assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code("zoe@example.com"))]).await, "/verify");
     assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code("zoe.new@example.com"))]).await, "/success");
-    assert_eq!(app.state.store.factors("zoe").await.unwrap().email.unwrap().as_str(), "zoe.new@example.com");
+    assert_eq!(app.state.application.store.factors("zoe").await.unwrap().email.unwrap().as_str(), "zoe.new@example.com");
     let told = app.messages_to("zoe@example.com").into_iter().any(|body| body.contains("was just set to receive"));
     assert!(told, "the old address hears about it");
 }
@@ -151,7 +151,7 @@ async fn a_replaced_address_is_told_by_mail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_registration_is_marked_in_the_result_and_the_events() {
     let app = portal().await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     let claims = app.request_claims("una", None);
     app.begin_with(&claims).await;
     app.post_form("/api/choose_method", &[("channel", "sms")]).await;
@@ -177,7 +177,7 @@ async fn a_first_registration_is_marked_in_the_result_and_the_events() {
 fn result_of(app: &TestApp, back: &str) -> leptos_2fa::identity::ResultClaims {
     let back = url::Url::parse(back).unwrap();
     let result = back.query_pairs().find(|(name, _)| name == "result").expect("a result").1.into_owned();
-    app.state.client_keys.verify_result(&result, START).unwrap()
+    app.state.application.client_keys.verify_result(&result, START).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +189,7 @@ async fn a_number_named_in_a_request_never_replaces_one_the_portal_verified() {
     assert_eq!(app.post_form("/api/choose_method", &[("channel", "sms")]).await, "/verify");
     assert!(app.codes_sent_to(&named).is_empty(), "the code goes to the verified number");
     assert_eq!(app.codes_sent_to(&verified).len(), 2);
-    let stored = app.state.store.factors("olga").await.unwrap().phone;
+    let stored = app.state.application.store.factors("olga").await.unwrap().phone;
     assert_eq!(stored, Some(PhoneNumber::parse(None, &verified).unwrap()));
 }
 
@@ -233,6 +233,6 @@ async fn a_first_registration_code_entered_after_the_user_enrolled_another_facto
     let late = json!({"user_id": "tess", "verification_id": pending["verification_id"], "code": app.latest_code(&attacker_number)});
     let (status, refused) = app.api_client("/api/v1/verify", late).await;
     assert_eq!((status, refused["error_code"].as_str()), (403, Some("factor_confirmation_required")), "{refused}");
-    let stored = app.state.store.factors("tess").await.unwrap().phone.unwrap();
+    let stored = app.state.application.store.factors("tess").await.unwrap().phone.unwrap();
     assert_eq!(stored.e164(), phone, "her number stays");
 }

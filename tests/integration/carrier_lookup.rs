@@ -55,7 +55,7 @@ async fn line_types_left_out_of_the_settings_are_refused_with_their_message() {
     assert_eq!(register(&app, "bo", "call", &national).await, "/phone");
     let page = visible_text(&app.page_text("/phone").await);
     assert!(page.contains("This kind of phone line cannot receive codes"), "{page}");
-    assert!(app.state.outbox.as_ref().unwrap().entries().is_empty());
+    assert!(app.state.application.outbox.as_ref().unwrap().entries().is_empty());
 
     let (national, e164) = fresh_mobile();
     assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");

@@ -11,7 +11,7 @@ use leptos_2fa::config::Settings;
 use leptos_2fa::domain::Channel;
 use leptos_2fa::embed::{HostUser, PerDestination, SecondFactor, TwoFactorHost, UserRules, async_trait, second_factor};
 use leptos_2fa::flow::FakeClock;
-use leptos_2fa::state::AppState;
+use leptos_2fa::web::AppState;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use support::{START, browser_client, fresh_mobile, location};
@@ -119,7 +119,7 @@ impl Host {
     }
 
     fn latest_code(&self, to: &str) -> String {
-        let entries = self.state.outbox.as_ref().unwrap().entries();
+        let entries = self.state.application.outbox.as_ref().unwrap().entries();
         let body = &entries.iter().find(|entry| entry.to == to).expect("a code was sent").body;
         body.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).unwrap().to_owned()
     }
@@ -146,7 +146,7 @@ async fn visitors_not_signed_in_and_users_the_host_does_not_allow_are_sent_away(
     let host = host().await;
     assert_eq!(host.start(None, "/account").await, "/sign-in");
     assert_eq!(host.start(Some("suspended"), "/account").await, "/suspended");
-    assert!(host.state.outbox.as_ref().unwrap().entries().is_empty());
+    assert!(host.state.application.outbox.as_ref().unwrap().entries().is_empty());
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ fn error_code(answer: &Value) -> Option<&str> {
 /// The database's size on disk, once the write-ahead log is folded in: a checkpoint that happens
 /// to run between two measurements would otherwise move bytes from one file to the other.
 async fn database_bytes(app: &TestApp) -> u64 {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.state.store.pool()).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.state.application.store.pool()).await.unwrap();
     ["portal.db", "portal.db-wal"]
         .iter()
         .filter_map(|name| std::fs::metadata(app.dir.path().join(name)).ok())
@@ -58,7 +58,7 @@ async fn a_two_megabyte_user_id_is_refused_and_the_database_does_not_grow() {
     let huge = "u".repeat(2_000_000);
     let (status, _) = client_call(&app, "/api/v1/send", json!({ "method": "email", "user_id": huge, "email": "ann@example.com" })).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "the API's bodies are limited to 16 KiB");
-    assert!(!app.state.store.user_exists(&huge).await.unwrap());
+    assert!(!app.state.application.store.user_exists(&huge).await.unwrap());
     assert_eq!(database_bytes(&app).await, before);
 }
 
@@ -69,7 +69,7 @@ async fn an_over_long_or_disguised_user_id_is_refused_before_anything_is_stored(
     for user in [too_long.as_str(), "ali\u{202e}ce", "bob\u{200b}", "   "] {
         let (status, answer) = client_call(&app, "/api/v1/send", json!({ "method": "email", "user_id": user, "email": "ann@example.com" })).await;
         assert_eq!((status, error_code(&answer)), (StatusCode::BAD_REQUEST, Some("unauthenticated_user_param_missing")), "{user:?}");
-        assert!(!app.state.store.user_exists(user).await.unwrap(), "{user:?}");
+        assert!(!app.state.application.store.user_exists(user).await.unwrap(), "{user:?}");
         let (status, answer) = client_call(&app, "/api/v1/requests", json!({ "user_id": user, "return_url": "https://app.example/back" })).await;
         assert_eq!((status, error_code(&answer)), (StatusCode::UNAUTHORIZED, Some("invalid_request")), "{user:?}");
     }
@@ -90,7 +90,7 @@ async fn a_refused_destination_leaves_no_user_behind() {
     let long_email = format!("{}@example.com", "a".repeat(250));
     let (status, answer) = client_call(&app, "/api/v1/send", json!({ "method": "email", "user_id": "nobody-yet", "email": long_email })).await;
     assert_eq!((status, error_code(&answer)), (StatusCode::BAD_REQUEST, Some("invalid_email")));
-    assert!(!app.state.store.user_exists("nobody-yet").await.unwrap());
+    assert!(!app.state.application.store.user_exists("nobody-yet").await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +124,7 @@ async fn an_address_with_invisible_or_bidirectional_characters_is_refused() {
     assert_eq!(app.post_form("/api/register_email", &[("email", "ali\u{202e}ce@example.com")]).await, "/email");
     let page = visible_text(&app.page_text("/email").await);
     assert!(page.contains("This e-mail address is not valid."), "{page}");
-    assert!(app.state.store.factors("eve").await.unwrap().email.is_none());
+    assert!(app.state.application.store.factors("eve").await.unwrap().email.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,7 +136,7 @@ async fn an_idn_domain_and_its_punycode_are_one_address() {
     let code = app.latest_code("ann@xn--bcher-kva.example");
     let check = json!({ "user_id": "ann", "verification_id": sent["verification_id"], "code": code });
     assert_eq!(client_call(&app, "/api/v1/verify", check).await.1["verified"], true);
-    let stored = app.state.store.factors("ann").await.unwrap().email.unwrap();
+    let stored = app.state.application.store.factors("ann").await.unwrap().email.unwrap();
     assert_eq!(stored.as_str(), "ann@xn--bcher-kva.example");
 
     // The same address in punycode is the same destination: its resend wait applies.
@@ -181,13 +181,13 @@ async fn a_wrong_key_is_refused_on_every_endpoint_before_its_body_is_read() {
             }
         }
     }
-    assert!(!app.state.store.user_exists("kim").await.unwrap());
+    assert!(!app.state.application.store.user_exists("kim").await.unwrap());
 }
 
 /// `/start` with a request signed by the portal's client secret over `claims` as given.
 async fn start_with(app: &TestApp, claims: &Value) -> String {
     use secrecy::ExposeSecret;
-    let secret = app.state.settings.client_secret().unwrap();
+    let secret = app.state.application.settings.client_secret().unwrap();
     let key = jsonwebtoken::EncodingKey::from_secret(secret.expose_secret().as_bytes());
     let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), claims, &key).unwrap();
     app.get_location(&format!("/start?request={token}")).await
@@ -234,8 +234,8 @@ async fn a_signed_request_with_an_oversized_claim_is_refused_and_stores_nothing(
         request[claim] = value;
         assert_eq!(start_with(&app, &request).await, "/failure", "{claim}");
     }
-    assert!(!app.state.store.user_exists(&long_user).await.unwrap());
-    assert!(!app.state.store.user_exists("mia").await.unwrap());
+    assert!(!app.state.application.store.user_exists(&long_user).await.unwrap());
+    assert!(!app.state.application.store.user_exists("mia").await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,7 +271,7 @@ async fn an_over_long_number_or_code_from_the_form_is_refused_and_not_kept() {
 async fn used_nonces_are_pruned_by_expiry_through_their_index() {
     use leptos_2fa::flow::UnixTime;
     let app = spawn_app().await;
-    let store = &app.state.store;
+    let store = &app.state.application.store;
     let (now, later) = (START, UnixTime(START.0 + 61));
     assert!(store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap());
     assert!(!store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap(), "a replay");
@@ -295,14 +295,14 @@ async fn a_replayed_report_with_an_over_long_idempotency_token_stores_no_nonce()
     // The header is not signed: a captured report replayed with a 10 KB token.
     let token = "t".repeat(10_000);
     assert_eq!(standin.post_with_signature(&report.url, &report.fields, &token, Some(&report.signature)).await, 204);
-    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(LENGTH(nonce)) FROM used_nonces").fetch_one(app.state.store.pool()).await.unwrap();
+    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(LENGTH(nonce)) FROM used_nonces").fetch_one(app.state.application.store.pool()).await.unwrap();
     assert!(longest.unwrap_or(0) <= 128 + "delivery-report:".len() as i64, "{longest:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn addresses_stored_before_are_read_in_their_normal_form_or_left_out() {
     let app = spawn_app().await;
-    let pool = app.state.store.pool();
+    let pool = app.state.application.store.pool();
     for (user, stored) in [("old-ann", "Ann@Bücher.Example"), ("old-eve", "e\u{200b}ve@example.com")] {
         sqlx::query("INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, $2, 0, 0)")
             .bind(user)
@@ -311,8 +311,8 @@ async fn addresses_stored_before_are_read_in_their_normal_form_or_left_out() {
             .await
             .unwrap();
     }
-    let ann = app.state.store.factors("old-ann").await.unwrap();
+    let ann = app.state.application.store.factors("old-ann").await.unwrap();
     assert_eq!(ann.email.unwrap().as_str(), "ann@xn--bcher-kva.example");
-    let eve = app.state.store.factors("old-eve").await.expect("the user stays readable");
+    let eve = app.state.application.store.factors("old-eve").await.expect("the user stays readable");
     assert_eq!(eve.email, None);
 }

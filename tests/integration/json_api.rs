@@ -97,7 +97,7 @@ async fn a_site_drives_the_whole_verification_by_json() {
     assert_eq!((checked["verified"].as_bool(), checked["finish_url"].as_str()), (Some(true), Some("/finish")));
     let back = app.post_form("/finish", &[]).await;
     assert!(back.starts_with("https://app.example/after-2fa?state=abc&result="), "{back}");
-    assert_eq!(app.state.store.factors("ada").await.unwrap().phone.unwrap().e164(), e164);
+    assert_eq!(app.state.application.store.factors("ada").await.unwrap().phone.unwrap().e164(), e164);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +199,7 @@ async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
 
     let (_, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": app.latest_code(&new) }))).await;
     assert_eq!(checked["verified"], true);
-    assert_eq!(app.state.store.factors("erin").await.unwrap().phone.unwrap().e164(), new);
+    assert_eq!(app.state.application.store.factors("erin").await.unwrap().phone.unwrap().e164(), new);
 }
 
 const API_KEY: &str = "relying-application-api-key-0123456789";
@@ -281,7 +281,7 @@ async fn an_api_client_verifies_a_user_without_a_browser_session() {
     let (status, checked) = client.call("post", "/api/v1/verify", Some(check("gil", &id, &code))).await;
     assert_eq!((status, checked["verified"].as_bool()), (StatusCode::OK, Some(true)), "{checked}");
     assert_eq!(checked["first_enrolment"], true, "gil held nothing before: {checked}");
-    assert_eq!(app.state.store.factors("gil").await.unwrap().phone.unwrap().e164(), e164);
+    assert_eq!(app.state.application.store.factors("gil").await.unwrap().phone.unwrap().e164(), e164);
 
     // Without a user named, the client is told what is missing.
     let (status, error) = client.call("post", "/api/v1/send", Some(json!({ "method": "sms" }))).await;
@@ -291,7 +291,7 @@ async fn an_api_client_verifies_a_user_without_a_browser_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_sessions_verification_is_not_found_for_an_api_client_and_the_reverse() {
     let app = portal_with_api_key(|_| {}).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     let browser = Api::new(&app).await;
     assert_eq!(app.begin("hal").await, "/methods");
     let (national, e164) = fresh_mobile();

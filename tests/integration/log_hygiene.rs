@@ -119,7 +119,7 @@ impl Secrets {
 
     /// The portal's own keys.
     fn keys_of(&mut self, app: &TestApp) {
-        let settings = &app.state.settings;
+        let settings = &app.state.application.settings;
         self.add("the secret key", settings.secret_key().unwrap().expose_secret());
         self.add("the client secret", settings.client_secret().unwrap().expose_secret());
         if let Some(key) = &settings.api_key {
@@ -146,7 +146,7 @@ fn token_of(url: &str) -> String {
 
 /// `/start` with a signed request for `user`; returns where the portal went and the request.
 async fn begin(app: &TestApp, user: &str, secrets: &mut Secrets) -> String {
-    let token = app.state.client_keys.sign_request(&app.request_claims(user, None));
+    let token = app.state.application.client_keys.sign_request(&app.request_claims(user, None));
     secrets.add("a signed request", &token);
     app.get_location(&format!("/start?request={token}")).await
 }

@@ -5,7 +5,7 @@ use crate::support;
 
 use leptos_2fa::domain::Channel;
 use leptos_2fa::flow::{FakeClock, VerificationId};
-use leptos_2fa::portal::Owner;
+use leptos_2fa::application::Owner;
 use leptos_2fa::protocol::PortalError;
 use std::sync::Arc;
 use support::{START, TestApp, fresh_mobile, spawn_app, spawn_app_in, visible_text};
@@ -45,10 +45,10 @@ async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result()
     assert_eq!(back.path(), "/after-2fa");
     let query: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
     assert_eq!(query["state"], "abc", "the relying application's own query survives");
-    let result = app.state.client_keys.verify_result(&query["result"], START).unwrap();
+    let result = app.state.application.client_keys.verify_result(&query["result"], START).unwrap();
     assert_eq!((result.sub.as_str(), result.method, result.nonce.as_str()), ("alice", Channel::Sms, claims.nonce.as_str()));
 
-    let factors = app.state.store.factors("alice").await.unwrap();
+    let factors = app.state.application.store.factors("alice").await.unwrap();
     assert_eq!(factors.phone.unwrap().e164(), e164, "the number is saved once verified");
     assert_eq!(app.post_form("/finish", &[]).await, "/", "a result is issued only once");
 }
@@ -57,7 +57,7 @@ async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result()
 async fn a_number_is_not_saved_before_its_code_is_entered() {
     let app = spawn_app().await;
     app.reach_token_page("bob").await;
-    assert_eq!(app.state.store.factors("bob").await.unwrap().phone, None);
+    assert_eq!(app.state.application.store.factors("bob").await.unwrap().phone, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,7 +77,7 @@ async fn a_known_phone_number_gets_its_code_from_the_picker() {
 impl TestApp {
     /// The code a call script spells out ("4, 8, 2, ...").
     fn latest_code_spoken(&self, to: &str) -> String {
-        let entry = self.state.outbox.as_ref().unwrap().entries().into_iter().find(|e| e.to == to).unwrap();
+        let entry = self.state.application.outbox.as_ref().unwrap().entries().into_iter().find(|e| e.to == to).unwrap();
         assert_eq!(entry.channel, Channel::Call);
         let spelled = entry.body.split(": ").nth(1).unwrap();
         spelled.chars().filter(char::is_ascii_digit).take(6).collect()
@@ -91,7 +91,7 @@ async fn a_number_is_replaced_only_after_the_current_one_and_then_the_new_one_ar
     app.begin_with(&app.request_claims("rita", Some(&old))).await;
     let change = visible_text(&app.page_text("/phone").await);
     assert!(change.contains("Change your phone number"), "{change}");
-    let stored = || async { app.state.store.factors("rita").await.unwrap().phone.map(|phone| phone.e164().to_owned()) };
+    let stored = || async { app.state.application.store.factors("rita").await.unwrap().phone.map(|phone| phone.e164().to_owned()) };
 
     // First a code to the number the user has now: someone holding only the session cannot
     // move the second factor to their own phone.
@@ -110,7 +110,7 @@ async fn a_number_is_replaced_only_after_the_current_one_and_then_the_new_one_ar
     assert_eq!(stored().await, Some(new.clone()));
 
     // The old number hears about it.
-    let outbox = app.state.outbox.as_ref().unwrap().entries();
+    let outbox = app.state.application.outbox.as_ref().unwrap().entries();
     let notice = outbox.iter().find(|e| e.to == old && e.body.contains("was just set to receive")).expect("a notice to the old number");
     assert!(notice.body.contains(&new[new.len() - 2..]) && !notice.body.contains(&new), "the new number, masked: {}", notice.body);
 }
@@ -125,7 +125,7 @@ async fn a_wrong_code_from_the_current_number_changes_nothing() {
     let wrong = if app.latest_code(&old) == "000000" { "111111" } else { "000000" };
     assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/verify");
     assert!(app.codes_sent_to(&new).is_empty());
-    assert_eq!(app.state.store.factors("sam").await.unwrap().phone, None, "nothing is saved: the request's number was its word only");
+    assert_eq!(app.state.application.store.factors("sam").await.unwrap().phone, None, "nothing is saved: the request's number was its word only");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,17 +285,17 @@ async fn a_calls_code_is_kept_sealed_only_while_it_can_be_used() {
     let app = spawn_app().await;
     app.reach_token_page_by("ada", "call").await;
     let id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'ada'")
-        .fetch_one(app.state.store.pool())
+        .fetch_one(app.state.application.store.pool())
         .await
         .unwrap();
     let id = leptos_2fa::flow::VerificationId::parse(&id).unwrap();
-    let sealed = || async { app.state.store.latest_delivery(&id).await.unwrap().unwrap().sealed_code };
+    let sealed = || async { app.state.application.store.latest_delivery(&id).await.unwrap().unwrap().sealed_code };
     let sealed_code = sealed().await.expect("the code waits, sealed, for the call to ask for it");
     assert!(sealed_code.len() > 6);
-    let ttl = app.state.verifier.policy().code_ttl.as_secs() as i64;
-    assert_eq!(app.state.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
+    let ttl = app.state.application.verifier.policy().code_ttl.as_secs() as i64;
+    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
     app.advance(601);
-    assert_eq!(app.state.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
+    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::flow::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
     assert!(sealed().await.is_none());
 }
 
@@ -324,20 +324,20 @@ async fn a_verification_cannot_be_checked_by_another_user() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("leo").await;
     let code = app.latest_code(&e164);
-    let id = app.state.store.pool();
+    let id = app.state.application.store.pool();
     let alice_id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'leo'").fetch_one(id).await.unwrap();
     let alice_id = VerificationId::parse(&alice_id).unwrap();
-    assert_eq!(app.state.verifier.check(Owner::session("mallory"), &alice_id, &code).await, Err(PortalError::VerificationNotFound));
+    assert_eq!(app.state.application.verifier.check(Owner::session("mallory"), &alice_id, &code).await, Err(PortalError::VerificationNotFound));
     let unknown = VerificationId::generate();
-    assert_eq!(app.state.verifier.check(Owner::session("leo"), &unknown, &code).await, Err(PortalError::VerificationNotFound));
-    assert!(app.state.verifier.check(Owner::session("leo"), &alice_id, &code).await.is_ok(), "the owner still can");
+    assert_eq!(app.state.application.verifier.check(Owner::session("leo"), &unknown, &code).await, Err(PortalError::VerificationNotFound));
+    assert!(app.state.application.verifier.check(Owner::session("leo"), &alice_id, &code).await.is_ok(), "the owner still can");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_expired_or_replayed_request_is_refused_with_a_clear_page() {
     let app = spawn_app().await;
     let claims = app.request_claims("mia", None);
-    let token = app.state.client_keys.sign_request(&claims);
+    let token = app.state.application.client_keys.sign_request(&claims);
 
     let tampered = format!("{}x", token);
     assert_eq!(app.get_location(&format!("/start?request={tampered}")).await, "/failure");

@@ -107,7 +107,7 @@ async fn no_call_goes_to_a_premium_rate_shared_cost_or_toll_free_number() {
         let (status, refused) = send_by(&app, "wade", "call", number, None).await;
         assert_eq!((status, refused["error_code"].as_str()), (400, Some("number_type_not_allowed")), "{number}: {refused}");
     }
-    assert!(app.state.outbox.as_ref().unwrap().entries().is_empty(), "not one call was placed");
+    assert!(app.state.application.outbox.as_ref().unwrap().entries().is_empty(), "not one call was placed");
     // The pages say so too.
     app.begin("xavi").await;
     app.post_form("/api/choose_method", &[("channel", "call")]).await;
@@ -144,7 +144,7 @@ async fn send_from(app: &TestApp, user: &str, forwarded_for: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_gets_a_bounded_number_of_codes_and_forwarded_addresses_count_only_through_trusted_proxies() {
     let app = portal_with(|settings| settings.max_sends_per_client = 2).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     for user in ["c1", "c2"] {
         assert_eq!(send_from(&app, user, "198.51.100.1").await, 200);
     }
@@ -169,7 +169,7 @@ async fn one_client_gets_a_bounded_number_of_codes_and_forwarded_addresses_count
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_of_numbers_gets_a_bounded_number_of_codes_across_users() {
     let app = portal_with(|settings| settings.max_sends_per_prefix = 2).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     for (user, number) in [("r1", "0612345001"), ("r2", "0612345002")] {
         assert_eq!(send_by(&app, user, "sms", number, None).await.0, 200);
     }
@@ -191,14 +191,14 @@ async fn a_block_of_numbers_gets_a_bounded_number_of_codes_across_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hourly_budget_stops_sending_and_says_so() {
     let app = portal_with(|settings| settings.max_sends_per_hour = 2).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     for user in ["b1", "b2"] {
         assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, None).await.0, 200);
     }
     let (status, refused) = send_by(&app, "b3", "sms", &fresh_mobile().0, None).await;
     assert_eq!((status, refused["error_code"].as_str()), (503, Some("sending_paused")), "{refused}");
     assert_eq!(refused_limits(&mut events), ["hourly_budget"]);
-    assert!(!app.state.store.user_exists("b3").await.unwrap(), "a refused send writes no user");
+    assert!(!app.state.application.store.user_exists("b3").await.unwrap(), "a refused send writes no user");
     app.advance(3601);
     assert_eq!(send_by(&app, "b3", "sms", &fresh_mobile().0, None).await.0, 200, "a new hour, a new budget");
 }
@@ -243,7 +243,7 @@ async fn a_country_whose_codes_are_not_entered_gets_no_new_numbers_and_the_opera
     for user in ["pump1", "pump2", "pump3"] {
         assert_eq!(send_by(&app, user, "sms", &fresh_mobile().0, None).await.0, 200);
     }
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.application.events.subscribe();
     let (status, refused) = send_by(&app, "pump4", "sms", &fresh_mobile().0, None).await;
     assert_eq!((status, refused["error_code"].as_str()), (503, Some("sending_paused")), "{refused}");
     let alarms: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
@@ -260,7 +260,7 @@ async fn a_country_whose_codes_are_not_entered_gets_no_new_numbers_and_the_opera
     for user in ["pump1", "pump2", "pump3", "pump4"] {
         assert_eq!(send_by(&reporting, user, "sms", &fresh_mobile().0, None).await.0, 200);
     }
-    let mut events = reporting.state.events.subscribe();
+    let mut events = reporting.state.application.events.subscribe();
     assert_eq!(send_by(&reporting, "pump5", "sms", &fresh_mobile().0, None).await.0, 200, "only reported");
     let reported = std::iter::from_fn(|| events.try_recv().ok())
         .any(|event| matches!(event, leptos_2fa::events::Event::ConversionAlarm { held: false, sent: 4, entered: 0, .. }));

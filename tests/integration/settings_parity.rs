@@ -31,7 +31,7 @@ async fn a_user_with_nothing_to_send_to_and_no_registration_is_told_at_once() {
     assert_eq!(app.begin("nobody").await, "/failure");
     let page = visible_text(&app.page_text("/failure").await);
     assert!(page.contains("There is no way to send you a code"), "{page}");
-    assert!(app.state.outbox.as_ref().unwrap().entries().is_empty());
+    assert!(app.state.application.outbox.as_ref().unwrap().entries().is_empty());
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ async fn an_e_mail_code_arrives_as_text_and_html_and_verifies() {
     let html = message.body_html(0).unwrap().into_owned();
     let code = six_digits(&text).expect("a code in the text part");
     assert!(html.contains(&code) && html.contains("<html lang=\"en\">"), "{html}");
-    assert!(!app.state.outbox.as_ref().unwrap().entries().iter().any(|e| e.channel.as_str() == "email"), "e-mail went to the console");
+    assert!(!app.state.application.outbox.as_ref().unwrap().entries().iter().any(|e| e.channel.as_str() == "email"), "e-mail went to the console");
 
     let page = visible_text(&app.page_text("/verify").await);
     assert!(page.contains("Sent. Check your inbox"), "{page}");

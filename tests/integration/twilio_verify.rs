@@ -28,7 +28,7 @@ pub(crate) async fn verify_portal_with(configure: impl FnOnce(&mut Settings)) ->
         configure(settings);
     })
     .await;
-    let events = app.state.events.subscribe();
+    let events = app.state.application.events.subscribe();
     (app, standin, events)
 }
 

@@ -175,7 +175,7 @@ async fn an_https_portal_adds_hsts_and_a_host_only_secure_session_cookie() {
         settings.frame_ancestors = vec!["'self'".into()];
     })
     .await;
-    let token = app.state.client_keys.sign_request(&app.request_claims("ada", None));
+    let token = app.state.application.client_keys.sign_request(&app.request_claims("ada", None));
     let response = app.client.get(app.url(&format!("/start?request={token}"))).send().await.unwrap();
     assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
     assert!(response.headers().get("x-frame-options").is_none(), "framing by 'self' is allowed");
@@ -183,7 +183,7 @@ async fn an_https_portal_adds_hsts_and_a_host_only_secure_session_cookie() {
     assert!(cookie.starts_with("__Host-twofa_session=") && cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
 
     let plain = spawn_app().await;
-    let token = plain.state.client_keys.sign_request(&plain.request_claims("ada", None));
+    let token = plain.state.application.client_keys.sign_request(&plain.request_claims("ada", None));
     let response = plain.client.get(plain.url(&format!("/start?request={token}"))).send().await.unwrap();
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("twofa_session=") && !cookie.contains("Secure"), "{cookie}");
@@ -219,7 +219,7 @@ async fn the_demo_and_the_outbox_exist_only_beside_the_console_gateway() {
         settings.twilio_api_url = api_url;
     })
     .await;
-    assert!(twilio.state.settings.environment == leptos_2fa::config::Environment::Development);
+    assert!(twilio.state.application.settings.environment == leptos_2fa::config::Environment::Development);
     for path in ["/demo", "/demo/", "/demo/return?result=x", "/dev/outbox"] {
         assert_eq!(twilio.page(path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
@@ -295,7 +295,7 @@ async fn a_request_whose_body_never_ends_times_out_and_a_huge_body_is_refused() 
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(waited < Duration::from_secs(5), "answered after {waited:?}");
 
-    let huge = "x".repeat(app.state.settings.max_body_bytes + 1);
+    let huge = "x".repeat(app.state.application.settings.max_body_bytes + 1);
     let response = app.post_from("/locale", &[("locale", "fr"), ("back", &huge)], &[]).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -8,7 +8,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     use host_site::users::Directory;
     use leptos::prelude::provide_context;
     use leptos_2fa::config::Settings;
-    use leptos_2fa::state::AppState;
+    use leptos_2fa::web::AppState;
     use leptos_axum::{LeptosRoutes, generate_route_list};
     use std::sync::Arc;
     use tower_sessions::{MemoryStore, SessionManagerLayer};
@@ -22,13 +22,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let twofa = AppState::build(Settings::load()?, options.clone())
         .await?
         .embedded(host_site::TWO_FACTOR_MOUNT, Arc::new(directory.clone()));
-    directory.follow(&twofa.events);
+    directory.follow(&twofa.application.events);
     leptos_2fa::web::spawn_housekeeping(&twofa);
 
     let context = {
         let (twofa, directory) = (twofa.clone(), directory.clone());
         move || {
-            provide_context(twofa.clone());
+            twofa.provide();
             provide_context(directory.clone());
             // The response's CSP nonce, for the hydration script.
             leptos_2fa::web::headers::provide_nonce();
@@ -54,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    leptos_2fa::web::serve(listener, app, &twofa.settings, shutdown).await;
+    leptos_2fa::web::serve(listener, app, &twofa.application.settings, shutdown).await;
     Ok(())
 }
 

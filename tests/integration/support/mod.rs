@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 use leptos_2fa::config::Settings;
 use leptos_2fa::flow::{FakeClock, UnixTime};
 use leptos_2fa::identity::{REQUEST_AUDIENCE, RequestClaims};
-use leptos_2fa::state::AppState;
+use leptos_2fa::web::AppState;
 use reqwest::header::{ACCEPT, LOCATION};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,7 +50,7 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
     let options = LeptosOptions::builder().output_name("leptos-2fa").site_root("target/site").site_addr(address).build();
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
     let router = leptos_2fa::web::router(state.clone()).await.unwrap();
-    let settings = state.settings.clone();
+    let settings = state.application.settings.clone();
     tokio::spawn(async move { leptos_2fa::web::serve(listener, router, &settings, std::future::pending()).await });
     let base = format!("http://{address}");
     TestApp { client: browser_client(&base), base, state, clock, dir }
@@ -110,7 +110,7 @@ impl TestApp {
 
     /// Follows `/start` with a signed request; returns where the portal sends the user.
     pub async fn begin_with(&self, claims: &RequestClaims) -> String {
-        let token = self.state.client_keys.sign_request(claims);
+        let token = self.state.application.client_keys.sign_request(claims);
         self.get_location(&format!("/start?request={token}")).await
     }
 
@@ -162,7 +162,7 @@ impl TestApp {
     /// Codes the console gateway sent to `to`, newest first.
     pub fn codes_sent_to(&self, to: &str) -> Vec<String> {
         self.state
-            .outbox
+            .application.outbox
             .as_ref()
             .unwrap()
             .entries()

@@ -14,7 +14,7 @@ use crate::flow::{
 };
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
-use crate::protocol::PortalError;
+use crate::protocol::{PendingCode, PortalError};
 use crate::store::{DeliveryRecord, SendSlot, SlotKeys, Store};
 use leptos_i18n::Locale as _;
 
@@ -38,6 +38,23 @@ pub struct CodeStatus {
     pub expires_in: u64,
     /// How far the latest code has got, as its provider reports.
     pub delivery: Option<DeliveryState>,
+}
+
+impl CodeStatus {
+    /// As the token page and the JSON API show it: the destination masked.
+    pub fn shown(&self, code_length: usize) -> PendingCode {
+        PendingCode {
+            channel: self.channel,
+            destination: self.destination.masked(),
+            code_length,
+            attempts_left: self.attempts_left,
+            attempts: self.attempts,
+            sends: self.sends,
+            resend_in: self.resend_in,
+            expires_in: self.expires_in,
+            delivery: self.delivery,
+        }
+    }
 }
 
 /// A verification that succeeded.

@@ -37,11 +37,3 @@ impl LineTypeCheck {
         }
     }
 }
-
-/// Checks a number the user is registering, when carrier lookup is on.
-pub async fn check_new_number(state: &crate::state::AppState, phone: &PhoneNumber, channel: Channel) -> Result<(), PortalError> {
-    match &state.line_types {
-        Some(check) => check.ensure_allowed(phone, channel).await,
-        None => Ok(()),
-    }
-}

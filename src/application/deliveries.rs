@@ -7,7 +7,7 @@ use crate::domain::Channel;
 use crate::flow::{DeliveryReport, DeliveryToken, OtpCode, Status, UnixTime};
 use crate::i18n::Locale;
 use crate::protocol::PortalError;
-use crate::state::AppState;
+use crate::application::Application;
 use crate::store::ReportOutcome;
 
 /// How long a provider's idempotency key is remembered: far longer than it retries.
@@ -21,9 +21,9 @@ pub struct CallCode {
 
 /// What a call says when it asks for its code. `None`: the token is unknown, the call has ended or
 /// its verification no longer waits for this code; the call apologises and hangs up.
-pub async fn call_code(state: &AppState, token: &DeliveryToken, call_sid: Option<&str>) -> Result<Option<CallCode>, PortalError> {
+pub async fn call_code(app: &Application, token: &DeliveryToken, call_sid: Option<&str>) -> Result<Option<CallCode>, PortalError> {
     let key = token.lookup_key();
-    let Some(delivery) = state.store.delivery(&key).await? else { return Ok(None) };
+    let Some(delivery) = app.store.delivery(&key).await? else { return Ok(None) };
     let Some(sealed) = delivery.sealed_code.as_deref().filter(|_| delivery.channel == Channel::Call) else {
         return Ok(None);
     };
@@ -33,11 +33,11 @@ pub async fn call_code(state: &AppState, token: &DeliveryToken, call_sid: Option
             tracing::warn!(delivery = %short(&key), "a call presented another call's token");
             return Ok(None);
         }
-        (None, Some(asking)) => state.store.claim_provider_id(&key, asking).await?,
+        (None, Some(asking)) => app.store.claim_provider_id(&key, asking).await?,
         _ => {}
     }
-    let now = state.verifier.now();
-    let pending = match state.store.verification(&delivery.verification_id).await? {
+    let now = app.verifier.now();
+    let pending = match app.store.verification(&delivery.verification_id).await? {
         Some((verification, _)) => verification.status_at(now) == Status::Pending,
         None => false,
     };
@@ -52,8 +52,8 @@ pub async fn call_code(state: &AppState, token: &DeliveryToken, call_sid: Option
 }
 
 /// The language of a delivery, for a call that can no longer read its code.
-pub async fn call_locale(state: &AppState, token: &DeliveryToken) -> Locale {
-    match state.store.delivery(&token.lookup_key()).await {
+pub async fn call_locale(app: &Application, token: &DeliveryToken) -> Locale {
+    match app.store.delivery(&token.lookup_key()).await {
         Ok(Some(delivery)) => Locale::from_str(&delivery.locale).unwrap_or(Locale::en),
         _ => Locale::en,
     }
@@ -72,28 +72,28 @@ pub enum ReportReceipt {
 /// Applies a provider's status report to the delivery its token names. `idempotency_key` (Twilio's
 /// `I-Twilio-Idempotency-Token`) makes a retried report a no-op.
 pub async fn record_report(
-    state: &AppState,
+    app: &Application,
     token: &DeliveryToken,
     provider_id: Option<&str>,
     report: &DeliveryReport,
     idempotency_key: Option<&str>,
 ) -> Result<ReportReceipt, PortalError> {
     let key = token.lookup_key();
-    let Some(delivery) = state.store.delivery(&key).await? else { return Ok(ReportReceipt::Unknown) };
+    let Some(delivery) = app.store.delivery(&key).await? else { return Ok(ReportReceipt::Unknown) };
     match (delivery.provider_id.as_deref(), provider_id) {
         (Some(known), Some(reported)) if known != reported => return Ok(ReportReceipt::Unknown),
-        (None, Some(reported)) => state.store.claim_provider_id(&key, reported).await?,
+        (None, Some(reported)) => app.store.claim_provider_id(&key, reported).await?,
         _ => {}
     }
-    let now = state.verifier.now();
+    let now = app.verifier.now();
     // An over-long key (the header is not signed) is no key: the report then applies as any other.
     if let Some(idempotency_key) = idempotency_key.filter(|key| crate::bounds::fits(key, crate::bounds::NONCE)) {
         let expires = UnixTime(now.0 + IDEMPOTENCY_WINDOW_SECS);
-        if !state.store.claim_nonce(&format!("delivery-report:{idempotency_key}"), expires, now).await? {
+        if !app.store.claim_nonce(&format!("delivery-report:{idempotency_key}"), expires, now).await? {
             return Ok(ReportReceipt::Ignored);
         }
     }
-    let receipt = match state.store.apply_delivery_report(&key, report, now).await? {
+    let receipt = match app.store.apply_delivery_report(&key, report, now).await? {
         Some(ReportOutcome::Applied) => ReportReceipt::Applied,
         Some(ReportOutcome::Stale) => ReportReceipt::Ignored,
         None => ReportReceipt::Unknown,

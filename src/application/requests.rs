@@ -6,13 +6,13 @@ use crate::bounds;
 use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
 use crate::identity::{REQUEST_AUDIENCE, REQUEST_MAX_LIFETIME, RequestClaims, with_query_param};
 use crate::protocol::PortalError;
-use crate::state::AppState;
+use crate::application::Application;
 
 const DEFAULT_LIFETIME_SECS: u64 = 300;
 
 /// Signs a request for `user_id` and gives the portal link that starts it, with its expiry.
 pub fn create(
-    state: &AppState,
+    app: &Application,
     user_id: String,
     return_url: String,
     phone: Option<String>,
@@ -22,14 +22,13 @@ pub fn create(
     if !bounds::is_identifier(&user_id, bounds::USER_ID) {
         return Err(PortalError::InvalidRequest);
     }
-    match url::Url::parse(&return_url) {
-        Ok(url) if bounds::fits(&return_url, bounds::URL) && state.settings.allows_return_to(&url) => {}
-        _ => return Err(PortalError::InvalidRequest),
+    if !app.allows_return_url(&return_url) {
+        return Err(PortalError::InvalidRequest);
     }
     let phone = phone.map(|p| PhoneNumber::parse(None, &p)).transpose()?;
     let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
     let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, REQUEST_MAX_LIFETIME.as_secs());
-    let expires_at = UnixTime(state.verifier.now().0 + lifetime as i64);
+    let expires_at = UnixTime(app.verifier.now().0 + lifetime as i64);
     let mut nonce = [0u8; 16];
     rand::rng().fill_bytes(&mut nonce);
     let claims = RequestClaims {
@@ -41,7 +40,7 @@ pub fn create(
         phone: phone.map(|p| p.e164().to_owned()),
         email: email.map(|e| e.as_str().to_owned()),
     };
-    let token = state.client_keys.sign_request(&claims);
-    let start = format!("{}/start", state.settings.public_url.as_str().trim_end_matches('/'));
+    let token = app.client_keys.sign_request(&claims);
+    let start = format!("{}/start", app.settings.public_url.as_str().trim_end_matches('/'));
     Ok((with_query_param(&start, "request", &token), expires_at))
 }

@@ -1,24 +1,37 @@
-//! The one `AppState` every route, page and server function shares.
+//! The application layer: the core rules joined to storage, delivery, the signed hand-off and
+//! the host site. `Application` owns these; the adapters above (pages and server functions, the
+//! JSON API, the webhooks) are thin and call into it.
 
-use axum::extract::FromRef;
-use leptos::config::LeptosOptions;
+pub mod deliveries;
+pub mod destinations;
+pub mod errors;
+pub mod host;
+pub mod journey;
+pub mod line_types;
+pub mod messages;
+pub mod requests;
+pub mod rules;
+pub mod verifier;
+
+pub use journey::{ActiveRequest, Journey, Outcome};
+pub use verifier::{Approval, CodeStatus, Grounds, NewCode, Owner, Verifier};
+
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, Settings};
-use crate::embed::TwoFactorHost;
-use crate::gateways::twilio::lookup::TwilioLookup;
-use crate::portal::line_types::LineTypeCheck;
 use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
+use crate::gateways::twilio::lookup::TwilioLookup;
 use crate::gateways::{self, Outbox};
 use crate::identity::ClientKeys;
-use crate::portal::Verifier;
 use crate::store::{Store, StoreError};
+use host::TwoFactorHost;
+use line_types::LineTypeCheck;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
+/// Everything a verification needs, built once from the settings and shared by every adapter.
+#[derive(Clone)]
+pub struct Application {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub verifier: Arc<Verifier>,
@@ -28,13 +41,10 @@ pub struct AppState {
     /// What happens to verifications, for the host application to follow.
     pub events: Events,
     /// Where the pages are mounted: `""` for the portal, the host's path when embedded.
-    #[from_ref(skip)]
     pub mount: String,
     /// The site the pages are embedded in; none for the portal.
-    #[from_ref(skip)]
     pub host: Option<Arc<dyn TwoFactorHost>>,
     /// Carrier lookup of new numbers, when the settings turn it on.
-    #[from_ref(skip)]
     pub line_types: Option<Arc<LineTypeCheck>>,
 }
 
@@ -46,24 +56,17 @@ pub enum StartupError {
     Store(#[from] StoreError),
 }
 
-impl AppState {
-    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
-        Self::build_with_clock(settings, leptos_options, Arc::new(SystemClock)).await
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
     /// As `build`, with the clock the flow reads: tests pass a `FakeClock` to reach expiry.
-    pub async fn build_with_clock(
-        settings: Settings,
-        leptos_options: LeptosOptions,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartupError> {
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         let store = Store::connect(&settings.database_url).await?;
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
         let events = Events::default();
-        if let (Some(url), Some(secret)) = (&settings.webhook_url, &settings.webhook_secret) {
-            crate::webhooks::outbound::spawn_relay(&events, url.clone(), secret.clone());
-        }
         let gateways = gateways::build(&settings, &events)?;
         let line_types = match settings.carrier_lookup {
             true => Some(Arc::new(LineTypeCheck {
@@ -83,8 +86,7 @@ impl AppState {
             settings.service_name.clone(),
             events.clone(),
         );
-        Ok(AppState {
-            leptos_options,
+        Ok(Application {
             settings: Arc::new(settings),
             store,
             verifier: Arc::new(verifier),
@@ -102,6 +104,12 @@ impl AppState {
     pub fn serves_demo(&self) -> bool {
         // The console as the fallback of a real gateway is not enough: the demo signs requests.
         self.settings.gateway == crate::config::GatewayKind::Console && self.host.is_none()
+    }
+
+    /// Whether a relying application's result may go back to `url`: short enough, and within the
+    /// origins the settings allow.
+    pub fn allows_return_url(&self, url: &str) -> bool {
+        crate::bounds::fits(url, crate::bounds::URL) && url::Url::parse(url).is_ok_and(|parsed| self.settings.allows_return_to(&parsed))
     }
 
     /// The pages embedded in `host`'s site under `mount` (a path such as `/2fa`, or `/account/2fa`).
