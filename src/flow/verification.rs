@@ -158,19 +158,8 @@ impl Verification {
         Self::open(id, subject, destination, channel, secret, now, policy)
     }
 
-    /// A new pending verification whose code the provider made and sent, known there as `provider_sid`.
-    pub fn issue_at_provider(
-        subject: &str,
-        destination: Destination,
-        channel: Channel,
-        provider_sid: String,
-        now: UnixTime,
-        policy: &Policy,
-    ) -> Self {
-        Self::open(VerificationId::generate(), subject, destination, channel, CodeSecret::Provider(provider_sid), now, policy)
-    }
-
-    fn open(
+    /// A new pending verification `id`, holding `secret` (see `CodeSecret`).
+    pub fn open(
         id: VerificationId,
         subject: &str,
         destination: Destination,

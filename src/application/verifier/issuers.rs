@@ -1,0 +1,133 @@
+//! Who makes a verification's codes: we do, and a gateway carries them (`OurCodes`), or the
+//! provider makes, sends and checks its own (`ProviderCodes`, Twilio Verify). The settings choose
+//! one once; the verifier asks it and never which it is.
+
+use async_trait::async_trait;
+use leptos_i18n::Locale as _;
+use std::sync::Arc;
+
+use crate::application::deliveries;
+use crate::domain::{Channel, DeliveryState};
+use crate::flow::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
+use crate::gateways::{CodeProvider, Gateway, GatewayError, Sender};
+use crate::i18n::Locale;
+use crate::protocol::PortalError;
+use crate::store::Store;
+
+/// A new code for a verification: the secret to store, and the code itself while we must still
+/// hand it to a gateway.
+pub struct Minted {
+    pub secret: CodeSecret,
+    pub code: Option<OtpCode>,
+}
+
+/// What the provider said about a typed code.
+pub enum ProviderVerdict {
+    Matches(bool),
+    /// The provider ended the verification (its check limit, its expiry).
+    Ended(Status),
+}
+
+#[async_trait]
+pub trait CodeIssuer: Send + Sync {
+    /// A new code to `to` for verification `id`. A provider sends it now, before the
+    /// verification is stored; ours waits for `deliver`.
+    async fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError>;
+
+    /// Sends what `mint` made, once the verification is stored; the state it reached, if known.
+    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError>;
+
+    /// The provider's verdict on `code`; none when the core compares it with our own hash.
+    async fn verdict(&self, current: &Verification, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError>;
+
+    /// Ends the provider's verification `sid` (best effort: unanswered, it expires there).
+    async fn cancel_at_provider(&self, sid: &str);
+
+    /// The gateway for other messages to a user's destinations; none when the provider sends
+    /// nothing but its own codes.
+    fn messenger(&self) -> Option<&Arc<dyn Gateway>>;
+}
+
+/// The issuer the gateways the settings built call for.
+pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, clock: Arc<dyn Clock>, service_name: String) -> Arc<dyn CodeIssuer> {
+    match sender {
+        Sender::Ours(gateway) => Arc::new(OurCodes { gateway, store, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, clock, service_name }),
+        Sender::Provider(provider) => Arc::new(ProviderCodes { provider }),
+    }
+}
+
+/// Codes we make and keep only as a keyed hash; a gateway carries each under a delivery token.
+struct OurCodes {
+    gateway: Arc<dyn Gateway>,
+    store: Store,
+    hasher: Arc<CodeHasher>,
+    code_length: usize,
+    code_ttl: std::time::Duration,
+    clock: Arc<dyn Clock>,
+    service_name: String,
+}
+
+#[async_trait]
+impl CodeIssuer for OurCodes {
+    async fn mint(&self, id: &VerificationId, _to: &Destination, _channel: Channel, _locale: Locale) -> Result<Minted, PortalError> {
+        let code = OtpCode::generate(self.code_length);
+        Ok(Minted { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), code: Some(code) })
+    }
+
+    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
+        let Some(code) = minted.code else { return Ok(None) };
+        let valid_minutes = self.code_ttl.as_secs().div_ceil(60);
+        let handed = deliveries::hand_over(&self.store, self.gateway.as_ref(), verification, &code, locale, &self.service_name, valid_minutes, self.clock.now());
+        Ok(Some(handed.await?))
+    }
+
+    async fn verdict(&self, _current: &Verification, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
+        Ok(None)
+    }
+
+    async fn cancel_at_provider(&self, _sid: &str) {}
+
+    fn messenger(&self) -> Option<&Arc<dyn Gateway>> {
+        Some(&self.gateway)
+    }
+}
+
+/// Codes the provider makes, sends and checks; we keep its id of each verification.
+struct ProviderCodes {
+    provider: Arc<dyn CodeProvider>,
+}
+
+#[async_trait]
+impl CodeIssuer for ProviderCodes {
+    async fn mint(&self, _id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError> {
+        let sid = self.provider.send(to, channel, locale.as_str()).await?;
+        Ok(Minted { secret: CodeSecret::Provider(sid), code: None })
+    }
+
+    async fn deliver(&self, _verification: &Verification, _minted: Minted, _locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
+        Ok(None)
+    }
+
+    /// Asked only when the core would count the check: else the core refuses it on its own.
+    async fn verdict(&self, current: &Verification, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
+        let Some(sid) = current.provider_sid().filter(|_| current.ensure_checkable(now, policy).is_ok()) else {
+            return Ok(Some(ProviderVerdict::Matches(false)));
+        };
+        match self.provider.check(sid, code).await {
+            Ok(matches) => Ok(Some(ProviderVerdict::Matches(matches))),
+            Err(GatewayError::MaxChecksReached) => Ok(Some(ProviderVerdict::Ended(Status::MaxAttemptsReached))),
+            Err(GatewayError::Expired) => Ok(Some(ProviderVerdict::Ended(Status::Expired))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn cancel_at_provider(&self, sid: &str) {
+        if let Err(error) = self.provider.cancel(sid).await {
+            tracing::warn!(%error, "the provider did not cancel its verification");
+        }
+    }
+
+    fn messenger(&self) -> Option<&Arc<dyn Gateway>> {
+        None
+    }
+}

@@ -1,0 +1,386 @@
+//! Sends and checks codes: the core flow's rules applied to stored verifications, whether we make
+//! the code (a gateway carries it) or the provider does (Twilio Verify).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+mod checking;
+mod issuers;
+mod sending;
+
+use super::messages;
+use issuers::{CodeIssuer, Minted};
+use crate::domain::{Channel, DeliveryState};
+use crate::events::{Event, Events};
+use crate::flow::{
+    Addition, Clock, CodeHasher, DeliveryToken, Destination, Factors, FlowError, Holder, Policy, Purpose, Status, UnixTime, Verification,
+    VerificationId,
+};
+use crate::gateways::{OutboundMessage, Sender};
+use crate::i18n::Locale;
+use crate::protocol::{PendingCode, PortalError};
+use crate::store::{SlotKeys, Store};
+use leptos_i18n::Locale as _;
+
+/// Optimistic updates retry this often when concurrent requests touch the same verification.
+const UPDATE_RETRIES: usize = 5;
+/// Concurrent checks by one user each take their turn at the failure streak; this many tries
+/// cover a burst of parallel checks.
+const STREAK_RETRIES: usize = 64;
+
+/// Where a verification stands, as the token page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeStatus {
+    pub id: VerificationId,
+    pub channel: Channel,
+    pub destination: Destination,
+    pub status: Status,
+    pub attempts_left: u32,
+    pub attempts: u32,
+    pub sends: u32,
+    pub resend_in: u64,
+    pub expires_in: u64,
+    /// How far the latest code has got, as its provider reports.
+    pub delivery: Option<DeliveryState>,
+}
+
+impl CodeStatus {
+    /// As the token page and the JSON API show it: the destination masked.
+    pub fn shown(&self, code_length: usize) -> PendingCode {
+        PendingCode {
+            channel: self.channel,
+            destination: self.destination.masked(),
+            code_length,
+            attempts_left: self.attempts_left,
+            attempts: self.attempts,
+            sends: self.sends,
+            resend_in: self.resend_in,
+            expires_in: self.expires_in,
+            delivery: self.delivery,
+        }
+    }
+}
+
+/// A verification that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub id: VerificationId,
+    pub channel: Channel,
+    pub destination: Destination,
+    pub purpose: Purpose,
+    /// The destination the owner may now add, when this code confirmed a factor for that.
+    pub then_add: Option<Addition>,
+    /// The user's factors before a destination was added: each is told of the change.
+    pub earlier: Vec<Destination>,
+    pub at: UnixTime,
+}
+
+/// What a new code rests on, besides the destination itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grounds {
+    /// Nothing more: the destination is one of the user's factors, or the user holds none.
+    Own,
+    /// The destination is one of the user's factors; entering its code lets the owner add another.
+    ThenAdd(Addition),
+    /// The approved verification (a code to one of the user's factors) that lets the owner add
+    /// the destination.
+    AddedAfter(VerificationId),
+}
+
+/// A first code to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCode<'a> {
+    pub owner: Owner<'a>,
+    /// What the current request vouches for, where the portal verified nothing of that kind.
+    pub vouched: &'a Factors,
+    /// The request it answers (its nonce): wrong codes count for the whole request.
+    pub request: Option<&'a str>,
+    /// The address of the client that asked, for the per-client send limit.
+    pub client: Option<IpAddr>,
+    pub destination: Destination,
+    pub channel: Channel,
+    pub grounds: Grounds,
+}
+
+/// Who acts on a verification: a user, through what started it (their browser session, or an
+/// API client acting for them). Only the owner may send, check or cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub subject: &'a str,
+    pub holder: Holder,
+}
+
+impl<'a> Owner<'a> {
+    pub fn session(subject: &'a str) -> Self {
+        Owner { subject, holder: Holder::Session }
+    }
+
+    pub fn api_client(subject: &'a str) -> Self {
+        Owner { subject, holder: Holder::ApiClient }
+    }
+
+    pub fn of(verification: &'a Verification) -> Self {
+        Owner { subject: &verification.subject, holder: verification.holder }
+    }
+
+    fn owns(self, verification: &Verification) -> bool {
+        verification.subject == self.subject && verification.holder == self.holder
+    }
+
+    fn hold(self, mut verification: Verification) -> Verification {
+        verification.holder = self.holder;
+        verification
+    }
+}
+
+pub struct Verifier {
+    store: Store,
+    issuer: Arc<dyn CodeIssuer>,
+    hasher: Arc<CodeHasher>,
+    policy: Policy,
+    clock: Arc<dyn Clock>,
+    service_name: String,
+    events: Events,
+}
+
+impl Verifier {
+    pub fn new(
+        store: Store,
+        sender: Sender,
+        hasher: CodeHasher,
+        policy: Policy,
+        clock: Arc<dyn Clock>,
+        service_name: String,
+        events: Events,
+    ) -> Self {
+        let hasher = Arc::new(hasher);
+        let issuer = issuers::for_sender(sender, store.clone(), hasher.clone(), &policy, clock.clone(), service_name.clone());
+        Verifier { store, issuer, hasher, policy, clock, service_name, events }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    fn status_of(&self, v: &Verification, now: UnixTime, delivery: Option<DeliveryState>) -> CodeStatus {
+        CodeStatus {
+            id: v.id.clone(),
+            channel: v.channel,
+            destination: v.destination.clone(),
+            status: v.status_at(now),
+            attempts_left: v.attempts_left(&self.policy),
+            attempts: v.attempts,
+            sends: v.sends,
+            resend_in: v.resend_available_in(now, &self.policy),
+            expires_in: v.expires_in(now),
+            delivery,
+        }
+    }
+
+    /// Starts a verification for `new.owner` and sends its first code. A destination that is not
+    /// one of the user's factors goes only to a user who holds none, or after a code to one of
+    /// them was entered (`Grounds::AddedAfter`): nobody holding only a session adds their own.
+    // Not the owner: a relying application's user id may be the user's e-mail address.
+    #[tracing::instrument(skip(self, new), fields(channel = %new.channel))]
+    pub async fn start(&self, new: NewCode<'_>, locale: Locale) -> Result<CodeStatus, PortalError> {
+        let NewCode { owner, vouched, request, client, destination, channel, grounds } = new;
+        self.policy.ensure_destination_allowed(&destination, channel)?;
+        let now = self.clock.now();
+        let (purpose, enrols) = self.purpose(owner, vouched, &destination, grounds, now).await?;
+        let attempts = match request {
+            Some(request) => self.store.attempts_spent_in_request(owner.subject, request).await?,
+            None => 0,
+        };
+        if attempts >= self.policy.max_attempts {
+            return Err(PortalError::MaxAttemptsReached);
+        }
+        let keys = SlotKeys {
+            request,
+            to_a_factor: purpose == Purpose::Challenge,
+            ..self.slot_keys(owner.subject, &destination, channel, client, now)
+        };
+        let slot = self.take_send_slot(&keys).await?;
+        let bind = |mut verification: Verification| {
+            verification.purpose = purpose;
+            verification.enrols = enrols.clone();
+            verification.request = request.map(str::to_owned);
+            verification.attempts = attempts;
+            owner.hold(verification)
+        };
+        let sent = async {
+            // The user is recorded only once every rule let the code go: a refused call writes nothing.
+            self.store.ensure_user(owner.subject, now).await?;
+            let id = VerificationId::generate();
+            let minted = self.issuer.mint(&id, &destination, channel, locale).await?;
+            let verification = bind(Verification::open(id, owner.subject, destination, channel, minted.secret.clone(), now, &self.policy));
+            self.store.insert_verification(&verification).await?;
+            let delivery = self.deliver(&verification, minted, locale).await?;
+            Ok((verification, delivery))
+        };
+        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
+        self.store.bind_send_slot(slot, &verification.id).await?;
+        self.sent(&verification);
+        tracing::info!(verification = %verification.id, "code sent");
+        Ok(self.status_of(&verification, now, delivery))
+    }
+
+    /// Why a code may go to `destination`, by the binding rule (see `Factors::purpose_of`).
+    async fn purpose(
+        &self,
+        owner: Owner<'_>,
+        vouched: &Factors,
+        destination: &Destination,
+        grounds: Grounds,
+        now: UnixTime,
+    ) -> Result<(Purpose, Option<Addition>), PortalError> {
+        let factors = self.store.factors(owner.subject).await?.or(vouched);
+        match grounds {
+            Grounds::Own => Ok((factors.purpose_of(destination).ok_or(PortalError::FactorConfirmationRequired)?, None)),
+            Grounds::ThenAdd(added) if factors.holds(destination) => Ok((Purpose::Challenge, Some(added))),
+            Grounds::ThenAdd(_) => Err(PortalError::FactorConfirmationRequired),
+            Grounds::AddedAfter(proof) => {
+                let since = UnixTime(now.0 - self.policy.code_ttl.as_secs() as i64);
+                match self.store.enrolment_confirmed(&proof, owner.subject, owner.holder, destination, since).await? {
+                    true => Ok((Purpose::Enrolment, None)),
+                    false => Err(PortalError::FactorConfirmationRequired),
+                }
+            }
+        }
+    }
+
+    /// Sends a fresh code for a pending verification once its cooldown has passed. With a provider
+    /// that owns the code, it re-sends its pending one.
+    #[tracing::instrument(skip(self, owner))]
+    pub async fn resend(
+        &self,
+        owner: Owner<'_>,
+        id: &VerificationId,
+        client: Option<IpAddr>,
+        locale: Locale,
+    ) -> Result<CodeStatus, PortalError> {
+        let (current, _) = self.load_owned(owner, id).await?;
+        let now = self.clock.now();
+        current.ensure_resendable(now, &self.policy)?;
+        let keys = SlotKeys {
+            request: current.request.as_deref(),
+            to_a_factor: current.purpose == Purpose::Challenge,
+            ..self.slot_keys(owner.subject, &current.destination, current.channel, client, now)
+        };
+        let slot = self.take_send_slot(&keys).await?;
+        let sent = async {
+            let minted = self.issuer.mint(id, &current.destination, current.channel, locale).await?;
+            let (verification, outcome) =
+                self.update(owner, id, |verification, now| verification.resend(minted.secret.clone(), now, &self.policy)).await?;
+            outcome?;
+            let delivery = self.deliver(&verification, minted, locale).await?;
+            Ok((verification, delivery))
+        };
+        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
+        self.store.bind_send_slot(slot, &verification.id).await?;
+        let now = verification.last_sent_at;
+        self.sent(&verification);
+        tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
+        Ok(self.status_of(&verification, now, delivery))
+    }
+
+    pub async fn status(&self, owner: Owner<'_>, id: &VerificationId) -> Result<CodeStatus, PortalError> {
+        let verification = self.load_owned(owner, id).await?.0;
+        let delivery = self.store.latest_delivery(id).await?.map(|delivery| delivery.progress.state);
+        Ok(self.status_of(&verification, self.clock.now(), delivery))
+    }
+
+    /// Ends a pending verification, e.g. when the user picks another method or number.
+    pub async fn cancel(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(), PortalError> {
+        let (current, _) = self.load_owned(owner, id).await?;
+        if current.status_at(self.clock.now()) != Status::Pending {
+            return Ok(());
+        }
+        let (verification, _) = self
+            .update(owner, id, |verification, now| {
+                verification.cancel(now);
+                Ok(())
+            })
+            .await?;
+        let provider_sid = verification.provider_sid();
+        let still_used = match provider_sid {
+            // Verify answers a new start to the same number with the same verification.
+            Some(sid) => self.store.provider_sid_pending_elsewhere(sid, id, self.clock.now()).await?,
+            None => false,
+        };
+        if let (Some(sid), false) = (provider_sid, still_used) {
+            self.issuer.cancel_at_provider(sid).await;
+        }
+        self.events.emit(Event::VerificationStatusChanged {
+            subject: owner.subject.to_owned(),
+            verification_id: id.clone(),
+            provider_sid: verification.provider_sid().map(str::to_owned),
+            status: Status::Canceled.as_str(),
+        });
+        Ok(())
+    }
+
+    /// Tells each of the user's earlier factors that a destination was added or put in place of
+    /// one, so that a change the user did not make does not go unnoticed: a text to a number, a
+    /// mail to an address. Best effort: the change itself stands. With a provider that makes its
+    /// own codes nothing else can be sent; the host gets `UserDataChanged`.
+    pub async fn tell_earlier_factors(&self, approval: &Approval, locale: Locale) {
+        let Some(gateway) = self.issuer.messenger() else { return };
+        for factor in &approval.earlier {
+            let message = OutboundMessage {
+                to: factor.clone(),
+                channel: if matches!(factor, Destination::Phone(_)) { Channel::Sms } else { Channel::Email },
+                language: locale.as_str().to_owned(),
+                text: messages::factor_added(locale, factor, &self.service_name, &approval.destination.masked()),
+                token: DeliveryToken::generate(),
+            };
+            if let Err(error) = gateway.deliver(&message).await {
+                tracing::warn!(%error, "could not tell an earlier factor about the change");
+            }
+        }
+    }
+
+    /// Hands a code that was just stored to its issuer; a code that never left cannot be
+    /// entered, so its verification is closed.
+    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
+        let delivered = self.issuer.deliver(verification, minted, locale).await;
+        if delivered.is_err() {
+            self.cancel(Owner::of(verification), &verification.id).await.ok();
+        }
+        delivered
+    }
+
+    /// Loads a verification only for its owner: anyone else gets "not found".
+    pub(super) async fn load_owned(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(Verification, i64), PortalError> {
+        match self.store.verification(id).await? {
+            Some((verification, revision)) if owner.owns(&verification) => Ok((verification, revision)),
+            _ => Err(PortalError::VerificationNotFound),
+        }
+    }
+
+    /// Applies `change` and stores the result, retrying when a concurrent request got there first.
+    /// The flow's verdict comes back beside the stored verification, as state changes even on refusals.
+    pub(super) async fn update<F>(
+        &self,
+        owner: Owner<'_>,
+        id: &VerificationId,
+        change: F,
+    ) -> Result<(Verification, Result<(), FlowError>), PortalError>
+    where
+        F: Fn(&mut Verification, UnixTime) -> Result<(), FlowError>,
+    {
+        for _ in 0..UPDATE_RETRIES {
+            let (mut verification, revision) = self.load_owned(owner, id).await?;
+            let before = verification.clone();
+            let outcome = change(&mut verification, self.clock.now());
+            if verification == before || self.store.update_verification(&verification, revision).await? {
+                return Ok((verification, outcome));
+            }
+        }
+        tracing::error!(verification = %id, "verification kept changing under concurrent updates");
+        Err(PortalError::Unavailable)
+    }
+}
