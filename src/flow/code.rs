@@ -4,19 +4,12 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 use sha2::Sha256;
 use std::fmt;
 
-use super::verification::VerificationId;
+use super::error::CodeFormatError;
+use super::verification_id::VerificationId;
 
 /// A one-time code. Its digits are kept out of `Debug` output and logs.
 #[derive(Clone)]
 pub struct OtpCode(SecretString);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CodeFormatError {
-    #[error("the code may only contain digits")]
-    NotDigits,
-    #[error("the code must have {expected} digits")]
-    WrongLength { expected: usize },
-}
 
 impl OtpCode {
     /// Draws `length` uniformly random digits from the thread's CSPRNG.
