@@ -1,12 +1,18 @@
 //! Unguessable values, all drawn from the thread's CSPRNG here.
 
-use rand::RngCore;
+use rand::{Rng, RngCore};
 
 /// `N` random bytes.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     rand::rng().fill_bytes(&mut bytes);
     bytes
+}
+
+/// `length` uniformly random decimal digits: a one-time code.
+pub fn random_digits(length: usize) -> String {
+    let mut rng = rand::rng();
+    (0..length).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
 }
 
 /// `N` random bytes in lower-case hex: nonces and generated secrets.
