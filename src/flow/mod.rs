@@ -1,6 +1,9 @@
 //! The core verification flow: codes, limits and the life of a verification.
 //!
 //! Plain Rust with an injectable clock; it knows nothing of HTTP, storage or Leptos.
+//!
+//! Its modules import only downwards: `error`, `clock` and `random` import nothing of the flow,
+//! and `verification` is the top. The refusals of every module sit in `error`, below their users.
 
 pub mod clock;
 pub mod code;

@@ -28,9 +28,7 @@ pub fn create(
     let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
     let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, REQUEST_MAX_LIFETIME.as_secs());
     let expires_at = UnixTime(state.verifier.now().0 + lifetime as i64);
-    let phone = phone.map(|p| p.e164().to_owned());
-    let email = email.map(|e| e.as_str().to_owned());
-    let token = state.client_keys.sign_new_request(user_id, return_url, expires_at, phone, email).token;
+    let token = state.client_keys.sign_new_request(user_id, return_url, expires_at, phone.map(String::from), email.map(String::from)).token;
     let start = format!("{}/start", state.settings.public_url.as_str().trim_end_matches('/'));
     Ok((with_query_param(&start, "request", &token), expires_at))
 }
