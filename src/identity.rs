@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::bounds;
 use crate::domain::Channel;
-use crate::flow::UnixTime;
+use crate::flow::{UnixTime, random_token};
 
 pub const REQUEST_AUDIENCE: &str = "leptos-2fa/request";
 pub const RESULT_AUDIENCE: &str = "leptos-2fa/result";
@@ -20,6 +20,8 @@ pub const RESULT_LIFETIME: Duration = Duration::from_secs(120);
 /// after its `iat` when it has one. A link that leaks stops working soon; `POST /api/v1/requests`
 /// makes none longer either.
 pub const REQUEST_MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Random bytes in the nonce of a request the portal signs itself.
+const NONCE_BYTES: usize = 16;
 
 /// What a relying application asks: verify this user, then send them back to `return_url`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,15 @@ pub struct PassedFactor {
     pub at: UnixTime,
     /// See `ResultClaims::first_enrolment`.
     pub first_enrolment: bool,
+}
+
+/// A request the portal signed itself, under a nonce of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    /// The signed request (JWT), for `/start?request=`.
+    pub token: String,
+    /// The nonce its result will carry back.
+    pub nonce: String,
 }
 
 /// A request as signed, with the optional `iat` that bounds its lifetime.
@@ -113,6 +124,29 @@ impl ClientKeys {
 
     pub fn sign_request(&self, claims: &RequestClaims) -> String {
         self.sign(claims)
+    }
+
+    /// Signs a request for `sub` under a fresh random nonce, as a relying application would (the
+    /// demo application, `POST /api/v1/requests`).
+    pub fn sign_new_request(
+        &self,
+        sub: String,
+        return_url: String,
+        expires_at: UnixTime,
+        phone: Option<String>,
+        email: Option<String>,
+    ) -> NewRequest {
+        let nonce = random_token::<NONCE_BYTES>();
+        let token = self.sign_request(&RequestClaims {
+            sub,
+            return_url,
+            nonce: nonce.clone(),
+            exp: expires_at.0,
+            aud: REQUEST_AUDIENCE.to_owned(),
+            phone,
+            email,
+        });
+        NewRequest { token, nonce }
     }
 
     /// Checks a relying application's request: signature, audience, expiry, lifetime, and every
@@ -198,6 +232,16 @@ mod tests {
         let token = keys().sign_request(&request(1_000));
         assert_eq!(keys().verify_request(&token, UnixTime(999)), Ok(request(1_000)));
         assert_eq!(keys().verify_request(&token, UnixTime(1_000)), Err(IdentityError::Expired));
+    }
+
+    #[test]
+    fn a_new_request_carries_a_fresh_nonce_and_verifies() {
+        let new = || keys().sign_new_request("alice".into(), "https://app.example/done".into(), UnixTime(1_000), Some("+33612345678".into()), None);
+        let (first, second) = (new(), new());
+        assert_ne!(first.nonce, second.nonce);
+        let claims = keys().verify_request(&first.token, UnixTime(999)).unwrap();
+        assert_eq!(claims.nonce, first.nonce);
+        assert_eq!((claims.sub.as_str(), claims.exp, claims.phone.as_deref()), ("alice", 1_000, Some("+33612345678")));
     }
 
     #[test]

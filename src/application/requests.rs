@@ -1,10 +1,8 @@
 //! Verification requests made by a relying application's server rather than signed by it.
 
-use rand::RngCore;
-
 use crate::bounds;
 use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
-use crate::identity::{REQUEST_AUDIENCE, REQUEST_MAX_LIFETIME, RequestClaims, with_query_param};
+use crate::identity::{REQUEST_MAX_LIFETIME, with_query_param};
 use crate::protocol::PortalError;
 use crate::application::Application;
 
@@ -29,18 +27,7 @@ pub fn create(
     let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
     let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, REQUEST_MAX_LIFETIME.as_secs());
     let expires_at = UnixTime(app.verifier.now().0 + lifetime as i64);
-    let mut nonce = [0u8; 16];
-    rand::rng().fill_bytes(&mut nonce);
-    let claims = RequestClaims {
-        sub: user_id,
-        return_url,
-        nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
-        exp: expires_at.0,
-        aud: REQUEST_AUDIENCE.to_owned(),
-        phone: phone.map(|p| p.e164().to_owned()),
-        email: email.map(|e| e.as_str().to_owned()),
-    };
-    let token = app.client_keys.sign_request(&claims);
+    let token = app.client_keys.sign_new_request(user_id, return_url, expires_at, phone.map(String::from), email.map(String::from)).token;
     let start = format!("{}/start", app.settings.public_url.as_str().trim_end_matches('/'));
     Ok((with_query_param(&start, "request", &token), expires_at))
 }

@@ -1,31 +1,20 @@
 use hmac::{Hmac, Mac};
-use rand::Rng;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use sha2::Sha256;
 use std::fmt;
 
-use super::verification::VerificationId;
+use super::error::CodeFormatError;
+use super::random::random_digits;
+use super::verification_id::VerificationId;
 
 /// A one-time code. Its digits are kept out of `Debug` output and logs.
 #[derive(Clone)]
 pub struct OtpCode(SecretString);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CodeFormatError {
-    #[error("the code may only contain digits")]
-    NotDigits,
-    #[error("the code must have {expected} digits")]
-    WrongLength { expected: usize },
-}
-
 impl OtpCode {
-    /// Draws `length` uniformly random digits from the thread's CSPRNG.
+    /// Draws `length` uniformly random digits.
     pub fn generate(length: usize) -> Self {
-        let mut rng = rand::rng();
-        let digits: String = (0..length)
-            .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-            .collect();
-        OtpCode(digits.into())
+        OtpCode(random_digits(length).into())
     }
 
     /// Reads what a user typed: spaces and dashes are ignored, anything else must be a digit.

@@ -5,10 +5,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::code::OtpCode;
+use super::random::{hex, random_bytes};
 use crate::domain::DeliveryState;
 
 const TOKEN_BYTES: usize = 32;
@@ -36,9 +36,7 @@ pub enum TokenError {
 
 impl DeliveryToken {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        DeliveryToken(bytes)
+        DeliveryToken(random_bytes())
     }
 
     pub fn parse(text: &str) -> Result<Self, TokenError> {
@@ -53,14 +51,13 @@ impl DeliveryToken {
 
     /// What the database knows the delivery by.
     pub fn lookup_key(&self) -> String {
-        Sha256::digest(self.0).iter().map(|b| format!("{b:02x}")).collect()
+        hex(&Sha256::digest(self.0))
     }
 
     /// Encrypts the code so that only a holder of this token can read it (the call's TwiML route).
     pub fn seal(&self, code: &OtpCode) -> Vec<u8> {
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
-        let mut nonce = [0u8; NONCE_BYTES];
-        rand::rng().fill_bytes(&mut nonce);
+        let nonce: [u8; NONCE_BYTES] = random_bytes();
         let mut sealed = nonce.to_vec();
         sealed.extend(cipher.encrypt(Nonce::from_slice(&nonce), code.expose().as_bytes()).expect("in-memory encryption"));
         sealed

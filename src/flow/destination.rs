@@ -2,6 +2,7 @@ use phonenumber::{Mode, Type, country, metadata::DATABASE};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use super::error::DestinationError;
 use crate::bounds;
 use crate::domain::Channel;
 
@@ -69,24 +70,17 @@ impl NumberTypes {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum DestinationError {
-    #[error("not a valid phone number")]
-    InvalidPhone,
-    #[error("not a mobile phone number")]
-    NotMobile,
-    #[error("codes are not sent to this kind of phone line")]
-    NumberTypeNotAllowed,
-    #[error("not a valid e-mail address")]
-    InvalidEmail,
-    #[error("this channel needs another kind of destination")]
-    WrongKind,
-}
-
-/// A valid phone number, always held in E.164 (`+33612345678`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A valid phone number, parsed once: libphonenumber's reading of it, with what is asked of it
+/// again and again (its E.164 form, region and kind of line) worked out at parse. Equal, hashed,
+/// stored and serialized as E.164 (`+33612345678`).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber {
+    e164: String,
+    parsed: phonenumber::PhoneNumber,
+    region: Option<country::Id>,
+    number_type: NumberType,
+}
 
 impl PhoneNumber {
     /// Parses a number as typed, in the national format of `region` or in international format.
@@ -97,64 +91,42 @@ impl PhoneNumber {
         let region = region
             .filter(|code| bounds::fits(code, bounds::COUNTRY))
             .and_then(|code| code.trim().to_ascii_uppercase().parse::<country::Id>().ok());
-        let number = phonenumber::parse(region, input.trim()).map_err(|_| DestinationError::InvalidPhone)?;
-        if !number.is_valid() {
+        let typed = phonenumber::parse(region, input.trim()).map_err(|_| DestinationError::InvalidPhone)?;
+        if !typed.is_valid() {
             return Err(DestinationError::InvalidPhone);
         }
-        Ok(PhoneNumber(number.format().mode(Mode::E164).to_string()))
+        let e164 = typed.format().mode(Mode::E164).to_string();
+        // The number is its E.164 form, which has no extension: one typed with an extension is
+        // read again without it, so that it is shown (masked) as it is stored.
+        let parsed = match typed.extension() {
+            None => typed,
+            Some(_) => phonenumber::parse(None, &e164).map_err(|_| DestinationError::InvalidPhone)?,
+        };
+        Ok(PhoneNumber { region: parsed.country().id(), number_type: parsed.number_type(&DATABASE).into(), parsed, e164 })
     }
 
     /// Whether `channel` may send to this kind of line: by default, texts and WhatsApp only to
     /// mobiles, calls never to premium-rate, shared-cost, UAN, pager or toll-free numbers.
     pub fn ensure_reachable_by(&self, channel: Channel, types: &NumberTypes) -> Result<(), DestinationError> {
-        match (types.for_channel(channel).contains(&self.number_type()), channel.needs_mobile()) {
+        match (types.for_channel(channel).contains(&self.number_type), channel.needs_mobile()) {
             (true, _) => Ok(()),
             (false, true) => Err(DestinationError::NotMobile),
             (false, false) => Err(DestinationError::NumberTypeNotAllowed),
         }
     }
 
-    /// The kind of line, from libphonenumber's metadata.
-    pub fn number_type(&self) -> NumberType {
-        match self.parsed().number_type(&DATABASE) {
-            Type::FixedLine => NumberType::FixedLine,
-            Type::Mobile => NumberType::Mobile,
-            Type::FixedLineOrMobile => NumberType::FixedLineOrMobile,
-            Type::TollFree => NumberType::TollFree,
-            Type::PremiumRate => NumberType::PremiumRate,
-            Type::SharedCost => NumberType::SharedCost,
-            Type::PersonalNumber => NumberType::PersonalNumber,
-            Type::Voip => NumberType::Voip,
-            Type::Pager => NumberType::Pager,
-            Type::Uan => NumberType::Uan,
-            Type::Voicemail => NumberType::Voicemail,
-            Type::Emergency | Type::ShortCode | Type::StandardRate | Type::Carrier | Type::NoInternational | Type::Unknown => {
-                NumberType::Unknown
-            }
-        }
-    }
-
-    fn parsed(&self) -> phonenumber::PhoneNumber {
-        phonenumber::parse(None, &self.0).expect("an E.164 number we produced parses again")
-    }
-
     pub fn e164(&self) -> &str {
-        &self.0
+        &self.e164
     }
 
     /// The ISO region the number belongs to, e.g. `FR`.
     pub fn region(&self) -> Option<String> {
-        self.parsed().country().id().map(|id| id.as_ref().to_owned())
-    }
-
-    /// The number in national format, as its owner would type it.
-    pub fn national(&self) -> String {
-        self.parsed().format().mode(Mode::National).to_string()
+        self.region.map(|id| id.as_ref().to_owned())
     }
 
     /// International format with all but the last two digits hidden: `+33 •• •• •• •• 78`.
     pub fn masked(&self) -> String {
-        let international = self.parsed().format().mode(Mode::International).to_string();
+        let international = self.parsed.format().mode(Mode::International).to_string();
         let prefix_end = international.find(' ').unwrap_or(0);
         let total_digits = international[prefix_end..].chars().filter(char::is_ascii_digit).count();
         let mut seen = 0;
@@ -174,6 +146,49 @@ impl PhoneNumber {
     }
 }
 
+impl From<Type> for NumberType {
+    fn from(kind: Type) -> Self {
+        match kind {
+            Type::FixedLine => NumberType::FixedLine,
+            Type::Mobile => NumberType::Mobile,
+            Type::FixedLineOrMobile => NumberType::FixedLineOrMobile,
+            Type::TollFree => NumberType::TollFree,
+            Type::PremiumRate => NumberType::PremiumRate,
+            Type::SharedCost => NumberType::SharedCost,
+            Type::PersonalNumber => NumberType::PersonalNumber,
+            Type::Voip => NumberType::Voip,
+            Type::Pager => NumberType::Pager,
+            Type::Uan => NumberType::Uan,
+            Type::Voicemail => NumberType::Voicemail,
+            Type::Emergency | Type::ShortCode | Type::StandardRate | Type::Carrier | Type::NoInternational | Type::Unknown => {
+                NumberType::Unknown
+            }
+        }
+    }
+}
+
+// The rest is worked out from the number: E.164 alone tells two numbers apart (libphonenumber's
+// own equality also compares how the number was typed).
+impl PartialEq for PhoneNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.e164 == other.e164
+    }
+}
+
+impl Eq for PhoneNumber {}
+
+impl std::hash::Hash for PhoneNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.e164.hash(state);
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PhoneNumber").field(&self.e164).finish()
+    }
+}
+
 impl TryFrom<String> for PhoneNumber {
     type Error = DestinationError;
 
@@ -184,13 +199,13 @@ impl TryFrom<String> for PhoneNumber {
 
 impl From<PhoneNumber> for String {
     fn from(value: PhoneNumber) -> Self {
-        value.0
+        value.e164
     }
 }
 
 impl fmt::Display for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.e164)
     }
 }
 
@@ -328,12 +343,27 @@ mod tests {
         let types = NumberTypes::default();
         for (number, kind) in [("08 99 23 45 67", NumberType::PremiumRate), ("08 10 12 34 56", NumberType::SharedCost), ("08 00 12 34 56", NumberType::TollFree)] {
             let phone = PhoneNumber::parse(Some("FR"), number).unwrap();
-            assert_eq!(phone.number_type(), kind, "{number}");
+            assert_eq!(phone.number_type, kind, "{number}");
             assert_eq!(phone.ensure_reachable_by(Channel::Call, &types), Err(DestinationError::NumberTypeNotAllowed), "{number}");
         }
         let toll_free = PhoneNumber::parse(Some("FR"), "08 00 12 34 56").unwrap();
         let allowing = NumberTypes { calls: vec![NumberType::TollFree], ..NumberTypes::default() };
         assert_eq!(toll_free.ensure_reachable_by(Channel::Call, &allowing), Ok(()), "the operator may allow it");
+    }
+
+    /// Parsed once, it keeps what it was parsed with: a read from JSON (an E.164 string) and a
+    /// number typed with an extension answer alike.
+    #[test]
+    fn a_number_read_back_from_json_keeps_its_region_kind_and_mask() {
+        let phone = PhoneNumber::parse(Some("FR"), "06 12 34 56 78 ext. 123").unwrap();
+        let json = serde_json::to_string(&phone).unwrap();
+        assert_eq!(json, "\"+33612345678\"");
+        let read: PhoneNumber = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, phone);
+        assert_eq!(read.region().as_deref(), Some("FR"));
+        assert_eq!(read.number_type, NumberType::Mobile);
+        assert_eq!(read.masked(), phone.masked());
+        assert_eq!(phone.masked(), "+33\u{a0}•\u{a0}••\u{a0}••\u{a0}••\u{a0}78");
     }
 
     #[test]

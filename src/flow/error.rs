@@ -1,5 +1,28 @@
-use super::DestinationError;
-use super::code::CodeFormatError;
+//! The flow's refusals. They sit below every module of the flow and import none of them.
+
+/// What is wrong with a typed code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeFormatError {
+    #[error("the code may only contain digits")]
+    NotDigits,
+    #[error("the code must have {expected} digits")]
+    WrongLength { expected: usize },
+}
+
+/// Why a destination cannot, or may not, receive a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DestinationError {
+    #[error("not a valid phone number")]
+    InvalidPhone,
+    #[error("not a mobile phone number")]
+    NotMobile,
+    #[error("codes are not sent to this kind of phone line")]
+    NumberTypeNotAllowed,
+    #[error("not a valid e-mail address")]
+    InvalidEmail,
+    #[error("this channel needs another kind of destination")]
+    WrongKind,
+}
 
 /// Every way a send or a check can be refused by the flow's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

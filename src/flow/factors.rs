@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-use super::{Destination, EmailAddress, NumberTypes, PhoneNumber};
+use super::destination::{Destination, EmailAddress, NumberTypes, PhoneNumber};
 use crate::domain::Channel;
 
 /// The destinations a user holds: the ones the portal verified itself, and where it knows none of

@@ -1,4 +1,6 @@
-use super::{FlowError, Policy, UnixTime};
+use super::clock::UnixTime;
+use super::error::FlowError;
+use super::policy::Policy;
 use crate::domain::Channel;
 
 /// An earlier send to the same destination.

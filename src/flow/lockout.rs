@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use super::{FlowError, UnixTime};
+use super::clock::UnixTime;
+use super::error::FlowError;
 
 /// A user's wrong codes since their last right one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use super::{Destination, FlowError, Lockout, NumberTypes};
+use super::destination::{Destination, NumberTypes};
+use super::error::FlowError;
+use super::lockout::Lockout;
 use crate::domain::Channel;
 
 /// The rules every verification follows.

@@ -1,50 +1,14 @@
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
-use super::{Addition, Purpose, CodeHasher, Destination, FlowError, OtpCode, Policy, UnixTime};
+use super::clock::UnixTime;
+use super::code::{CodeHasher, OtpCode};
+use super::destination::Destination;
+use super::error::FlowError;
+use super::factors::{Addition, Purpose};
+use super::policy::Policy;
+use super::verification_id::VerificationId;
 use crate::domain::Channel;
-
-const ID_BYTES: usize = 16;
-/// `ID_BYTES` in unpadded base64.
-const ID_TEXT_LENGTH: usize = (ID_BYTES * 4).div_ceil(3);
-
-/// An unguessable verification id: 128 random bits, URL-safe.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct VerificationId(String);
-
-impl VerificationId {
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; ID_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        VerificationId(URL_SAFE_NO_PAD.encode(bytes))
-    }
-
-    /// Accepts only the shape `generate` produces, so junk never reaches a query.
-    pub fn parse(value: &str) -> Result<Self, FlowError> {
-        if value.len() != ID_TEXT_LENGTH {
-            return Err(FlowError::NotFound);
-        }
-        let decoded = URL_SAFE_NO_PAD.decode(value).map_err(|_| FlowError::NotFound)?;
-        if decoded.len() != ID_BYTES {
-            return Err(FlowError::NotFound);
-        }
-        Ok(VerificationId(value.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for VerificationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -447,14 +411,5 @@ mod tests {
         assert_eq!(f.check(&code), Err(FlowError::Canceled));
         f.clock.advance(Duration::from_secs(60));
         assert_eq!(f.resend(&code), Err(FlowError::Canceled));
-    }
-
-    #[test]
-    fn verification_ids_are_random_and_only_their_own_shape_parses() {
-        let id = VerificationId::generate();
-        assert_ne!(id, VerificationId::generate());
-        assert_eq!(VerificationId::parse(id.as_str()), Ok(id));
-        assert_eq!(VerificationId::parse("1"), Err(FlowError::NotFound));
-        assert_eq!(VerificationId::parse("'; drop table x; --"), Err(FlowError::NotFound));
     }
 }

@@ -4,8 +4,9 @@ mod deliveries;
 
 pub use deliveries::{DeliveryRecord, ReportOutcome};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, Sqlite, SqlitePool};
 use std::str::FromStr;
 
 use crate::domain::Channel;
@@ -204,32 +205,9 @@ impl Store {
     }
 
     pub async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO verifications (id, subject, destination, channel, code_hash, status, attempts, sends,
-                                        created_at, last_sent_at, expires_at, approved_at, provider_sid, holder,
-                                        purpose, enrols, enrols_channel, request_ref, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
-        )
-        .bind(v.id.as_str())
-        .bind(&v.subject)
-        .bind(v.destination.key())
-        .bind(v.channel.as_str())
-        .bind(code_hash(v))
-        .bind(v.status.as_str())
-        .bind(v.attempts as i64)
-        .bind(v.sends as i64)
-        .bind(v.created_at.0)
-        .bind(v.last_sent_at.0)
-        .bind(v.expires_at.0)
-        .bind(v.approved_at.map(|t| t.0))
-        .bind(v.provider_sid())
-        .bind(v.holder.as_str())
-        .bind(v.purpose.as_str())
-        .bind(v.enrols.as_ref().map(|addition| addition.destination.key()))
-        .bind(v.enrols.as_ref().map(|addition| addition.channel.as_str()))
-        .bind(v.request.as_deref())
-        .execute(&self.pool)
-        .await?;
+        let (columns, values) = verification_columns_and_values();
+        let sql = format!("INSERT INTO verifications ({columns}, revision) VALUES ({values}, 0)");
+        bind_verification(sqlx::query(&sql), v).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -280,24 +258,12 @@ impl Store {
     }
 
     /// Writes back a verification read at `revision`. Returns false when someone changed it meanwhile.
+    /// The whole row is written: what the flow never changes is written back as it was read.
     pub async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE verifications SET code_hash = $1, status = $2, attempts = $3, sends = $4, last_sent_at = $5,
-                    expires_at = $6, approved_at = $7, provider_sid = $10, revision = revision + 1
-             WHERE id = $8 AND revision = $9",
-        )
-        .bind(code_hash(v))
-        .bind(v.status.as_str())
-        .bind(v.attempts as i64)
-        .bind(v.sends as i64)
-        .bind(v.last_sent_at.0)
-        .bind(v.expires_at.0)
-        .bind(v.approved_at.map(|t| t.0))
-        .bind(v.id.as_str())
-        .bind(revision)
-        .bind(v.provider_sid())
-        .execute(&self.pool)
-        .await?;
+        let (columns, values) = verification_columns_and_values();
+        let revision_read = VERIFICATION_COLUMNS.len() + 1;
+        let sql = format!("UPDATE verifications SET ({columns}) = ({values}), revision = revision + 1 WHERE id = $1 AND revision = ${revision_read}");
+        let result = bind_verification(sqlx::query(&sql), v).bind(revision).execute(&self.pool).await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -479,6 +445,42 @@ impl Store {
 async fn send_times(connection: &mut sqlx::SqliteConnection, sql: &'static str, key: &str, since: UnixTime) -> Result<Vec<UnixTime>, StoreError> {
     let times: Vec<i64> = sqlx::query_scalar(sql).bind(key).bind(since.0).fetch_all(connection).await?;
     Ok(times.into_iter().map(UnixTime).collect())
+}
+
+/// The columns of `verifications` a verification is kept in, in the order `bind_verification`
+/// binds them; `revision` is the store's own.
+const VERIFICATION_COLUMNS: [&str; 18] = [
+    "id", "subject", "destination", "channel", "code_hash", "status", "attempts", "sends", "created_at", "last_sent_at",
+    "expires_at", "approved_at", "provider_sid", "holder", "purpose", "enrols", "enrols_channel", "request_ref",
+];
+
+/// `VERIFICATION_COLUMNS` as a column list, and its placeholders `$1, $2, …`.
+fn verification_columns_and_values() -> (String, String) {
+    let values: Vec<String> = (1..=VERIFICATION_COLUMNS.len()).map(|n| format!("${n}")).collect();
+    (VERIFICATION_COLUMNS.join(", "), values.join(", "))
+}
+
+/// Binds `v` to `$1`… in the order of `VERIFICATION_COLUMNS`.
+fn bind_verification<'q>(query: Query<'q, Sqlite, SqliteArguments<'q>>, v: &'q Verification) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    query
+        .bind(v.id.as_str())
+        .bind(&v.subject)
+        .bind(v.destination.key())
+        .bind(v.channel.as_str())
+        .bind(code_hash(v))
+        .bind(v.status.as_str())
+        .bind(v.attempts as i64)
+        .bind(v.sends as i64)
+        .bind(v.created_at.0)
+        .bind(v.last_sent_at.0)
+        .bind(v.expires_at.0)
+        .bind(v.approved_at.map(|t| t.0))
+        .bind(v.provider_sid())
+        .bind(v.holder.as_str())
+        .bind(v.purpose.as_str())
+        .bind(v.enrols.as_ref().map(|addition| addition.destination.key()))
+        .bind(v.enrols.as_ref().map(|addition| addition.channel.as_str()))
+        .bind(v.request.as_deref())
 }
 
 /// The stored hash; empty when the provider holds the code.

@@ -5,13 +5,11 @@ use html_escape::encode_text;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
-use rand::RngCore;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::flow::PhoneNumber;
+use crate::flow::{PhoneNumber, UnixTime};
 use crate::gateways::OutboxEntry;
-use crate::identity::{REQUEST_AUDIENCE, RequestClaims};
 use crate::application::Application;
 
 /// Session key of the nonce the demo application expects back in its result.
@@ -75,23 +73,13 @@ pub async fn start_demo(State(app): State<Application>, session: Session, Form(f
     if user.is_empty() {
         return Redirect::to("/demo").into_response();
     }
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    if let Err(error) = session.insert(DEMO_NONCE_KEY, &nonce).await {
+    let return_url = app.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
+    let expires_at = UnixTime(app.verifier.now().0 + DEMO_REQUEST_SECONDS);
+    let phone = PhoneNumber::parse(None, &form.phone).ok().map(String::from);
+    let request = app.client_keys.sign_new_request(user, return_url, expires_at, phone, None);
+    if let Err(error) = session.insert(DEMO_NONCE_KEY, &request.nonce).await {
         tracing::error!(%error, "demo: cannot keep the nonce");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    let return_url = app.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
-    let claims = RequestClaims {
-        sub: user,
-        return_url,
-        nonce,
-        exp: app.verifier.now().0 + DEMO_REQUEST_SECONDS,
-        aud: REQUEST_AUDIENCE.to_owned(),
-        phone: PhoneNumber::parse(None, &form.phone).ok().map(String::from),
-        email: None,
-    };
-    let token = app.client_keys.sign_request(&claims);
-    Redirect::to(&format!("/start?request={token}")).into_response()
+    Redirect::to(&format!("/start?request={}", request.token)).into_response()
 }
