@@ -37,6 +37,8 @@ pub mod countries;
 #[cfg(feature = "ssr")]
 pub mod embed;
 #[cfg(feature = "ssr")]
+pub mod extract;
+#[cfg(feature = "ssr")]
 pub mod flow;
 #[cfg(feature = "ssr")]
 pub mod gateways;

@@ -35,7 +35,7 @@ mod context {
     /// The user's language, and their address as the portal's `client_ip` layer recorded it.
     pub fn asker() -> Asker {
         let parts = use_context::<axum::http::request::Parts>();
-        let client = parts.and_then(|parts| parts.extensions.get::<crate::web::client_ip::ClientIp>().map(|client| client.0));
+        let client = parts.and_then(|parts| parts.extensions.get::<crate::extract::client_ip::ClientIp>().map(|client| client.0));
         Asker { locale: locale(), client }
     }
 
@@ -158,6 +158,9 @@ pub async fn restart() -> Result<(), PortalError> {
     context::go(&app, &session, moved, Step::Failed, Flash::default()).await
 }
 
+/// Session key of the nonce the demo application expects back in its result.
+pub const DEMO_NONCE_KEY: &str = "demo.nonce";
+
 /// What the demo application learned from the portal's answer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DemoOutcome {
@@ -169,7 +172,6 @@ pub enum DemoOutcome {
 /// The demo application checks the result: signature, audience, expiry and its own nonce.
 #[server(endpoint = "demo_result")]
 pub async fn demo_result(result: String, error: String) -> Result<DemoOutcome, PortalError> {
-    use crate::web::dev::DEMO_NONCE_KEY;
     let (app, session) = context::request().await?;
     if !app.serves_demo() {
         return Err(PortalError::MethodNotAllowed);

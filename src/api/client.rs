@@ -19,7 +19,7 @@ use crate::application::journey::offered_methods;
 use crate::application::{Application, Approval, CodeStatus, Grounds, NewCode, Owner};
 use crate::protocol::{Notice, PortalError};
 use crate::texts::Wording;
-use crate::web::locale::locale_of;
+use crate::extract::locale::locale_of;
 
 /// Who makes an API call: a browser session (no `Authorization`: the session cookie binds it), or
 /// an API client, whose key is checked before anything else of the call is read. Every `/api/v1`

@@ -26,7 +26,7 @@ use crate::application::Application;
 use crate::application::journey::{self, Asker, Flash, Moved};
 use crate::protocol::{FailureReason, PendingCode, PhoneInput, PortalError, Step};
 use crate::texts::Wording;
-use crate::web::locale::locale_of;
+use crate::extract::locale::locale_of;
 
 pub fn routes() -> Router<Application> {
     Router::new()

@@ -11,9 +11,8 @@ use tower_sessions::Session;
 use crate::flow::{PhoneNumber, UnixTime};
 use crate::gateways::OutboxEntry;
 use crate::application::Application;
+use crate::server_fns::DEMO_NONCE_KEY;
 
-/// Session key of the nonce the demo application expects back in its result.
-pub const DEMO_NONCE_KEY: &str = "demo.nonce";
 /// How long the demo's signed request stays valid.
 const DEMO_REQUEST_SECONDS: i64 = 300;
 

@@ -1,6 +1,5 @@
 //! The HTTP application: Leptos pages and server functions, plus the plain routes around them.
 
-pub mod client_ip;
 pub mod csrf;
 pub mod dev;
 pub mod entry;
@@ -79,7 +78,7 @@ pub fn routes(state: AppState) -> Router {
 /// (`client_ip`). A host site calls it on its whole router.
 pub fn defend(router: Router, state: &AppState) -> Router {
     let app = &state.application;
-    let router = router.layer(axum::middleware::from_fn_with_state(app.clone(), client_ip::record));
+    let router = router.layer(axum::middleware::from_fn_with_state(app.clone(), crate::extract::client_ip::record));
     headers::apply(csrf::protect(router, app), app)
 }
 
