@@ -1,7 +1,7 @@
 //! Delivery of codes: one interface for every provider, and the factory that picks the configured one.
 
+pub mod combinators;
 pub mod console;
-pub mod routing;
 pub mod smtp;
 pub mod twilio;
 
@@ -149,7 +149,7 @@ pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigErr
     let deadline = Duration::from_secs(settings.gateway_deadline_secs);
     if settings.gateway == GatewayKind::TwilioVerify {
         let provider: Arc<dyn CodeProvider> = Arc::new(twilio::TwilioVerify::new(settings, events.clone())?);
-        return Ok(Gateways { sender: Sender::Provider(Arc::new(routing::Deadline::new(provider, deadline))), outbox: None });
+        return Ok(Gateways { sender: Sender::Provider(Arc::new(combinators::Deadline::new(provider, deadline))), outbox: None });
     }
     let mut outbox = None;
     let mut make = |kind: GatewayKind| -> Result<Arc<dyn Gateway>, ConfigError> {
@@ -169,11 +169,11 @@ pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigErr
     };
     let mut gateway = make(settings.gateway)?;
     if let Some(kind) = settings.fallback_gateway.filter(|kind| *kind != settings.gateway) {
-        gateway = Arc::new(routing::Fallback::new(gateway, make(kind)?));
+        gateway = Arc::new(combinators::Fallback::new(gateway, make(kind)?));
     }
     if let Some(url) = &settings.smtp_url {
         let email = Arc::new(smtp::SmtpGateway::new(url, &settings.smtp_from)?);
-        gateway = Arc::new(routing::EmailThrough::new(email, gateway));
+        gateway = Arc::new(combinators::EmailThrough::new(email, gateway));
     }
-    Ok(Gateways { sender: Sender::Ours(Arc::new(routing::Deadline::new(gateway, deadline))), outbox })
+    Ok(Gateways { sender: Sender::Ours(Arc::new(combinators::Deadline::new(gateway, deadline))), outbox })
 }
