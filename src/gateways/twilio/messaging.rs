@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
 
+use super::callbacks::{Callback, CallbackUrls};
 use super::{TwilioClient, TwilioError, client_for, reported};
 use crate::config::{ConfigError, Settings};
 use crate::domain::{Channel, DeliveryState};
 use crate::events::Events;
 use crate::gateways::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
-use crate::webhooks::twilio::CallbackUrls;
 
 /// Seconds a call rings before Twilio gives up: long enough to answer, short of most voicemail.
 const RING_SECONDS: &str = "30";
@@ -86,7 +86,7 @@ impl TwilioMessaging {
         let fields = vec![
             ("To", to),
             ("Body", body.to_owned()),
-            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("StatusCallback", self.callbacks.url(Callback::Status, &message.token)),
             ("ValidityPeriod", self.validity.as_secs().clamp(1, 36_000).to_string()),
             sender,
         ];
@@ -97,9 +97,9 @@ impl TwilioMessaging {
         let mut fields = vec![
             ("To", message.to.key().to_owned()),
             ("From", caller_id.to_owned()),
-            ("Url", self.callbacks.voice(&message.token)),
+            ("Url", self.callbacks.url(Callback::Voice, &message.token)),
             ("Method", "POST".to_owned()),
-            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("StatusCallback", self.callbacks.url(Callback::Status, &message.token)),
             ("StatusCallbackMethod", "POST".to_owned()),
             ("Timeout", RING_SECONDS.to_owned()),
         ];

@@ -1,5 +1,6 @@
 //! Twilio: its REST API client, its error answers, the Messaging + Voice gateway and Verify.
 
+pub mod callbacks;
 pub mod client;
 pub mod error;
 pub mod lookup;
