@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use crate::domain::Channel;
 use crate::flow::{ConversionAlarm, Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
+use crate::line_type::LINE_TYPES;
+use crate::redirect::is_local_path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -289,11 +291,6 @@ fn invalid(setting: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { setting, problem: problem.into() }
 }
 
-/// A path on this site (`/account`), never another site (`//evil.example`, `/\\evil.example`).
-pub fn is_local_path(target: &str) -> bool {
-    target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') && !target.chars().any(char::is_control)
-}
-
 /// A session left alone longer than a day is over, whatever the settings say.
 const MAX_SESSION_IDLE_MINUTES: i64 = 24 * 60;
 /// A scheme, a host and maybe a port, nothing more: `https://app.example`.
@@ -392,7 +389,7 @@ impl Settings {
         {
             return Err(invalid("TWOFA_REGISTRATION_OPTIONAL_URL", "must be a path (/…) or a URL on an allowed return origin"));
         }
-        if let Some(bad) = self.allowed_line_types.iter().find(|t| !crate::gateways::twilio::lookup::LINE_TYPES.contains(&t.as_str())) {
+        if let Some(bad) = self.allowed_line_types.iter().find(|t| !LINE_TYPES.contains(&t.as_str())) {
             return Err(invalid("TWOFA_ALLOWED_LINE_TYPES", format!("{bad:?} is not a line type Twilio Lookup reports")));
         }
         if self.carrier_lookup && (self.twilio_account_sid.is_none() || self.twilio_auth_token.is_none()) {
@@ -517,18 +514,6 @@ impl Settings {
                     hold: self.conversion_action == ConversionAction::Hold,
                 },
             },
-        }
-    }
-
-    /// What a user may do unless the host or the request narrows it.
-    pub fn user_rules(&self) -> crate::portal::rules::UserRules {
-        use crate::portal::rules::{PerDestination, UserRules};
-        UserRules {
-            methods: self.methods.clone(),
-            registration: PerDestination::both(self.allow_registration),
-            change: PerDestination::both(self.allow_change),
-            must_have_phone: self.user_must_have_phone,
-            registration_optional: self.registration_optional,
         }
     }
 

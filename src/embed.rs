@@ -19,7 +19,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::bounds;
-use crate::config::is_local_path;
+use crate::redirect::is_local_path;
 use crate::flow::{EmailAddress, Factors, PhoneNumber};
 use crate::portal::journey::{self, ActiveRequest, Asker, PASSED_KEY};
 use crate::protocol::Step;

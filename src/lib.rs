@@ -41,9 +41,13 @@ pub mod gateways;
 #[cfg(feature = "ssr")]
 pub mod identity;
 #[cfg(feature = "ssr")]
+pub mod line_type;
+#[cfg(feature = "ssr")]
 pub mod logging;
 #[cfg(feature = "ssr")]
 pub mod portal;
+#[cfg(feature = "ssr")]
+pub mod redirect;
 #[cfg(feature = "ssr")]
 pub mod retry;
 #[cfg(feature = "ssr")]

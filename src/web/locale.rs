@@ -8,7 +8,7 @@ use leptos_i18n::Locale as _;
 use serde::Deserialize;
 use std::str::FromStr;
 
-use crate::config::is_local_path;
+use crate::redirect::is_local_path;
 use crate::i18n::Locale;
 
 /// The cookie leptos_i18n reads first when it picks the language of a page.

@@ -21,22 +21,6 @@ struct LineTypeIntelligence {
     line_type: Option<String>,
 }
 
-/// The line types Lookup reports.
-pub const LINE_TYPES: &[&str] = &[
-    "landline",
-    "mobile",
-    "fixedVoip",
-    "nonFixedVoip",
-    "personal",
-    "tollFree",
-    "premium",
-    "sharedCost",
-    "uan",
-    "voicemail",
-    "pager",
-    "unknown",
-];
-
 pub struct TwilioLookup {
     client: TwilioClient,
     events: Events,
