@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use crate::config::{ConfigError, Settings};
 use crate::embed::TwoFactorHost;
-use crate::gateways::twilio::lookup::TwilioLookup;
 use crate::portal::line_types::LineTypeCheck;
 use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
@@ -64,16 +63,8 @@ impl AppState {
         if let (Some(url), Some(secret)) = (&settings.webhook_url, &settings.webhook_secret) {
             crate::webhooks::outbound::spawn_relay(&events, url.clone(), secret.clone());
         }
-        let gateways = gateways::build(&settings, &events)?;
-        let line_types = match settings.carrier_lookup {
-            true => Some(Arc::new(LineTypeCheck {
-                lookup: TwilioLookup::new(&settings, events.clone())?,
-                allowed: settings.allowed_line_types.clone(),
-                allow_unknown: settings.allow_unknown_line_type,
-                look_up_canada: settings.carrier_lookup_canada,
-            })),
-            false => None,
-        };
+        let gateways = gateways::build(&settings.gateways(), &events)?;
+        let line_types = LineTypeCheck::from_settings(&settings, &events)?.map(Arc::new);
         let verifier = Verifier::new(
             store.clone(),
             gateways.sender,

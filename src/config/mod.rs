@@ -2,10 +2,11 @@
 //!
 //! The settings are plain data and sit below the rest of the server: they depend on the core
 //! `flow` and a few leaf modules only. `load` reads them, `validate` refuses bad ones, `secrets`
-//! holds the keys.
+//! holds the keys, and `sections` gives each gateway its own part.
 
 mod load;
 mod secrets;
+mod sections;
 mod validate;
 
 use secrecy::SecretString;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use crate::domain::Channel;
 use crate::flow::{ConversionAlarm, Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
 
+pub use sections::{GatewaySettings, LookupSettings, SmtpSettings, TwilioAccount, TwilioMessagingSettings, TwilioVerifySettings};
 pub use validate::ConfigError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

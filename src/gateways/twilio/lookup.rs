@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{TwilioClient, client_for, reported};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, LookupSettings};
 use crate::events::Events;
 use crate::flow::PhoneNumber;
 use crate::gateways::GatewayError;
@@ -27,9 +27,9 @@ pub struct TwilioLookup {
 }
 
 impl TwilioLookup {
-    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
-        let base = format!("{}/v2/PhoneNumbers", settings.twilio_lookup_url.as_str().trim_end_matches('/'));
-        Ok(TwilioLookup { client: client_for(settings, base)?, events })
+    pub fn new(settings: &LookupSettings, events: Events) -> Result<Self, ConfigError> {
+        let base = format!("{}/v2/PhoneNumbers", settings.api_url.as_str().trim_end_matches('/'));
+        Ok(TwilioLookup { client: client_for(&settings.account, base)?, events })
     }
 
     /// The number's line type as Lookup reports it; none when Lookup cannot tell.
