@@ -21,7 +21,7 @@ use tower_sessions::Session;
 use crate::application::Application;
 use crate::application::journey::{self, Asker, PASSED_KEY};
 use crate::bounds;
-use crate::config::is_local_path;
+use crate::redirect::is_local_path;
 use crate::protocol::Step;
 use crate::server_fns::land;
 

@@ -10,6 +10,8 @@
 //! - `embed`: what a host Leptos site implements and calls to run the pages inside itself.
 //! - `webhooks`: what Twilio calls back, checked against its request signature.
 //! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
+//! - `redirect`, `retry`, `line_type`: small leaves shared by the layers above (where a browser
+//!   may be sent, doubling backoff, Twilio Lookup's line-type names).
 
 #![recursion_limit = "256"]
 
@@ -45,7 +47,13 @@ pub mod gateways;
 #[cfg(feature = "ssr")]
 pub mod identity;
 #[cfg(feature = "ssr")]
+pub mod line_type;
+#[cfg(feature = "ssr")]
 pub mod logging;
+#[cfg(feature = "ssr")]
+pub mod redirect;
+#[cfg(feature = "ssr")]
+pub mod retry;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

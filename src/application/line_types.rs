@@ -1,22 +1,37 @@
 //! Carrier lookup (django-twilio-2fa's `PHONE_NUMBER_CARRIER_LOOKUP` and its settings): a new
 //! number's line type, as Twilio Lookup reports it, must be one the settings allow.
 
+use crate::config::{ConfigError, Settings};
 use crate::domain::Channel;
+use crate::events::Events;
 use crate::flow::PhoneNumber;
 use crate::gateways::twilio::lookup::TwilioLookup;
 use crate::protocol::PortalError;
 
 pub struct LineTypeCheck {
-    pub lookup: TwilioLookup,
+    lookup: TwilioLookup,
     /// Lookup's names (`mobile`, `landline`, `fixedVoip`, …); empty: any.
-    pub allowed: Vec<String>,
+    allowed: Vec<String>,
     /// Accept a number whose line type Lookup cannot tell.
-    pub allow_unknown: bool,
+    allow_unknown: bool,
     /// Canadian numbers are looked up only with Twilio's approval for Canadian carrier data.
-    pub look_up_canada: bool,
+    look_up_canada: bool,
 }
 
 impl LineTypeCheck {
+    /// The check `TWOFA_CARRIER_LOOKUP` turns on; none while it is off.
+    pub fn from_settings(settings: &Settings, events: &Events) -> Result<Option<Self>, ConfigError> {
+        if !settings.carrier_lookup {
+            return Ok(None);
+        }
+        Ok(Some(LineTypeCheck {
+            lookup: TwilioLookup::new(&settings.lookup(), events.clone())?,
+            allowed: settings.allowed_line_types.clone(),
+            allow_unknown: settings.allow_unknown_line_type,
+            look_up_canada: settings.carrier_lookup_canada,
+        }))
+    }
+
     /// Refuses a number of a line type the settings do not allow, and a line that cannot take
     /// text messages when `channel` sends them.
     pub async fn ensure_allowed(&self, phone: &PhoneNumber, channel: Channel) -> Result<(), PortalError> {

@@ -22,7 +22,6 @@ use std::sync::Arc;
 use crate::config::{ConfigError, Settings};
 use crate::events::Events;
 use crate::flow::{Clock, CodeHasher, SystemClock};
-use crate::gateways::twilio::lookup::TwilioLookup;
 use crate::gateways::{self, Outbox};
 use crate::identity::ClientKeys;
 use crate::store::{Store, StoreError};
@@ -67,16 +66,8 @@ impl Application {
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
         let events = Events::default();
-        let gateways = gateways::build(&settings, &events)?;
-        let line_types = match settings.carrier_lookup {
-            true => Some(Arc::new(LineTypeCheck {
-                lookup: TwilioLookup::new(&settings, events.clone())?,
-                allowed: settings.allowed_line_types.clone(),
-                allow_unknown: settings.allow_unknown_line_type,
-                look_up_canada: settings.carrier_lookup_canada,
-            })),
-            false => None,
-        };
+        let gateways = gateways::build(&settings.gateways(), &events)?;
+        let line_types = LineTypeCheck::from_settings(&settings, &events)?.map(Arc::new);
         let verifier = Verifier::new(
             store.clone(),
             gateways.sender,

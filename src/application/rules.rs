@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Settings;
 use crate::domain::Channel;
 use crate::flow::Destination;
 use crate::protocol::PortalError;
@@ -60,6 +61,20 @@ impl UserRules {
     /// destination they may register.
     pub fn usable_methods(&self, known: impl Fn(Channel) -> bool) -> Vec<Channel> {
         self.methods.iter().copied().filter(|&channel| known(channel) || self.registration.for_channel(channel)).collect()
+    }
+}
+
+// Written here rather than in `config`: the settings are plain data, the rules the application's.
+impl Settings {
+    /// What a user may do unless the host or the request narrows it.
+    pub fn user_rules(&self) -> UserRules {
+        UserRules {
+            methods: self.methods.clone(),
+            registration: PerDestination::both(self.allow_registration),
+            change: PerDestination::both(self.allow_change),
+            must_have_phone: self.user_must_have_phone,
+            registration_optional: self.registration_optional,
+        }
     }
 }
 

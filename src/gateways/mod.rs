@@ -1,14 +1,14 @@
 //! Delivery of codes: one interface for every provider, and the factory that picks the configured one.
 
+pub mod combinators;
 pub mod console;
-pub mod routing;
 pub mod smtp;
 pub mod twilio;
 
 use async_trait::async_trait;
 use std::sync::Arc;
 
-use crate::config::{ConfigError, GatewayKind, Settings};
+use crate::config::{ConfigError, GatewayKind, GatewaySettings};
 use crate::domain::{Channel, DeliveryState};
 use crate::events::Events;
 use crate::flow::{DeliveryToken, Destination, OtpCode};
@@ -145,11 +145,13 @@ pub struct Gateways {
 
 /// Builds what `TWOFA_GATEWAY` names: Twilio Verify, or a gateway with `TWOFA_FALLBACK_GATEWAY`
 /// behind it for transient failures and e-mail through SMTP when `TWOFA_SMTP_URL` is set.
-pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigError> {
-    let deadline = Duration::from_secs(settings.gateway_deadline_secs);
+pub fn build(settings: &GatewaySettings, events: &Events) -> Result<Gateways, ConfigError> {
     if settings.gateway == GatewayKind::TwilioVerify {
-        let provider: Arc<dyn CodeProvider> = Arc::new(twilio::TwilioVerify::new(settings, events.clone())?);
-        return Ok(Gateways { sender: Sender::Provider(Arc::new(routing::Deadline::new(provider, deadline))), outbox: None });
+        let provider: Arc<dyn CodeProvider> = Arc::new(twilio::TwilioVerify::new(&settings.twilio_verify, events.clone())?);
+        return Ok(Gateways {
+            sender: Sender::Provider(Arc::new(combinators::Deadline::new(provider, settings.deadline))),
+            outbox: None,
+        });
     }
     let mut outbox = None;
     let mut make = |kind: GatewayKind| -> Result<Arc<dyn Gateway>, ConfigError> {
@@ -158,7 +160,7 @@ pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigErr
                 let shared = outbox.get_or_insert_with(Outbox::default).clone();
                 Arc::new(ConsoleGateway::new(shared))
             }
-            GatewayKind::Twilio => Arc::new(twilio::TwilioMessaging::new(settings, events.clone())?),
+            GatewayKind::Twilio => Arc::new(twilio::TwilioMessaging::new(&settings.twilio, events.clone())?),
             GatewayKind::TwilioVerify => {
                 return Err(ConfigError::Invalid {
                     setting: "TWOFA_FALLBACK_GATEWAY",
@@ -168,12 +170,12 @@ pub fn build(settings: &Settings, events: &Events) -> Result<Gateways, ConfigErr
         })
     };
     let mut gateway = make(settings.gateway)?;
-    if let Some(kind) = settings.fallback_gateway.filter(|kind| *kind != settings.gateway) {
-        gateway = Arc::new(routing::Fallback::new(gateway, make(kind)?));
+    if let Some(kind) = settings.fallback.filter(|kind| *kind != settings.gateway) {
+        gateway = Arc::new(combinators::Fallback::new(gateway, make(kind)?));
     }
-    if let Some(url) = &settings.smtp_url {
-        let email = Arc::new(smtp::SmtpGateway::new(url, &settings.smtp_from)?);
-        gateway = Arc::new(routing::EmailThrough::new(email, gateway));
+    if let Some(smtp) = &settings.smtp {
+        let email = Arc::new(smtp::SmtpGateway::new(smtp)?);
+        gateway = Arc::new(combinators::EmailThrough::new(email, gateway));
     }
-    Ok(Gateways { sender: Sender::Ours(Arc::new(routing::Deadline::new(gateway, deadline))), outbox })
+    Ok(Gateways { sender: Sender::Ours(Arc::new(combinators::Deadline::new(gateway, settings.deadline))), outbox })
 }

@@ -4,11 +4,11 @@ use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use super::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, SmtpSettings};
 use crate::domain::DeliveryState;
 use crate::flow::Destination;
 
@@ -21,15 +21,15 @@ pub struct SmtpGateway {
 }
 
 impl SmtpGateway {
-    /// `url` as lettre reads it: `smtp://host:port` (STARTTLS when offered), `smtps://…`,
+    /// The URL as lettre reads it: `smtp://host:port` (STARTTLS when offered), `smtps://…`,
     /// `smtp://user:password@host?tls=required`.
-    pub fn new(url: &SecretString, from: &str) -> Result<Self, ConfigError> {
+    pub fn new(settings: &SmtpSettings) -> Result<Self, ConfigError> {
         let invalid = |setting, problem: String| ConfigError::Invalid { setting, problem };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.url.expose_secret())
             .map_err(|_| invalid("TWOFA_SMTP_URL", "is not an smtp:// or smtps:// URL".into()))?
             .timeout(Some(SMTP_TIMEOUT))
             .build();
-        let from = from.parse().map_err(|error| invalid("TWOFA_SMTP_FROM", format!("is not a mailbox: {error}")))?;
+        let from = settings.from.parse().map_err(|error| invalid("TWOFA_SMTP_FROM", format!("is not a mailbox: {error}")))?;
         Ok(SmtpGateway { transport, from })
     }
 }

@@ -7,8 +7,8 @@ use leptos_i18n::Locale as _;
 use serde::Deserialize;
 use std::str::FromStr;
 
-use crate::config::is_local_path;
 use crate::extract::locale::LOCALE_COOKIE;
+use crate::redirect::is_local_path;
 use crate::i18n::Locale;
 
 #[derive(Deserialize)]

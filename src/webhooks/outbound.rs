@@ -12,10 +12,10 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::{Event, Events};
+use crate::retry::Backoff;
 
-/// Deliveries per event, the first included; the waits between them double from the first.
-const ATTEMPTS: u32 = 5;
-const FIRST_RETRY: Duration = Duration::from_millis(500);
+/// Deliveries per event, the first included.
+const RETRIES: Backoff = Backoff { attempts: 5, first_wait: Duration::from_millis(500) };
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub const TIMESTAMP_HEADER: &str = "x-twofa-timestamp";
@@ -56,8 +56,7 @@ pub fn spawn_relay(events: &Events, url: url::Url, secret: SecretString) {
 
 async fn deliver(http: reqwest::Client, url: url::Url, secret: SecretString, event: Event) {
     let Ok(body) = serde_json::to_vec(&event) else { return };
-    let mut wait = FIRST_RETRY;
-    for attempt in 1..=ATTEMPTS {
+    for attempt in 1.. {
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let outcome = http
             .post(url.clone())
@@ -72,12 +71,12 @@ async fn deliver(http: reqwest::Client, url: url::Url, secret: SecretString, eve
             Ok(response) => tracing::warn!(attempt, status = response.status().as_u16(), "webhook refused"),
             Err(error) => tracing::warn!(attempt, error = %error.without_url(), "webhook failed"),
         }
-        if attempt < ATTEMPTS {
-            tokio::time::sleep(wait).await;
-            wait *= 2;
+        match RETRIES.wait_after(attempt) {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => break,
         }
     }
-    tracing::error!("webhook given up after {ATTEMPTS} attempts");
+    tracing::error!("webhook given up after {} attempts", RETRIES.attempts);
 }
 
 #[cfg(test)]

@@ -14,46 +14,20 @@ use super::signature::{Algorithm, SETTINGS_HEADER, SignedBody, verify};
 use super::twiml;
 use crate::domain::DeliveryState;
 use crate::flow::{DeliveryReport, DeliveryToken};
+use crate::gateways::twilio::callbacks::{Callback, CallbackUrls};
 use crate::i18n::Locale;
 use crate::application::deliveries::{self, ReportReceipt};
 use crate::application::messages::Spoken;
 use crate::application::Application;
 
-const PREFIX: &str = "/webhooks/twilio";
 /// Twilio's callbacks are small forms; anything larger is not one.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The absolute URLs handed to Twilio for one delivery.
-#[derive(Debug, Clone)]
-pub struct CallbackUrls {
-    base: String,
-}
-
-impl CallbackUrls {
-    pub fn new(public_url: &url::Url) -> Self {
-        CallbackUrls { base: format!("{}{PREFIX}", public_url.as_str().trim_end_matches('/')) }
-    }
-
-    pub fn status(&self, token: &DeliveryToken) -> String {
-        format!("{}/status/{}", self.base, token.as_path_segment())
-    }
-
-    /// Fetched when the callee answers.
-    pub fn voice(&self, token: &DeliveryToken) -> String {
-        format!("{}/voice/{}", self.base, token.as_path_segment())
-    }
-
-    /// Fetched when the callee presses a key.
-    pub fn voice_code(&self, token: &DeliveryToken) -> String {
-        format!("{}/voice/{}/code", self.base, token.as_path_segment())
-    }
-}
-
 pub fn routes() -> Router<Application> {
     Router::new()
-        .route(&format!("{PREFIX}/voice/{{token}}"), post(answer_call))
-        .route(&format!("{PREFIX}/voice/{{token}}/code"), post(read_code))
-        .route(&format!("{PREFIX}/status/{{token}}"), post(status_report))
+        .route(&Callback::Voice.route(), post(answer_call))
+        .route(&Callback::VoiceCode.route(), post(read_code))
+        .route(&Callback::Status.route(), post(status_report))
 }
 
 /// A request whose `X-Twilio-Signature` matches its URL and body, with its form fields.
@@ -122,23 +96,24 @@ fn unavailable(app: &Application, locale: Locale) -> Response {
 
 /// The callee answered: greet them and wait for a key before saying anything secret.
 async fn answer_call(State(app): State<Application>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
-    speak(&app, &token, &request, |spoken, _, urls, token| twiml::greeting(spoken, &urls.voice_code(token))).await
+    speak(&app, &token, &request, |spoken, _, code_url| twiml::greeting(spoken, code_url)).await
 }
 
 /// A key was pressed: read the code.
 async fn read_code(State(app): State<Application>, Path(token): Path<String>, request: SignedByTwilio) -> Response {
-    speak(&app, &token, &request, |spoken, code, urls, token| twiml::code(spoken, code, &urls.voice_code(token))).await
+    speak(&app, &token, &request, twiml::code).await
 }
 
 async fn speak<F>(app: &Application, token: &str, request: &SignedByTwilio, script: F) -> Response
 where
-    F: FnOnce(&Spoken, &crate::flow::OtpCode, &CallbackUrls, &DeliveryToken) -> String,
+    F: FnOnce(&Spoken, &crate::flow::OtpCode, &str) -> String,
 {
     let Ok(token) = DeliveryToken::parse(token) else { return unavailable(app, Locale::en) };
     match deliveries::call_code(app, &token, request.field("CallSid")).await {
         Ok(Some(call)) => {
             let spoken = Spoken::new(call.locale, &app.settings.service_name);
-            xml(script(&spoken, &call.code, &CallbackUrls::new(&app.settings.public_url), &token))
+            let code_url = CallbackUrls::new(&app.settings.public_url).url(Callback::VoiceCode, &token);
+            xml(script(&spoken, &call.code, &code_url))
         }
         Ok(None) | Err(_) => unavailable(app, deliveries::call_locale(app, &token).await),
     }

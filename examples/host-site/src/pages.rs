@@ -182,7 +182,7 @@ pub async fn sign_in(user: String, password: String, next: String) -> Result<(),
     session.cycle_id().await?;
     leptos_2fa::embed::forget_second_factor(&session).await?;
     session.insert(crate::users::USER_KEY, user).await?;
-    let next = if leptos_2fa::config::is_local_path(&next) { next } else { "/account".to_owned() };
+    let next = if leptos_2fa::redirect::is_local_path(&next) { next } else { "/account".to_owned() };
     leptos_axum::redirect(&next);
     Ok(())
 }

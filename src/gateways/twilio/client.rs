@@ -1,18 +1,16 @@
 //! Twilio's REST API over HTTPS: Basic auth, form bodies, JSON answers, and bounded retries of
 //! the failures Twilio reports as transient.
 
-use rand::Rng;
 use reqwest::header::{ACCEPT, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 use super::TwilioError;
+use crate::retry::{Backoff, with_jitter};
 
-/// Attempts per request, the first included.
-const MAX_ATTEMPTS: u32 = 3;
-/// Backoff before the second attempt; doubled for each further one, with jitter.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// Three attempts per request; the waits are jittered unless Twilio says how long to wait.
+const RETRIES: Backoff = Backoff { attempts: 3, first_wait: Duration::from_millis(500) };
 /// A `Retry-After` longer than this is not waited for: the user is told to try later.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
@@ -59,20 +57,20 @@ impl TwilioClient {
         let url = format!("{}/{resource}", self.base_url);
         let mut attempt = 1;
         loop {
-            match self.send_once(method.clone(), &url, fields).await {
-                Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
-                    let wait = match error.retry_after() {
-                        Some(asked) if asked > MAX_RETRY_AFTER => return Err(error),
-                        Some(asked) => asked,
-                        None => backoff(attempt),
-                    };
-                    // Not the resource: a Lookup's is the phone number.
-                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying a Twilio request");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
+            let error = match self.send_once(method.clone(), &url, fields).await {
+                Err(error) if error.is_transient() => error,
                 outcome => return outcome,
-            }
+            };
+            let Some(backoff) = RETRIES.wait_after(attempt) else { return Err(error) };
+            let wait = match error.retry_after() {
+                Some(asked) if asked > MAX_RETRY_AFTER => return Err(error),
+                Some(asked) => asked,
+                None => with_jitter(backoff),
+            };
+            // Not the resource: a Lookup's is the phone number.
+            tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %error, "retrying a Twilio request");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
 
@@ -101,11 +99,6 @@ impl TwilioClient {
         tracing::warn!(twilio_code = ?error.code(), http_status = status.as_u16(), %error, "Twilio refused a request");
         Err(error)
     }
-}
-
-fn backoff(attempt: u32) -> Duration {
-    let base = FIRST_BACKOFF * 2u32.pow(attempt - 1);
-    base + base.mul_f64(rand::rng().random_range(0.0..0.25))
 }
 
 /// What went wrong on the wire, without the URL (it names the account).

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{TwilioClient, client_for, reported};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, LookupSettings};
 use crate::events::Events;
 use crate::flow::PhoneNumber;
 use crate::gateways::GatewayError;
@@ -21,31 +21,15 @@ struct LineTypeIntelligence {
     line_type: Option<String>,
 }
 
-/// The line types Lookup reports.
-pub const LINE_TYPES: &[&str] = &[
-    "landline",
-    "mobile",
-    "fixedVoip",
-    "nonFixedVoip",
-    "personal",
-    "tollFree",
-    "premium",
-    "sharedCost",
-    "uan",
-    "voicemail",
-    "pager",
-    "unknown",
-];
-
 pub struct TwilioLookup {
     client: TwilioClient,
     events: Events,
 }
 
 impl TwilioLookup {
-    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
-        let base = format!("{}/v2/PhoneNumbers", settings.twilio_lookup_url.as_str().trim_end_matches('/'));
-        Ok(TwilioLookup { client: client_for(settings, base)?, events })
+    pub fn new(settings: &LookupSettings, events: Events) -> Result<Self, ConfigError> {
+        let base = format!("{}/v2/PhoneNumbers", settings.api_url.as_str().trim_end_matches('/'));
+        Ok(TwilioLookup { client: client_for(&settings.account, base)?, events })
     }
 
     /// The number's line type as Lookup reports it; none when Lookup cannot tell.

@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
 
+use super::callbacks::{Callback, CallbackUrls};
 use super::{TwilioClient, TwilioError, client_for, reported};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, TwilioMessagingSettings};
 use crate::domain::{Channel, DeliveryState};
 use crate::events::Events;
 use crate::gateways::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
-use crate::webhooks::twilio::CallbackUrls;
 
 /// Seconds a call rings before Twilio gives up: long enough to answer, short of most voicemail.
 const RING_SECONDS: &str = "30";
@@ -38,12 +38,12 @@ pub struct TwilioMessaging {
 }
 
 impl TwilioMessaging {
-    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
+    pub fn new(settings: &TwilioMessagingSettings, events: Events) -> Result<Self, ConfigError> {
         let missing = |setting| ConfigError::Invalid { setting, problem: "is required by the twilio gateway".into() };
-        let account_sid = settings.twilio_account_sid.as_deref().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
-        let api = settings.twilio_api_url.as_str().trim_end_matches('/');
-        let client = client_for(settings, format!("{api}/2010-04-01/Accounts/{account_sid}"))?;
-        let sender = match (&settings.twilio_messaging_service_sid, &settings.twilio_from) {
+        let account_sid = settings.account.sid.as_deref().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
+        let api = settings.api_url.as_str().trim_end_matches('/');
+        let client = client_for(&settings.account, format!("{api}/2010-04-01/Accounts/{account_sid}"))?;
+        let sender = match (&settings.messaging_service_sid, &settings.from) {
             (Some(service), _) => Sender::MessagingService(service.clone()),
             (None, Some(from)) => Sender::Number(from.clone()),
             (None, None) => return Err(missing("TWOFA_TWILIO_FROM")),
@@ -51,10 +51,10 @@ impl TwilioMessaging {
         Ok(TwilioMessaging {
             client,
             sender,
-            caller_id: settings.twilio_from.clone(),
-            whatsapp_from: settings.twilio_whatsapp_from.clone(),
-            callbacks: CallbackUrls::new(&settings.public_url),
-            validity: Duration::from_secs(settings.code_ttl_secs),
+            caller_id: settings.from.clone(),
+            whatsapp_from: settings.whatsapp_from.clone(),
+            callbacks: CallbackUrls::new(&settings.callback_base),
+            validity: settings.code_ttl,
             events,
         })
     }
@@ -86,7 +86,7 @@ impl TwilioMessaging {
         let fields = vec![
             ("To", to),
             ("Body", body.to_owned()),
-            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("StatusCallback", self.callbacks.url(Callback::Status, &message.token)),
             ("ValidityPeriod", self.validity.as_secs().clamp(1, 36_000).to_string()),
             sender,
         ];
@@ -97,9 +97,9 @@ impl TwilioMessaging {
         let mut fields = vec![
             ("To", message.to.key().to_owned()),
             ("From", caller_id.to_owned()),
-            ("Url", self.callbacks.voice(&message.token)),
+            ("Url", self.callbacks.url(Callback::Voice, &message.token)),
             ("Method", "POST".to_owned()),
-            ("StatusCallback", self.callbacks.status(&message.token)),
+            ("StatusCallback", self.callbacks.url(Callback::Status, &message.token)),
             ("StatusCallbackMethod", "POST".to_owned()),
             ("Timeout", RING_SECONDS.to_owned()),
         ];

@@ -1,5 +1,6 @@
 //! Twilio: its REST API client, its error answers, the Messaging + Voice gateway and Verify.
 
+pub mod callbacks;
 pub mod client;
 pub mod error;
 pub mod lookup;
@@ -7,9 +8,8 @@ pub mod messaging;
 pub mod verify;
 
 use secrecy::SecretString;
-use std::time::Duration;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, TwilioAccount};
 use crate::events::{Event, Events};
 use crate::gateways::GatewayError;
 
@@ -29,16 +29,16 @@ fn reported(events: &Events, provider: &'static str, error: &TwilioError, mapped
     mapped
 }
 
-/// A client for resources under `base_url`, with the configured credentials: an API key when
+/// A client for resources under `base_url`, with the account's credentials: an API key when
 /// set, else the account SID and auth token.
-fn client_for(settings: &Settings, base_url: String) -> Result<TwilioClient, ConfigError> {
+fn client_for(account: &TwilioAccount, base_url: String) -> Result<TwilioClient, ConfigError> {
     let missing = |setting| ConfigError::Invalid { setting, problem: "is required by the Twilio gateways".into() };
-    let account_sid = settings.twilio_account_sid.clone().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
-    let auth_token = settings.twilio_auth_token.clone().ok_or_else(|| missing("TWOFA_TWILIO_AUTH_TOKEN"))?;
-    let (username, password): (String, SecretString) = match (&settings.twilio_api_key_sid, &settings.twilio_api_key_secret) {
+    let account_sid = account.sid.clone().ok_or_else(|| missing("TWOFA_TWILIO_ACCOUNT_SID"))?;
+    let auth_token = account.auth_token.clone().ok_or_else(|| missing("TWOFA_TWILIO_AUTH_TOKEN"))?;
+    let (username, password): (String, SecretString) = match (&account.api_key_sid, &account.api_key_secret) {
         (Some(key), Some(secret)) => (key.clone(), secret.clone()),
         _ => (account_sid, auth_token),
     };
-    TwilioClient::new(base_url, username, password, Duration::from_secs(settings.twilio_timeout_secs))
+    TwilioClient::new(base_url, username, password, account.timeout)
         .map_err(|error| ConfigError::Invalid { setting: "TWOFA_TWILIO_API_URL", problem: error.to_string() })
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{TwilioClient, TwilioError, client_for, reported};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, TwilioVerifySettings};
 use crate::domain::Channel;
 use crate::events::Events;
 use crate::flow::{Destination, OtpCode};
@@ -25,13 +25,13 @@ pub struct TwilioVerify {
 }
 
 impl TwilioVerify {
-    pub fn new(settings: &Settings, events: Events) -> Result<Self, ConfigError> {
-        let service = settings.twilio_verify_service_sid.clone().ok_or_else(|| ConfigError::Invalid {
+    pub fn new(settings: &TwilioVerifySettings, events: Events) -> Result<Self, ConfigError> {
+        let service = settings.service_sid.clone().ok_or_else(|| ConfigError::Invalid {
             setting: "TWOFA_TWILIO_VERIFY_SERVICE_SID",
             problem: "is required by the twilio-verify gateway".into(),
         })?;
-        let base = format!("{}/v2/Services/{service}", settings.twilio_verify_url.as_str().trim_end_matches('/'));
-        Ok(TwilioVerify { client: client_for(settings, base)?, friendly_name: settings.service_name.clone(), events })
+        let base = format!("{}/v2/Services/{service}", settings.api_url.as_str().trim_end_matches('/'));
+        Ok(TwilioVerify { client: client_for(&settings.account, base)?, friendly_name: settings.friendly_name.clone(), events })
     }
 
     /// Maps a refusal, and tells the host about it.
