@@ -234,87 +234,20 @@ fn refusal(state: &AppState, locale: Locale, error: PortalError) -> Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let Refusal(error, display) = self;
-        let retry_after = match &error {
-            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } | PortalError::CheckWait { retry_in } => {
-                Some(*retry_in)
-            }
-            PortalError::ProviderBusy { retry_in } => *retry_in,
-            _ => None,
-        };
+        let retry_after = error.retry_after();
         let body = ApiError {
             success: false,
-            error_code: error_code(&error).to_owned(),
+            error_code: error.api_code().to_owned(),
             display,
-            blocking: error.ends_verification() || matches!(error, PortalError::NoActiveRequest),
+            blocking: error.blocking(),
             retry_after,
         };
-        let mut response = (status_of(&error), Json(body)).into_response();
+        let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
         }
         response
-    }
-}
-
-/// django-twilio-2fa's code for each refusal, where it has one; ours where it has none.
-pub fn error_code(error: &PortalError) -> &'static str {
-    use PortalError::*;
-    match error {
-        InvalidPhoneNumber => "invalid_phone_number",
-        MobileNumberRequired => "mobile_number_required",
-        NumberTypeNotAllowed => "number_type_not_allowed",
-        InvalidEmail => "invalid_email",
-        InvalidCode | CodeLength { .. } => "invalid_verification_code",
-        WrongCode { .. } => "incorrect_verification_code",
-        MaxAttemptsReached => "max_attempts_reached",
-        VerificationExpired => "verification_expired",
-        CodeAlreadyUsed => "verification_already_approved",
-        ResendCooldown { .. } => "resend_cooldown",
-        TooManySends { .. } => "max_sends_reached",
-        VerificationNotFound => "verification_not_found",
-        VerificationCanceled => "verification_canceled",
-        MethodNotAllowed => "method_not_allowed",
-        NoActiveRequest => "user_unauthenticated",
-        InvalidRequest | RequestExpired | RequestReplayed => "invalid_request",
-        DeliveryFailed => "delivery_failed",
-        PhoneCountryNotAllowed => "phone_country_not_allowed",
-        RecipientOptedOut => "recipient_opted_out",
-        DestinationBlocked => "destination_blocked",
-        ProviderBusy { .. } => "twilio_rate_limited",
-        DestinationRequired => "missing_user_data",
-        InvalidApiKey => "invalid_api_key",
-        UserIdMissing => "unauthenticated_user_param_missing",
-        FactorConfirmationRequired => "factor_confirmation_required",
-        CheckWait { .. } => "too_many_failed_checks",
-        UserLocked => "user_locked",
-        TooManyDestinations => "too_many_destinations",
-        SendingPaused => "sending_paused",
-        RegistrationNotAllowed => "registration_not_allowed",
-        ChangeNotAllowed => "change_not_allowed",
-        UserNotAllowed => "user_not_allowed",
-        NoMethodAvailable => "no_method_available",
-        InvalidCarrierType => "invalid_carrier_type",
-        Unavailable | Network => "unavailable",
-    }
-}
-
-/// The HTTP status of each refusal.
-fn status_of(error: &PortalError) -> StatusCode {
-    use PortalError::*;
-    match error {
-        InvalidPhoneNumber | MobileNumberRequired | NumberTypeNotAllowed | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
-        | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
-        NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
-        MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
-        | NoMethodAvailable | FactorConfirmationRequired | TooManyDestinations => StatusCode::FORBIDDEN,
-        InvalidCarrierType | UserIdMissing => StatusCode::BAD_REQUEST,
-        VerificationNotFound => StatusCode::NOT_FOUND,
-        CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
-        VerificationExpired => StatusCode::GONE,
-        MaxAttemptsReached | UserLocked => StatusCode::LOCKED,
-        ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } | CheckWait { .. } => StatusCode::TOO_MANY_REQUESTS,
-        DeliveryFailed => StatusCode::BAD_GATEWAY,
-        Unavailable | Network | SendingPaused => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
