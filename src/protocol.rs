@@ -211,6 +211,24 @@ pub struct PendingCode {
     pub delivery: Option<DeliveryState>,
 }
 
+#[cfg(feature = "ssr")]
+impl PendingCode {
+    /// The pending code as the verifier tells it, its length the policy's.
+    pub fn of(status: crate::portal::CodeStatus, code_length: usize) -> Self {
+        PendingCode {
+            channel: status.channel,
+            destination: status.destination.masked(),
+            code_length,
+            attempts_left: status.attempts_left,
+            attempts: status.attempts,
+            sends: status.sends,
+            resend_in: status.resend_in,
+            expires_in: status.expires_in,
+            delivery: status.delivery,
+        }
+    }
+}
+
 /// Why the flow ended without success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,11 +12,11 @@ use axum::http::{HeaderMap, header};
 use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
 use crate::bounds;
 use crate::domain::Channel;
-use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
+use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, Status, VerificationId};
 use crate::i18n::{Locale, td_string};
 use crate::portal::journey::offered_methods;
 use crate::portal::{Approval, CodeStatus, Grounds, NewCode, Owner};
-use crate::protocol::{Notice, PortalError};
+use crate::protocol::{Notice, PendingCode, PortalError};
 use crate::state::AppState;
 use crate::texts::Wording;
 use crate::web::locale::locale_of;
@@ -139,18 +139,9 @@ async fn start(
 }
 
 fn code_sent(state: &AppState, locale: Locale, status: CodeStatus, notice: &Notice) -> CodeSent {
-    CodeSent {
-        display: Wording::new(locale, &state.settings.messages).notice(notice),
-        verification_id: Some(status.id.as_str().to_owned()),
-        method: status.channel,
-        destination: status.destination.masked(),
-        code_length: state.verifier.policy().code_length,
-        can_resend_in: status.resend_in,
-        expires_in: status.expires_in,
-        attempts: status.attempts,
-        attempts_left: status.attempts_left,
-        sends: status.sends,
-    }
+    let display = Wording::new(locale, &state.settings.messages).notice(notice);
+    let id = status.id.as_str().to_owned();
+    CodeSent::new(display, Some(id), PendingCode::of(status, state.verifier.policy().code_length))
 }
 
 /// Checks a code of a verification this client started for the user.
@@ -186,11 +177,16 @@ pub async fn verify(state: &AppState, locale: Locale, request: super::VerifyRequ
     }
 }
 
-/// Cancels a pending verification this client started for the user.
+/// Cancels a pending verification this client started for the user. An approved one stays
+/// approved, and the client is told so.
 pub async fn cancel(state: &AppState, request: super::CancelRequest) -> Result<(), PortalError> {
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;
-    state.verifier.cancel(Owner::api_client(&user_id), &id).await
+    let owner = Owner::api_client(&user_id);
+    if state.verifier.status(owner, &id).await?.status == Status::Approved {
+        return Err(PortalError::AlreadyApproved);
+    }
+    state.verifier.cancel(owner, &id).await
 }
 
 #[cfg(test)]
