@@ -83,7 +83,7 @@ impl utoipa::Modify for BearerKey {
 /// The user whose wrong codes in a row to forget.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnlockRequest {
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: String,
 }
 
@@ -91,7 +91,7 @@ pub struct UnlockRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRequest {
     /// The application's id for the user.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: String,
     /// Where the user goes back with the result; its origin must be allowed.
     #[schema(format = "uri", min_length = 1, max_length = 2048)]
@@ -222,7 +222,7 @@ pub struct Done {
 pub struct SendRequest {
     pub method: Channel,
     /// API clients only, and required for them: the application's id for the user to verify.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
     /// For a phone method, when the portal does not know the user's number yet.
     #[schema(min_length = 1, max_length = 32)]
@@ -245,7 +245,7 @@ pub struct VerifyRequest {
     #[schema(min_length = 1, max_length = 32)]
     pub code: String,
     /// API clients only: the user, and the verification `send` answered.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
     #[schema(min_length = 1)]
     pub verification_id: Option<String>,
@@ -254,7 +254,7 @@ pub struct VerifyRequest {
 /// API clients only, and both fields are required for them; a browser session's call has no body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CancelRequest {
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
     #[schema(min_length = 1)]
     pub verification_id: Option<String>,
@@ -264,7 +264,7 @@ pub struct CancelRequest {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    #[param(min_length = 1, max_length = 255)]
+    #[param(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
 }
 
