@@ -68,6 +68,7 @@ macro_rules! declare_refusals {
     };
 }
 
+// Variant { fields }: status [blocking], API code, sentence key (placeholder = value), log message;
 declare_refusals! {
     InvalidPhoneNumber: 400, "invalid_phone_number", errors.invalid_phone_number, "invalid phone number";
     MobileNumberRequired: 400, "mobile_number_required", errors.mobile_number_required, "mobile number required";

@@ -123,6 +123,15 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_reads_its_sentence_with_its_placeholder_filled() {
+        let too_many = PortalError::TooManySends { retry_in: 61 };
+        assert_eq!(error_text(Locale::en, &too_many), "Too many codes were sent to this destination. Try again in 2 min.");
+        let busy = PortalError::ProviderBusy { retry_in: Some(60) };
+        assert_eq!(error_text(Locale::en, &busy), "Too many requests for this destination right now. Try again in 60 s, or choose another method.");
+        assert_eq!(error_text(Locale::en, &PortalError::InvalidEmail), "This e-mail address is not valid.");
+    }
+
+    #[test]
     fn every_refusal_has_an_overridable_key() {
         let errors = [PortalError::InvalidPhoneNumber, PortalError::WrongCode { attempts_left: 1 }, PortalError::Network, PortalError::NoMethodAvailable];
         for error in errors {
