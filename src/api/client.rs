@@ -132,7 +132,7 @@ async fn start(
 fn code_sent(app: &Application, locale: Locale, status: CodeStatus, news: &Notice) -> CodeSent {
     let display = Wording::new(locale, &app.settings.messages).notice(news);
     let pending = status.shown(app.verifier.policy().code_length);
-    CodeSent::shown(display, Some(status.id.as_str().to_owned()), pending)
+    CodeSent::new(display, Some(status.id.as_str().to_owned()), pending)
 }
 
 /// Checks a code of a verification this client started for the user.
@@ -163,7 +163,8 @@ pub async fn verify(app: &Application, locale: Locale, request: super::VerifyReq
     }
 }
 
-/// Cancels a pending verification this client started for the user.
+/// Cancels a pending verification this client started for the user. An approved one stays
+/// approved, and the client is told so.
 pub async fn cancel(app: &Application, request: super::CancelRequest) -> Result<(), PortalError> {
     let user_id = user_id(request.user_id)?;
     let id = verification_id(request.verification_id.as_deref())?;

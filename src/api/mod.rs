@@ -4,13 +4,18 @@
 //! `Authorization: Bearer <TWOFA_API_KEY>` are an API client's (`client`), bound to API clients.
 //!
 //! Every answer carries `display`, the sentence to show the user in their language; refusals
-//! are `{error_code, display, blocking, retry_after}` with an HTTP status that says what kind.
+//! are `{error_code, display, blocking, retry_after}` with an HTTP status that says what kind,
+//! the framework's own (a malformed body, an unknown path) included.
 
 pub mod client;
+mod contract;
+mod extract;
 
 use client::Caller;
+use contract::Contract;
+use extract::{Body, Params};
 
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,14 +45,27 @@ pub fn routes() -> Router<Application> {
         .route("/api/v1/requests", post(create_request))
         .route("/api/v1/users/unlock", post(unlock_user))
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/{*unknown}", axum::routing::any(unknown_endpoint))
+        .method_not_allowed_fallback(http_method_not_allowed)
         .layer(DefaultBodyLimit::max(bounds::API_BODY))
+}
+
+async fn unknown_endpoint(State(app): State<Application>, headers: HeaderMap) -> Refusal {
+    refusal(&app, locale_of(&headers), PortalError::UnknownEndpoint)
+}
+
+/// axum still adds the `Allow` header to this answer.
+async fn http_method_not_allowed(State(app): State<Application>, headers: HeaderMap) -> Refusal {
+    refusal(&app, locale_of(&headers), PortalError::HttpMethodNotAllowed)
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp."),
+    info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp. \
+        Every refusal is an `ApiError` body: a path under /api/v1 that does not exist is answered 404 `unknown_endpoint`, \
+        a method a path does not take 405 `http_method_not_allowed` (with `Allow`)."),
     paths(verification_methods, send, verify, cancel, set_phone_number, set_email, create_request, unlock_user),
-    modifiers(&BearerKey)
+    modifiers(&BearerKey, &Contract)
 )]
 pub struct ApiDoc;
 
@@ -65,6 +83,7 @@ impl utoipa::Modify for BearerKey {
 /// The user whose wrong codes in a row to forget.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UnlockRequest {
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: String,
 }
 
@@ -72,11 +91,15 @@ pub struct UnlockRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRequest {
     /// The application's id for the user.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: String,
     /// Where the user goes back with the result; its origin must be allowed.
+    #[schema(format = "uri", min_length = 1, max_length = 2048)]
     pub return_url: String,
     /// A number or address the application already knows for the user (E.164 for a number).
+    #[schema(max_length = 32)]
     pub phone_number: Option<String>,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// Seconds the returned link stays valid (default 300, at most 900: longer is cut to 900).
     pub expires_in: Option<u64>,
@@ -96,7 +119,7 @@ pub struct CreatedRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiError {
     pub success: bool,
-    #[schema(example = "invalid_phone_number")]
+    #[schema(schema_with = contract::error_codes, example = "invalid_phone_number")]
     pub error_code: String,
     pub display: String,
     pub blocking: bool,
@@ -140,6 +163,23 @@ pub struct CodeSent {
     pub sends: u32,
 }
 
+impl CodeSent {
+    fn new(display: String, verification_id: Option<String>, pending: PendingCode) -> Self {
+        CodeSent {
+            display,
+            verification_id,
+            method: pending.channel,
+            destination: pending.destination,
+            code_length: pending.code_length,
+            can_resend_in: pending.resend_in,
+            expires_in: pending.expires_in,
+            attempts: pending.attempts,
+            attempts_left: pending.attempts_left,
+            sends: pending.sends,
+        }
+    }
+}
+
 /// A checked code. `verified`: the second factor is passed; POST `/finish` (with the session) to
 /// go back with the signed result. A wrong code is `verified: false` with the attempts left (as
 /// django-twilio-2fa answers). During a phone change, a right code for the current number is
@@ -155,24 +195,6 @@ pub struct Checked {
     /// factor before, so nothing but the caller vouches for the user. (A browser session's
     /// signed result carries the same claim.)
     pub first_enrolment: Option<bool>,
-}
-
-impl CodeSent {
-    /// A pending code as the API shows it; `verification_id` names it for API clients only.
-    fn shown(display: String, verification_id: Option<String>, pending: PendingCode) -> Self {
-        CodeSent {
-            display,
-            verification_id,
-            method: pending.channel,
-            destination: pending.destination,
-            code_length: pending.code_length,
-            can_resend_in: pending.resend_in,
-            expires_in: pending.expires_in,
-            attempts: pending.attempts,
-            attempts_left: pending.attempts_left,
-            sends: pending.sends,
-        }
-    }
 }
 
 impl Checked {
@@ -199,50 +221,72 @@ pub struct Done {
     pub display: String,
 }
 
+/// A browser session sends `method` and, when the portal does not know it yet, the destination;
+/// an API client also sends `user_id` (required for API clients).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendRequest {
     pub method: Channel,
-    /// API clients only: the application's id for the user to verify.
+    /// API clients only, and required for them: the application's id for the user to verify.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
     /// For a phone method, when the portal does not know the user's number yet.
+    #[schema(min_length = 1, max_length = 32)]
     pub phone_number: Option<String>,
     /// ISO 3166 region for a national number; defaults to `TWOFA_DEFAULT_REGION`.
+    /// Also read as `country_code`.
     #[serde(alias = "country_code")]
+    #[schema(max_length = 8)]
     pub phone_country: Option<String>,
     /// For e-mail, when the portal does not know the user's address yet.
+    #[schema(min_length = 1, max_length = 254)]
     pub email: Option<String>,
 }
 
+/// A browser session sends `code`; an API client also sends `user_id` and `verification_id`
+/// (both required for API clients).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerifyRequest {
+    /// The digits received; spaces and dashes are ignored.
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
     /// API clients only: the user, and the verification `send` answered.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
+    #[schema(min_length = 1)]
     pub verification_id: Option<String>,
 }
 
-/// API clients only; a browser session's call has no body.
+/// API clients only, and both fields are required for them; a browser session's call has no body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CancelRequest {
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
+    #[schema(min_length = 1)]
     pub verification_id: Option<String>,
 }
 
-/// API clients only: the user whose methods to list.
+/// API clients only, and required for them: the user whose methods to list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    #[param(min_length = 1, max_length = 255, pattern = r"\S")]
     pub user_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PhoneRequest {
+    #[schema(min_length = 1, max_length = 32)]
     pub phone_number: String,
+    /// ISO 3166 region for a national number; defaults to `TWOFA_DEFAULT_REGION`.
+    /// Also read as `phone_country`.
     #[serde(alias = "phone_country")]
+    #[schema(max_length = 8)]
     pub country_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EmailRequest {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 
@@ -257,87 +301,20 @@ fn refusal(app: &Application, locale: Locale, error: PortalError) -> Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let Refusal(error, display) = self;
-        let retry_after = match &error {
-            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } | PortalError::CheckWait { retry_in } => {
-                Some(*retry_in)
-            }
-            PortalError::ProviderBusy { retry_in } => *retry_in,
-            _ => None,
-        };
+        let retry_after = error.retry_after();
         let body = ApiError {
             success: false,
-            error_code: error_code(&error).to_owned(),
+            error_code: error.api_code().to_owned(),
             display,
-            blocking: error.ends_verification() || matches!(error, PortalError::NoActiveRequest),
+            blocking: error.blocking(),
             retry_after,
         };
-        let mut response = (status_of(&error), Json(body)).into_response();
+        let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
         }
         response
-    }
-}
-
-/// django-twilio-2fa's code for each refusal, where it has one; ours where it has none.
-pub fn error_code(error: &PortalError) -> &'static str {
-    use PortalError::*;
-    match error {
-        InvalidPhoneNumber => "invalid_phone_number",
-        MobileNumberRequired => "mobile_number_required",
-        NumberTypeNotAllowed => "number_type_not_allowed",
-        InvalidEmail => "invalid_email",
-        InvalidCode | CodeLength { .. } => "invalid_verification_code",
-        WrongCode { .. } => "incorrect_verification_code",
-        MaxAttemptsReached => "max_attempts_reached",
-        VerificationExpired => "verification_expired",
-        CodeAlreadyUsed => "verification_already_approved",
-        ResendCooldown { .. } => "resend_cooldown",
-        TooManySends { .. } => "max_sends_reached",
-        VerificationNotFound => "verification_not_found",
-        VerificationCanceled => "verification_canceled",
-        MethodNotAllowed => "method_not_allowed",
-        NoActiveRequest => "user_unauthenticated",
-        InvalidRequest | RequestExpired | RequestReplayed => "invalid_request",
-        DeliveryFailed => "delivery_failed",
-        PhoneCountryNotAllowed => "phone_country_not_allowed",
-        RecipientOptedOut => "recipient_opted_out",
-        DestinationBlocked => "destination_blocked",
-        ProviderBusy { .. } => "twilio_rate_limited",
-        DestinationRequired => "missing_user_data",
-        InvalidApiKey => "invalid_api_key",
-        UserIdMissing => "unauthenticated_user_param_missing",
-        FactorConfirmationRequired => "factor_confirmation_required",
-        CheckWait { .. } => "too_many_failed_checks",
-        UserLocked => "user_locked",
-        TooManyDestinations => "too_many_destinations",
-        SendingPaused => "sending_paused",
-        RegistrationNotAllowed => "registration_not_allowed",
-        ChangeNotAllowed => "change_not_allowed",
-        UserNotAllowed => "user_not_allowed",
-        NoMethodAvailable => "no_method_available",
-        InvalidCarrierType => "invalid_carrier_type",
-        Unavailable | Network => "unavailable",
-    }
-}
-
-/// The HTTP status of each refusal.
-fn status_of(error: &PortalError) -> StatusCode {
-    use PortalError::*;
-    match error {
-        InvalidPhoneNumber | MobileNumberRequired | NumberTypeNotAllowed | InvalidEmail | InvalidCode | CodeLength { .. } | WrongCode { .. }
-        | DestinationRequired | PhoneCountryNotAllowed => StatusCode::BAD_REQUEST,
-        NoActiveRequest | InvalidRequest | RequestExpired | RequestReplayed | InvalidApiKey => StatusCode::UNAUTHORIZED,
-        MethodNotAllowed | RecipientOptedOut | DestinationBlocked | RegistrationNotAllowed | ChangeNotAllowed | UserNotAllowed
-        | NoMethodAvailable | FactorConfirmationRequired | TooManyDestinations => StatusCode::FORBIDDEN,
-        InvalidCarrierType | UserIdMissing => StatusCode::BAD_REQUEST,
-        VerificationNotFound => StatusCode::NOT_FOUND,
-        CodeAlreadyUsed | VerificationCanceled => StatusCode::CONFLICT,
-        VerificationExpired => StatusCode::GONE,
-        MaxAttemptsReached | UserLocked => StatusCode::LOCKED,
-        ResendCooldown { .. } | TooManySends { .. } | ProviderBusy { .. } | CheckWait { .. } => StatusCode::TOO_MANY_REQUESTS,
-        DeliveryFailed => StatusCode::BAD_GATEWAY,
-        Unavailable | Network | SendingPaused => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -351,7 +328,7 @@ async fn code_sent(app: &Application, session: &Session, locale: Locale, moved: 
         Step::EnterCode => {
             let pending = journey::pending_code(app, session).await.map_err(refuse)?.ok_or_else(|| refuse(PortalError::VerificationNotFound))?;
             let display = news.map(|news| Wording::new(locale, &app.settings.messages).notice(&news)).unwrap_or_default();
-            Ok(Json(CodeSent::shown(display, None, pending)))
+            Ok(Json(CodeSent::new(display, None, pending)))
         }
         Step::RegisterPhone | Step::RegisterEmail => Err(refuse(PortalError::DestinationRequired)),
         Step::NoRequest => Err(refuse(PortalError::NoActiveRequest)),
@@ -363,14 +340,15 @@ async fn code_sent(app: &Application, session: &Session, locale: Locale, moved: 
 
 /// The methods this user may choose, with where each would send the code. An API client names
 /// the user with `user_id`.
-#[utoipa::path(method(get, post), path = "/api/v1/verification-methods", params(UserQuery), security((), ("api_key" = [])),
+#[utoipa::path(method(get, post), path = "/api/v1/verification-methods", operation_id = "verification_methods", params(UserQuery),
+    security((), ("api_key" = [])),
     responses((status = 200, body = Methods), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn verification_methods(
     State(app): State<Application>,
     caller: Caller,
     session: Session,
     headers: HeaderMap,
-    Query(query): Query<UserQuery>,
+    Params(query): Params<UserQuery>,
 ) -> Answer<Methods> {
     let locale = locale_of(&headers);
     if caller == Caller::ApiClient {
@@ -406,14 +384,14 @@ fn method_label(locale: Locale, channel: Channel) -> String {
 /// Sends a code by `method`: to the destination the portal knows, else to the one given.
 #[utoipa::path(post, path = "/api/v1/send", request_body = SendRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn send(
     State(app): State<Application>,
     caller: Caller,
     session: Session,
     asker: Asker,
-    Json(request): Json<SendRequest>,
+    Body(request): Body<SendRequest>,
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
@@ -433,14 +411,14 @@ async fn send(
 /// Checks a code. On success the user's session carries the passed second factor.
 #[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security((), ("api_key" = [])), responses(
     (status = 200, body = Checked), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
-    (status = 423, body = ApiError), (status = 429, body = ApiError), (status = 503, body = ApiError)))]
+    (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 410, body = ApiError),
+    (status = 423, body = ApiError), (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn verify(
     State(app): State<Application>,
     caller: Caller,
     session: Session,
     asker: Asker,
-    Json(request): Json<VerifyRequest>,
+    Body(request): Body<VerifyRequest>,
 ) -> Answer<Checked> {
     let locale = asker.locale;
     if caller == Caller::ApiClient {
@@ -475,18 +453,29 @@ async fn verify(
     }
 }
 
-/// Cancels the pending code.
-#[utoipa::path(post, path = "/api/v1/cancel", request_body(content = CancelRequest, description = "API clients only"),
+/// Cancels the pending code. An approved verification stays approved:
+/// `verification_already_approved`.
+#[utoipa::path(post, path = "/api/v1/cancel",
+    request_body(content = Option<CancelRequest>, description = "API clients only; a browser session's call has no body"),
     security((), ("api_key" = [])), responses((status = 200, body = Done), (status = 400, body = ApiError),
-    (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn cancel(State(app): State<Application>, caller: Caller, session: Session, headers: HeaderMap, body: axum::body::Bytes) -> Answer<Done> {
+    (status = 401, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+async fn cancel(
+    State(app): State<Application>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+    body: Option<Body<CancelRequest>>,
+) -> Answer<Done> {
     let locale = locale_of(&headers);
+    let refuse = |error| refusal(&app, locale, error);
     if caller == Caller::ApiClient {
-        let request: CancelRequest = serde_json::from_slice(&body).unwrap_or_default();
-        client::cancel(&app, request).await.map_err(|error| refusal(&app, locale, error))?;
+        let request = body.map(|Body(request)| request).unwrap_or_default();
+        client::cancel(&app, request).await.map_err(refuse)?;
         return Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }));
     }
-    journey::cancel(&app, &session).await.map_err(|error| refusal(&app, locale, error))?;
+    if journey::cancel(&app, &session).await.map_err(refuse)?.step == Step::Verified {
+        return Err(refuse(PortalError::AlreadyApproved));
+    }
     Ok(Json(Done { display: td_string!(locale, notice.canceled).to_string() }))
 }
 
@@ -495,14 +484,14 @@ async fn cancel(State(app): State<Application>, caller: Caller, session: Session
 /// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-phone-number", request_body = PhoneRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_phone_number(
     State(app): State<Application>,
     _caller: Caller,
     session: Session,
     asker: Asker,
-    Json(request): Json<PhoneRequest>,
+    Body(request): Body<PhoneRequest>,
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     let country = request.country_code.unwrap_or_else(|| app.settings.default_region.clone());
@@ -515,14 +504,14 @@ async fn set_phone_number(
 /// A browser session's call; a wrong API key is refused here as everywhere.
 #[utoipa::path(post, path = "/api/v1/set-email", request_body = EmailRequest, responses(
     (status = 200, body = CodeSent), (status = 400, body = ApiError), (status = 401, body = ApiError),
-    (status = 403, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
+    (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 423, body = ApiError),
     (status = 429, body = ApiError), (status = 502, body = ApiError), (status = 503, body = ApiError)))]
 async fn set_email(
     State(app): State<Application>,
     _caller: Caller,
     session: Session,
     asker: Asker,
-    Json(request): Json<EmailRequest>,
+    Body(request): Body<EmailRequest>,
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     let moved = journey::register_email(&app, &session, &request.email, asker).await;
@@ -533,7 +522,7 @@ async fn set_email(
 /// the user to. Each link works once.
 #[utoipa::path(post, path = "/api/v1/requests", request_body = NewRequest, security(("api_key" = [])), responses(
     (status = 201, body = CreatedRequest), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
-async fn create_request(State(app): State<Application>, caller: Caller, headers: HeaderMap, Json(request): Json<NewRequest>) -> Response {
+async fn create_request(State(app): State<Application>, caller: Caller, headers: HeaderMap, Body(request): Body<NewRequest>) -> Response {
     let locale = locale_of(&headers);
     if caller != Caller::ApiClient {
         return refusal(&app, locale, PortalError::InvalidApiKey).into_response();
@@ -549,7 +538,7 @@ async fn create_request(State(app): State<Application>, caller: Caller, headers:
 /// relying application has checked who is asking, as its support desk would.
 #[utoipa::path(post, path = "/api/v1/users/unlock", request_body = UnlockRequest, security(("api_key" = [])), responses(
     (status = 200, body = Done), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
-async fn unlock_user(State(app): State<Application>, caller: Caller, headers: HeaderMap, Json(request): Json<UnlockRequest>) -> Answer<Done> {
+async fn unlock_user(State(app): State<Application>, caller: Caller, headers: HeaderMap, Body(request): Body<UnlockRequest>) -> Answer<Done> {
     let locale = locale_of(&headers);
     let refuse = |error| refusal(&app, locale, error);
     if caller != Caller::ApiClient {

@@ -48,16 +48,18 @@ fn modules() -> BTreeMap<Vec<String>, PathBuf> {
         .collect()
 }
 
-/// The source without its unit tests (they may reach anywhere in the crate).
-fn without_tests(source: &str) -> &str {
-    source.find("#[cfg(test)]\nmod tests").map_or(source, |at| &source[..at])
+/// The code of a source file: without its unit tests (they may reach anywhere in the crate) and
+/// its comments.
+fn code_of(source: &str) -> String {
+    let code = source.find("#[cfg(test)]\nmod tests").map_or(source, |at| &source[..at]);
+    code.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
 }
 
 /// Every `crate::…` path a file names (`super::` spelled out), split at `::`; a braced group
 /// gives one path per member.
 fn imported_paths(module: &[String], source: &str) -> Vec<Vec<String>> {
     let parent = if module.is_empty() { String::from("crate::") } else { format!("crate::{}::", module[..module.len() - 1].join("::")) };
-    let source = without_tests(source).replace("super::", &parent);
+    let source = code_of(source).replace("super::", &parent);
     let mut paths = Vec::new();
     for (at, _) in source.match_indices("crate::") {
         let rest = &source[at + "crate::".len()..];

@@ -9,25 +9,25 @@ use serde_json::{Value, json};
 use support::{TestApp, fresh_mobile, spawn_app};
 
 /// A call to the API, with its answer validated against the documented schema.
-struct Api<'a> {
+pub struct Api<'a> {
     app: &'a TestApp,
-    document: Value,
+    pub document: Value,
     /// Calls as an API client with this key; a browser session's calls carry none.
     key: Option<&'a str>,
 }
 
 impl<'a> Api<'a> {
-    async fn new(app: &'a TestApp) -> Api<'a> {
+    pub async fn new(app: &'a TestApp) -> Api<'a> {
         let document: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
         assert!(document["openapi"].as_str().unwrap().starts_with("3."), "{document}");
         Api { app, document, key: None }
     }
 
-    async fn client(app: &'a TestApp, key: &'a str) -> Api<'a> {
+    pub async fn client(app: &'a TestApp, key: &'a str) -> Api<'a> {
         Api { key: Some(key), ..Api::new(app).await }
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let url = self.app.url(path);
         let request = match method {
             "get" => self.app.client.get(url),
@@ -49,7 +49,7 @@ impl<'a> Api<'a> {
     }
 
     /// Fails unless the document lists this status for the operation and the answer fits its schema.
-    fn check(&self, method: &str, path: &str, status: StatusCode, answer: &Value) {
+    pub fn check(&self, method: &str, path: &str, status: StatusCode, answer: &Value) {
         let operation = &self.document["paths"][path][method];
         assert!(operation.is_object(), "{method} {path} is not documented");
         let schema = &operation["responses"][status.as_str()]["content"]["application/json"]["schema"];
@@ -95,6 +95,9 @@ async fn a_site_drives_the_whole_verification_by_json() {
     let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": code }))).await;
     assert_eq!(status, 200);
     assert_eq!((checked["verified"].as_bool(), checked["finish_url"].as_str()), (Some(true), Some("/finish")));
+    let (status, error) = api.call("post", "/api/v1/cancel", None).await;
+    assert_eq!((status, error["error_code"].as_str()), (StatusCode::CONFLICT, Some("verification_already_approved")), "{error}");
+    assert_eq!(error["display"], "This verification was already approved: it can no longer be canceled.");
     let back = app.post_form("/finish", &[]).await;
     assert!(back.starts_with("https://app.example/after-2fa?state=abc&result="), "{back}");
     assert_eq!(app.state.application.store.factors("ada").await.unwrap().phone.unwrap().e164(), e164);
@@ -202,7 +205,7 @@ async fn changing_the_phone_number_by_json_confirms_the_current_number_first() {
     assert_eq!(app.state.application.store.factors("erin").await.unwrap().phone.unwrap().e164(), new);
 }
 
-const API_KEY: &str = "relying-application-api-key-0123456789";
+pub const API_KEY: &str = "relying-application-api-key-0123456789";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link() {
@@ -248,7 +251,7 @@ async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link(
     assert_eq!(app.get_location(path).await, "/failure", "a link works once");
 }
 
-async fn portal_with_api_key(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
+pub async fn portal_with_api_key(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
     support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::flow::FakeClock::at(support::START), |settings| {
         settings.api_key = Some(API_KEY.to_owned().into());
         configure(settings);
@@ -421,6 +424,11 @@ async fn expired_approved_canceled_and_over_the_send_limit_each_have_their_code(
     let id = sent["verification_id"].as_str().unwrap().to_owned();
     let code = app.latest_code(&e164);
     assert_eq!(client.call("post", "/api/v1/verify", Some(check(&id, &code))).await.1["verified"], true);
+    expect(client.call("post", "/api/v1/verify", Some(check(&id, &code))).await, StatusCode::CONFLICT, "verification_already_approved");
+
+    // Canceling it now says it was approved, and it stays so.
+    let cancel = json!({ "user_id": "lou", "verification_id": id });
+    expect(client.call("post", "/api/v1/cancel", Some(cancel)).await, StatusCode::CONFLICT, "verification_already_approved");
     expect(client.call("post", "/api/v1/verify", Some(check(&id, &code))).await, StatusCode::CONFLICT, "verification_already_approved");
 
     app.advance(31);

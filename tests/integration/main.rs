@@ -4,6 +4,7 @@
 mod support;
 mod twilio_standin;
 
+mod api_contract;
 mod architecture;
 mod binding_factors;
 mod carrier_lookup;

@@ -48,7 +48,8 @@ async fn ensure_offered(app: &Application, journey: &Journey, channel: Channel) 
 async fn cancel_pending(app: &Application, journey: &mut Journey) -> Result<(), PortalError> {
     if let (Some(request), Some(id)) = (&journey.request, journey.verification.take()) {
         match app.verifier.cancel(Owner::session(&request.subject), &id).await {
-            Ok(()) | Err(PortalError::VerificationNotFound) => {}
+            // An approved code (a factor confirmed before an addition) has done its part.
+            Ok(()) | Err(PortalError::VerificationNotFound | PortalError::AlreadyApproved) => {}
             Err(other) => return Err(other),
         }
     }

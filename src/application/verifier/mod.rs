@@ -293,18 +293,25 @@ impl Verifier {
         Ok(self.status_of(&verification, self.clock.now(), delivery))
     }
 
-    /// Ends a pending verification, e.g. when the user picks another method or number.
+    /// Ends a pending verification, e.g. when the user picks another method or number. One that
+    /// was approved stays approved (`AlreadyApproved`, read in the same update that would cancel
+    /// it); one that has ended otherwise is left as it is.
     pub async fn cancel(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(), PortalError> {
-        let (current, _) = self.load_owned(owner, id).await?;
-        if current.status_at(self.clock.now()) != Status::Pending {
-            return Ok(());
-        }
-        let (verification, _) = self
-            .update(owner, id, |verification, now| {
-                verification.cancel(now);
-                Ok(())
+        let (verification, outcome) = self
+            .update(owner, id, |verification, now| match verification.status_at(now) {
+                Status::Pending => {
+                    verification.cancel(now);
+                    Ok(())
+                }
+                Status::Approved => Err(FlowError::AlreadyApproved),
+                _ => Err(FlowError::Canceled),
             })
             .await?;
+        match outcome {
+            Ok(()) => {}
+            Err(FlowError::AlreadyApproved) => return Err(PortalError::AlreadyApproved),
+            Err(_) => return Ok(()),
+        }
         let provider_sid = verification.provider_sid();
         let still_used = match provider_sid {
             // Verify answers a new start to the same number with the same verification.
