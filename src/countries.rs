@@ -5,7 +5,7 @@ use icu_experimental::displaynames::{DisplayNamesOptions, multi::RegionDisplayNa
 use icu_locale_core::subtags::Region;
 use phonenumber::metadata::DATABASE;
 
-use crate::protocol::CountryOption;
+use crate::view::CountryOption;
 
 /// Regions sorted by their name in `language` (English when CLDR has no names for it).
 pub fn country_options(language: &str) -> Vec<CountryOption> {

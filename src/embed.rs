@@ -22,7 +22,7 @@ use crate::application::Application;
 use crate::application::journey::{self, Asker, PASSED_KEY};
 use crate::bounds;
 use crate::redirect::is_local_path;
-use crate::protocol::Step;
+use crate::view::Step;
 use crate::server_fns::land;
 
 pub use crate::application::host::{HostUser, TwoFactorHost};

@@ -1,17 +1,23 @@
 //! leptos-2fa: phone and e-mail second-factor verification for Leptos and axum.
 //!
-//! - `bounds`: the longest input taken in each field.
-//! - `flow`: the core rules (codes, limits, expiry), plain Rust.
-//! - `gateways`: delivery by SMS, call and e-mail behind one interface.
-//! - `store`: SQL persistence.
-//! - `identity`: signed requests from relying applications and signed results back.
-//! - `portal`: the application layer joining them; `server_fns` and `web` expose it.
-//! - `logging`: what the log may hold, and the filter that keeps the rest out.
-//! - `embed`: what a host Leptos site implements and calls to run the pages inside itself.
-//! - `webhooks`: what Twilio calls back, checked against its request signature.
-//! - `ui` and `app`: the Leptos pages; `i18n`: generated from `locales/`.
-//! - `redirect`, `retry`, `line_type`: small leaves shared by the layers above (where a browser
-//!   may be sent, doubling backoff, Twilio Lookup's line-type names).
+//! The folders are the layers, each importing only from the ones below it
+//! (`tests/integration/architecture.rs` checks it):
+//!
+//! 1. `web`: the composition root. `AppState` holds the application and the Leptos options; the
+//!    router, the sessions and the browser-facing defences are put together here.
+//! 2. The adapters, thin: `app`, `ui` and `server_fns` (the pages), `api` (the JSON API),
+//!    `webhooks` (what Twilio calls back), `embed` (the pages inside a host site), with
+//!    `extract` (who asks, in which language) shared by them.
+//! 3. `application`: the `Application` that owns its store, verifier, keys, rules and host; the
+//!    user's `journey` through the pages; the `verifier` that sends and checks codes.
+//! 4. `gateways` (delivery by text, call and e-mail), `store` (SQL), `handoff` (signed requests
+//!    and results), `wording` (every sentence, from `locales/`), `events`, `config`, `logging`.
+//! 5. The core: `domain` (codes, limits, lockout, factors, the life of a verification: plain Rust
+//!    with an injected clock), `refusal` (each refusal declared once), `view` (what a page shows),
+//!    and small leaves (`bounds`, `redirect`, `retry`, `line_type`).
+//!
+//! A host site uses `web`, `embed`, `app::TwoFactorRoutes`, `config`, `events` and `logging`;
+//! everything else is the portal's own.
 
 #![recursion_limit = "256"]
 
@@ -19,47 +25,46 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod app;
 pub mod domain;
-#[cfg(feature = "ssr")]
-pub mod events;
-pub mod protocol;
+pub mod refusal;
 pub mod server_fns;
-pub mod texts;
-pub mod ui;
+mod ui;
+pub mod view;
+pub mod wording;
 
 #[cfg(feature = "ssr")]
-pub mod api;
+mod api;
 #[cfg(feature = "ssr")]
 pub mod application;
 #[cfg(feature = "ssr")]
-pub mod bounds;
+mod bounds;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
-pub mod countries;
+mod countries;
 #[cfg(feature = "ssr")]
 pub mod embed;
 #[cfg(feature = "ssr")]
-pub mod extract;
+pub mod events;
 #[cfg(feature = "ssr")]
-pub mod flow;
+mod extract;
 #[cfg(feature = "ssr")]
-pub mod gateways;
+mod gateways;
 #[cfg(feature = "ssr")]
-pub mod identity;
+pub mod handoff;
 #[cfg(feature = "ssr")]
-pub mod line_type;
+mod line_type;
 #[cfg(feature = "ssr")]
 pub mod logging;
 #[cfg(feature = "ssr")]
 pub mod redirect;
 #[cfg(feature = "ssr")]
-pub mod retry;
+mod retry;
 #[cfg(feature = "ssr")]
-pub mod store;
+mod store;
 #[cfg(feature = "ssr")]
 pub mod web;
 #[cfg(feature = "ssr")]
-pub mod webhooks;
+mod webhooks;
 
 /// Makes every server-side redirect a full page load, exactly as without JavaScript: the pages
 /// render from server state. A host site calls this in its own `hydrate`.

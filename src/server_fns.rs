@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 
 use crate::domain::{Channel, DeliveryState};
-use crate::protocol::{CountryOption, PortalError, PortalView};
+use crate::refusal::PortalError;
+use crate::view::{CountryOption, PortalView};
 #[cfg(feature = "ssr")]
 use crate::application::journey::{self, Flash, Moved};
 #[cfg(feature = "ssr")]
-use crate::protocol::{Notice, PhoneInput, Step};
+use crate::view::{Notice, PhoneInput, Step};
 
 #[cfg(feature = "ssr")]
 mod context {

@@ -12,13 +12,14 @@ use axum::http::{HeaderMap, header};
 use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
 use crate::bounds;
 use crate::domain::Channel;
-use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
+use crate::domain::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
 use crate::i18n::{Locale, td_string};
 use crate::application::destinations::FirstCode;
 use crate::application::journey::offered_methods;
 use crate::application::{Application, Approval, CodeStatus, Grounds, NewCode, Owner};
-use crate::protocol::{Notice, PortalError};
-use crate::texts::Wording;
+use crate::refusal::PortalError;
+use crate::view::Notice;
+use crate::wording::Wording;
 use crate::extract::locale::locale_of;
 
 /// Who makes an API call: a browser session (no `Authorization`: the session cookie binds it), or

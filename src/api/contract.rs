@@ -8,7 +8,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 
 /// The schema of `ApiError.error_code`: every code the API answers.
 pub fn error_codes() -> Object {

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::{Refusal, refusal};
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 use crate::application::Application;
 use crate::extract::locale::locale_of;
 

@@ -29,8 +29,9 @@ use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
 use crate::application::Application;
 use crate::application::journey::{self, Asker, Flash, Moved};
-use crate::protocol::{FailureReason, PendingCode, PhoneInput, PortalError, Step};
-use crate::texts::Wording;
+use crate::refusal::PortalError;
+use crate::view::{FailureReason, PendingCode, PhoneInput, Step};
+use crate::wording::Wording;
 use crate::extract::locale::locale_of;
 
 pub fn routes() -> Router<Application> {

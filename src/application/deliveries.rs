@@ -6,13 +6,13 @@ use std::str::FromStr;
 
 use leptos_i18n::Locale as _;
 
-use super::messages;
+use crate::wording::messages;
 use crate::application::Application;
 use crate::domain::{Channel, DeliveryState};
-use crate::flow::{DeliveryProgress, DeliveryReport, DeliveryToken, OtpCode, Status, UnixTime, Verification};
+use crate::domain::{DeliveryProgress, DeliveryReport, DeliveryToken, OtpCode, Status, UnixTime, Verification};
 use crate::gateways::{Gateway, OutboundMessage};
 use crate::i18n::Locale;
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 use crate::store::{DeliveryRecord, ReportOutcome, Store};
 
 /// Hands `code` to `gateway` under a fresh delivery token, and records the delivery that the

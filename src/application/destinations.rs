@@ -5,8 +5,9 @@
 use super::rules::UserRules;
 use super::{Application, Grounds};
 use crate::domain::Channel;
-use crate::flow::{Addition, Destination, Factors};
-use crate::protocol::{Notice, PortalError};
+use crate::domain::{Addition, Destination, Factors};
+use crate::refusal::PortalError;
+use crate::view::Notice;
 
 /// Where the first code for a given destination goes, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! The one place where internal errors become the `PortalError` a user sees.
 
-use crate::flow::{CodeFormatError, DestinationError, FlowError};
+use crate::domain::{CodeFormatError, DestinationError, FlowError};
 use crate::gateways::{GatewayError, Refusal};
-use crate::identity::IdentityError;
-use crate::protocol::PortalError;
+use crate::handoff::IdentityError;
+use crate::refusal::PortalError;
 use crate::store::StoreError;
 
 impl From<FlowError> for PortalError {

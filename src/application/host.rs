@@ -4,7 +4,7 @@
 use axum::http::request::Parts;
 
 use super::rules::UserRules;
-use crate::flow::{EmailAddress, Factors, PhoneNumber};
+use crate::domain::{EmailAddress, Factors, PhoneNumber};
 
 /// A user of the host site, as far as the second factor is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,9 +4,9 @@
 use crate::config::{ConfigError, Settings};
 use crate::domain::Channel;
 use crate::events::Events;
-use crate::flow::PhoneNumber;
+use crate::domain::PhoneNumber;
 use crate::gateways::twilio::lookup::TwilioLookup;
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 
 pub struct LineTypeCheck {
     lookup: TwilioLookup,

@@ -1,9 +1,9 @@
 //! Verification requests made by a relying application's server rather than signed by it.
 
 use crate::bounds;
-use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
-use crate::identity::{REQUEST_MAX_LIFETIME, with_query_param};
-use crate::protocol::PortalError;
+use crate::domain::{EmailAddress, PhoneNumber, UnixTime};
+use crate::handoff::{REQUEST_MAX_LIFETIME, with_query_param};
+use crate::refusal::PortalError;
 use crate::application::Application;
 
 const DEFAULT_LIFETIME_SECS: u64 = 300;

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
 use crate::domain::Channel;
-use crate::flow::Destination;
-use crate::protocol::PortalError;
+use crate::domain::Destination;
+use crate::refusal::PortalError;
 
 /// A yes or no for each kind of destination: phone number and e-mail address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

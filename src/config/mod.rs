@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::domain::Channel;
-use crate::flow::{ConversionAlarm, Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
+use crate::domain::{ConversionAlarm, Lockout, NumberType, NumberTypes, Policy, RegionRule, SendLimits};
 
 pub use sections::{GatewaySettings, LookupSettings, SmtpSettings, TwilioAccount, TwilioMessagingSettings, TwilioVerifySettings};
 pub use validate::ConfigError;
@@ -112,7 +112,7 @@ pub struct Settings {
     /// An image (URL) per method, in place of the built-in icon.
     pub method_icons: std::collections::BTreeMap<Channel, String>,
     /// Sentences that replace the built-in ones, per language: `[messages.en]
-    /// invalid_phone_number = "…"` (keys: `crate::texts::MESSAGE_KEYS`).
+    /// invalid_phone_number = "…"` (keys: `crate::wording::MESSAGE_KEYS`).
     pub messages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub code_length: usize,
     pub code_ttl_secs: u64,

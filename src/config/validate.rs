@@ -91,7 +91,7 @@ impl Settings {
         if self.user_must_have_phone && !self.methods.iter().any(|method| method.uses_phone()) {
             return Err(invalid("TWOFA_USER_MUST_HAVE_PHONE", "needs a phone method in TWOFA_METHODS"));
         }
-        crate::texts::validate_overrides(&self.messages).map_err(|problem| invalid("TWOFA_MESSAGES", problem))?;
+        crate::wording::validate_overrides(&self.messages).map_err(|problem| invalid("TWOFA_MESSAGES", problem))?;
         if !(1..=MAX_SESSION_IDLE_MINUTES).contains(&self.session_idle_minutes) {
             return Err(invalid("TWOFA_SESSION_IDLE_MINUTES", format!("must be between 1 and {MAX_SESSION_IDLE_MINUTES} (a day)")));
         }

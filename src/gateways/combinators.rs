@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{CodeProvider, Gateway, GatewayError, Handover, OutboundMessage};
 use crate::domain::Channel;
-use crate::flow::{Destination, OtpCode};
+use crate::domain::{Destination, OtpCode};
 
 /// Sends through `primary`; when it fails for a reason its provider reports as transient,
 /// sends the same message through `fallback` instead.
@@ -122,7 +122,7 @@ impl CodeProvider for Deadline<dyn CodeProvider> {
 mod tests {
     use super::*;
     use crate::domain::DeliveryState;
-    use crate::flow::{DeliveryToken, Destination, EmailAddress};
+    use crate::domain::{DeliveryToken, Destination, EmailAddress};
     use crate::gateways::MessageText;
     use std::sync::Mutex;
 

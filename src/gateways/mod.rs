@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::config::{ConfigError, GatewayKind, GatewaySettings};
 use crate::domain::{Channel, DeliveryState};
 use crate::events::Events;
-use crate::flow::{DeliveryToken, Destination, OtpCode};
+use crate::domain::{DeliveryToken, Destination, OtpCode};
 use std::time::Duration;
 
 pub use console::{ConsoleGateway, Outbox, OutboxEntry};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::{Gateway, GatewayError, Handover, MessageText, OutboundMessage, Refusal};
 use crate::config::{ConfigError, SmtpSettings};
 use crate::domain::DeliveryState;
-use crate::flow::Destination;
+use crate::domain::Destination;
 
 /// A mail server that has not answered by then is treated as down.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::{Store, StoreError, corrupt};
 use crate::domain::{Channel, DeliveryState};
-use crate::flow::{DeliveryProgress, DeliveryReport, UnixTime, VerificationId};
+use crate::domain::{DeliveryProgress, DeliveryReport, UnixTime, VerificationId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {

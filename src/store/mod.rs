@@ -10,7 +10,7 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use std::str::FromStr;
 
 use crate::domain::Channel;
-use crate::flow::{
+use crate::domain::{
     Addition, CodeSecret, Conversion, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
     VerificationId,
 };

@@ -4,7 +4,7 @@ use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
 use super::outcome::SkipForm;
 use crate::i18n::{t, use_i18n};
-use crate::protocol::{PortalView, Step};
+use crate::view::{PortalView, Step};
 use crate::server_fns::RegisterEmail;
 
 /// Registration or change of the e-mail address codes go to.

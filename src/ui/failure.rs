@@ -4,7 +4,7 @@ use super::flow_page::FlowPage;
 use super::icons::{self, Icon};
 use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::protocol::{FailureReason, PortalView, Step};
+use crate::view::{FailureReason, PortalView, Step};
 use crate::server_fns::Restart;
 
 /// Why the verification ended, and the ways forward that remain. Nothing here comes from the URL.

@@ -4,7 +4,7 @@ use leptos_router::components::Redirect;
 use super::layout::Frame;
 use super::notice::ErrorPanel;
 use crate::i18n::{t, use_i18n};
-use crate::protocol::{PortalView, Step};
+use crate::view::{PortalView, Step};
 use crate::server_fns::load_portal_view;
 
 /// A page of the flow: loads the user's state on the server, and sends the user to the page of

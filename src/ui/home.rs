@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use super::flow_page::FlowPage;
 use crate::i18n::{t, use_i18n};
-use crate::protocol::{PortalView, Step};
+use crate::view::{PortalView, Step};
 
 /// Shown to a visitor who came without a request from a relying application.
 #[component]

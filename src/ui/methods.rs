@@ -6,7 +6,7 @@ use super::notice::NoticeBanner;
 use crate::domain::Channel;
 use crate::i18n::{Locale, t, t_string, use_i18n};
 use leptos_i18n::I18nContext;
-use crate::protocol::{MethodOption, PortalView, Step};
+use crate::view::{MethodOption, PortalView, Step};
 use crate::server_fns::ChooseMethod;
 
 pub fn channel_label(i18n: I18nContext<Locale>, channel: Channel) -> &'static str {

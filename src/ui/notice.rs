@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t_string, use_i18n};
-use crate::protocol::{Notice, PortalError, ShownNotice};
-use crate::texts::error_text;
+use crate::refusal::PortalError;
+use crate::view::{Notice, ShownNotice};
+use crate::wording::error_text;
 
 /// The outcome of the last form, announced to screen readers as it appears.
 #[component]

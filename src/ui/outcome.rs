@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t, use_i18n};
-use crate::protocol::PortalView;
+use crate::view::PortalView;
 
 /// Back to the relying application: a plain form post, so the signed result is minted once,
 /// when the user leaves, with or without JavaScript. `mount` is where the pages live.

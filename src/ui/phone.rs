@@ -4,7 +4,7 @@ use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
 use super::outcome::SkipForm;
 use crate::i18n::{t, use_i18n};
-use crate::protocol::{PortalView, Step};
+use crate::view::{PortalView, Step};
 use crate::server_fns::{RegisterPhone, country_options};
 
 /// Registration of a phone number, or its change when one is already known.

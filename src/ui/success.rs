@@ -4,7 +4,7 @@ use super::flow_page::FlowPage;
 use super::icons::{self, Icon};
 use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::protocol::{PortalView, Step};
+use crate::view::{PortalView, Step};
 
 #[component]
 pub fn SuccessPage() -> impl IntoView {

@@ -6,7 +6,7 @@ use super::flow_page::FlowPage;
 use super::notice::NoticeBanner;
 use crate::domain::Channel;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::protocol::{PendingCode, PortalView, Step};
+use crate::view::{PendingCode, PortalView, Step};
 use crate::server_fns::{CheckCode, ResendCode};
 
 /// The token form: where the user types the code they received.

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::flow::{PhoneNumber, UnixTime};
+use crate::domain::{PhoneNumber, UnixTime};
 use crate::gateways::OutboxEntry;
 use crate::application::Application;
 use crate::server_fns::DEMO_NONCE_KEY;

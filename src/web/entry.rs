@@ -7,7 +7,7 @@ use tower_sessions::Session;
 
 use crate::application::Application;
 use crate::application::journey::{self, Asker};
-use crate::protocol::Step;
+use crate::view::Step;
 use crate::server_fns::land;
 
 #[derive(Deserialize)]

@@ -139,7 +139,7 @@ pub fn spawn_housekeeping(state: &AppState) {
             every.tick().await;
             let now = app.verifier.now();
             let expired = now.0 - app.verifier.policy().code_ttl.as_secs() as i64;
-            if let Err(error) = app.store.forget_call_codes_before(crate::flow::UnixTime(expired)).await {
+            if let Err(error) = app.store.forget_call_codes_before(crate::domain::UnixTime(expired)).await {
                 tracing::warn!(%error, "could not clear expired call codes");
             }
             if let Err(error) = app.store.forget_nonces_before(now).await {

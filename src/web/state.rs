@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::application::host::TwoFactorHost;
 use crate::application::{Application, StartupError};
 use crate::config::Settings;
-use crate::flow::Clock;
+use crate::domain::Clock;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -29,7 +29,7 @@ impl AppState {
     fn assemble(application: Application, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         let settings = &application.settings;
         if let (Some(url), Some(secret)) = (&settings.webhook_url, &settings.webhook_secret) {
-            crate::webhooks::outbound::spawn_relay(&application.events, url.clone(), secret.clone());
+            crate::events::relay::spawn_relay(&application.events, url.clone(), secret.clone());
         }
         Ok(AppState { leptos_options, application })
     }

@@ -1,7 +1,6 @@
 //! Webhooks: what Twilio sends back to the portal (call TwiML requests, delivery status
-//! callbacks), and what the portal sends on to the relying application.
+//! callbacks), checked against its request signature.
 
-pub mod outbound;
 pub mod signature;
 pub mod twilio;
 pub mod twiml;

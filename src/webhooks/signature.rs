@@ -80,8 +80,9 @@ fn mac(key: &str, algorithm: Algorithm, url: &str, fields: &[(String, String)]) 
     }
 }
 
-/// The signature Twilio would send for this request, for tests of webhook handlers.
-pub fn sign(key: &str, algorithm: Algorithm, url: &str, fields: &[(String, String)]) -> String {
+/// The signature Twilio would send for this request.
+#[cfg(test)]
+fn sign(key: &str, algorithm: Algorithm, url: &str, fields: &[(String, String)]) -> String {
     STANDARD.encode(mac(key, algorithm, url, fields))
 }
 
@@ -121,7 +122,7 @@ pub fn verify(key: &str, algorithm: Algorithm, url: &str, body: SignedBody<'_>, 
             .ok()
             .and_then(|u| u.query_pairs().find(|(name, _)| name == "bodySHA256").map(|(_, value)| value.into_owned()))
             .ok_or(SignatureError::BodyHashMismatch)?;
-        let actual = crate::flow::hex(&Sha256::digest(raw));
+        let actual = crate::domain::hex(&Sha256::digest(raw));
         if !bool::from(actual.as_bytes().ct_eq(expected.to_ascii_lowercase().as_bytes())) {
             return Err(SignatureError::BodyHashMismatch);
         }
@@ -198,7 +199,7 @@ mod tests {
     #[test]
     fn a_json_body_must_match_its_signed_hash() {
         let body = br#"{"status":"delivered"}"#;
-        let hash = crate::flow::hex(&Sha256::digest(body));
+        let hash = crate::domain::hex(&Sha256::digest(body));
         let url = format!("https://2fa.example/webhooks/twilio/events?bodySHA256={hash}");
         let signature = sign("t", Algorithm::HmacSha1, &url, &[]);
         assert_eq!(verify("t", Algorithm::HmacSha1, &url, SignedBody::Json(body), Some(&signature)), Ok(()));

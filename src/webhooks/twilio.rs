@@ -13,11 +13,11 @@ use secrecy::ExposeSecret;
 use super::signature::{Algorithm, SETTINGS_HEADER, SignedBody, verify};
 use super::twiml;
 use crate::domain::DeliveryState;
-use crate::flow::{DeliveryReport, DeliveryToken};
+use crate::domain::{DeliveryReport, DeliveryToken};
 use crate::gateways::twilio::callbacks::{Callback, CallbackUrls};
 use crate::i18n::Locale;
 use crate::application::deliveries::{self, ReportReceipt};
-use crate::application::messages::Spoken;
+use crate::wording::messages::Spoken;
 use crate::application::Application;
 
 /// Twilio's callbacks are small forms; anything larger is not one.
@@ -106,7 +106,7 @@ async fn read_code(State(app): State<Application>, Path(token): Path<String>, re
 
 async fn speak<F>(app: &Application, token: &str, request: &SignedByTwilio, script: F) -> Response
 where
-    F: FnOnce(&Spoken, &crate::flow::OtpCode, &str) -> String,
+    F: FnOnce(&Spoken, &crate::domain::OtpCode, &str) -> String,
 {
     let Ok(token) = DeliveryToken::parse(token) else { return unavailable(app, Locale::en) };
     match deliveries::call_code(app, &token, request.field("CallSid")).await {

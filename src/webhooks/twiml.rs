@@ -3,8 +3,8 @@
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use crate::flow::OtpCode;
-use crate::application::messages::Spoken;
+use crate::domain::OtpCode;
+use crate::wording::messages::Spoken;
 
 /// Seconds the callee has to press a key.
 const KEY_TIMEOUT: u32 = 10;

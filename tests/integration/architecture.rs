@@ -10,8 +10,8 @@ fn layer(module: &str) -> u8 {
         "main" | "web" => 5,
         "app" | "ui" | "server_fns" | "api" | "webhooks" | "embed" | "extract" => 4,
         "application" => 3,
-        "gateways" | "store" | "identity" | "events" | "config" | "texts" | "logging" | "countries" | "outbound" => 2,
-        "flow" | "domain" | "protocol" | "bounds" | "i18n" | "line_type" | "redirect" | "retry" => 1,
+        "gateways" | "store" | "handoff" | "events" | "config" | "wording" | "logging" | "countries" => 2,
+        "domain" | "refusal" | "view" | "bounds" | "line_type" | "redirect" | "retry" => 1,
         "lib" => 0,
         other => panic!("the module `{other}` has no layer: give it one here"),
     }

@@ -3,7 +3,7 @@
 //! the JSON API (session and API client) alike. Wrong codes count for the whole request.
 
 use leptos_2fa::events::Event;
-use leptos_2fa::flow::{FakeClock, PhoneNumber};
+use leptos_2fa::domain::{FakeClock, PhoneNumber};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -174,7 +174,7 @@ async fn a_first_registration_is_marked_in_the_result_and_the_events() {
     assert!(!result_of(&app, &app.post_form("/finish", &[]).await).first_enrolment);
 }
 
-fn result_of(app: &TestApp, back: &str) -> leptos_2fa::identity::ResultClaims {
+fn result_of(app: &TestApp, back: &str) -> leptos_2fa::handoff::ResultClaims {
     let back = url::Url::parse(back).unwrap();
     let result = back.query_pairs().find(|(name, _)| name == "result").expect("a result").1.into_owned();
     app.state.application.client_keys.verify_result(&result, START).unwrap()

@@ -10,7 +10,7 @@ use leptos::config::LeptosOptions;
 use leptos_2fa::config::Settings;
 use leptos_2fa::domain::Channel;
 use leptos_2fa::embed::{HostUser, PerDestination, SecondFactor, TwoFactorHost, UserRules, async_trait, second_factor};
-use leptos_2fa::flow::FakeClock;
+use leptos_2fa::domain::FakeClock;
 use leptos_2fa::web::AppState;
 use serde_json::{Value, json};
 use std::sync::Arc;

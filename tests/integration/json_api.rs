@@ -211,7 +211,7 @@ pub const API_KEY: &str = "relying-application-api-key-0123456789";
 async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link() {
     let app = support::spawn_app_with(
         std::sync::Arc::new(tempfile::tempdir().unwrap()),
-        leptos_2fa::flow::FakeClock::at(support::START),
+        leptos_2fa::domain::FakeClock::at(support::START),
         |settings| settings.api_key = Some(API_KEY.to_owned().into()),
     )
     .await;
@@ -252,7 +252,7 @@ async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link(
 }
 
 pub async fn portal_with_api_key(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
-    support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::flow::FakeClock::at(support::START), |settings| {
+    support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::domain::FakeClock::at(support::START), |settings| {
         settings.api_key = Some(API_KEY.to_owned().into());
         configure(settings);
     })

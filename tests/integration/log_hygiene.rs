@@ -14,7 +14,7 @@ use crate::twilio_standin::{Fault, Standin};
 use crate::twilio_verify::verify_portal_with;
 
 use leptos_2fa::domain::Channel;
-use leptos_2fa::flow::FakeClock;
+use leptos_2fa::domain::FakeClock;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

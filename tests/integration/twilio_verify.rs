@@ -7,7 +7,7 @@ use crate::twilio_standin;
 use leptos_2fa::config::{GatewayKind, Settings};
 use leptos_2fa::domain::Channel;
 use leptos_2fa::events::Event;
-use leptos_2fa::flow::FakeClock;
+use leptos_2fa::domain::FakeClock;
 use std::sync::Arc;
 use support::{START, TestApp, spawn_app_with, visible_text};
 use tokio::sync::broadcast::Receiver;

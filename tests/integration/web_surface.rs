@@ -7,7 +7,7 @@ use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
 use leptos_2fa::domain::Channel;
-use leptos_2fa::flow::FakeClock;
+use leptos_2fa::domain::FakeClock;
 use reqwest::StatusCode;
 use reqwest::header::{ORIGIN, REFERER, SET_COOKIE};
 use serde_json::json;

@@ -8,9 +8,10 @@ use super::state::{Asker, Journey, Moved, Outcome};
 use super::steps::{chosen_channel, current_step, offered_methods};
 use crate::application::{Application, Grounds, NewCode, Owner};
 use crate::domain::Channel;
-use crate::flow::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose};
-use crate::identity::PassedFactor;
-use crate::protocol::{FailureReason, Notice, PhoneInput, PortalError, Step};
+use crate::domain::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose};
+use crate::handoff::PassedFactor;
+use crate::refusal::PortalError;
+use crate::view::{FailureReason, Notice, PhoneInput, Step};
 
 /// Runs `command` on the session's journey and saves what it changed, refusal or not (a refusal
 /// may end the pending code), unless storage failed or there is no journey to save.

@@ -6,10 +6,11 @@ use tower_sessions::Session;
 
 use crate::application::rules::UserRules;
 use crate::domain::Channel;
-use crate::flow::{Factors, VerificationId};
+use crate::domain::{Factors, VerificationId};
 use crate::i18n::Locale;
-use crate::identity::PassedFactor;
-use crate::protocol::{FailureReason, Notice, PortalError, Step};
+use crate::handoff::PassedFactor;
+use crate::refusal::PortalError;
+use crate::view::{FailureReason, Notice, Step};
 
 const SESSION_KEY: &str = "twofa.flow";
 

@@ -4,8 +4,8 @@
 use super::state::{Journey, Outcome};
 use crate::application::rules::UserRules;
 use crate::domain::Channel;
-use crate::flow::{Factors, Status};
-use crate::protocol::Step;
+use crate::domain::{Factors, Status};
+use crate::view::Step;
 
 /// The methods offered to this user: allowed by their rules, and with a destination that is
 /// known or that they may register.
@@ -49,9 +49,9 @@ mod tests {
     use super::*;
     use crate::application::journey::state::{ActiveRequest, ReturnTo};
     use crate::application::rules::PerDestination;
-    use crate::flow::{EmailAddress, PhoneNumber, UnixTime};
-    use crate::identity::PassedFactor;
-    use crate::protocol::FailureReason;
+    use crate::domain::{EmailAddress, PhoneNumber, UnixTime};
+    use crate::handoff::PassedFactor;
+    use crate::view::FailureReason;
 
     fn rules(methods: &[Channel], must_have_phone: bool) -> UserRules {
         UserRules {

@@ -9,10 +9,11 @@ use super::state::{ActiveRequest, Journey, Outcome};
 use super::steps::{chosen_channel, current_step, offered_methods};
 use crate::application::{Application, Owner};
 use crate::domain::DeliveryState;
-use crate::flow::Status;
+use crate::domain::Status;
 use crate::i18n::Locale;
-use crate::protocol::{MethodOption, Notice, PendingCode, PhoneInput, PortalError, PortalView, ShownNotice, Step};
-use crate::texts::Wording;
+use crate::refusal::PortalError;
+use crate::view::{MethodOption, Notice, PendingCode, PhoneInput, PortalView, ShownNotice, Step};
+use crate::wording::Wording;
 
 const FLASH_KEY: &str = "twofa.flash";
 

@@ -4,8 +4,8 @@
 use super::issuers::ProviderVerdict;
 use super::{Approval, Owner, STREAK_RETRIES, Verifier};
 use crate::events::Event;
-use crate::flow::{Destination, FailureStreak, FlowError, OtpCode, Purpose, Status, VerificationId};
-use crate::protocol::PortalError;
+use crate::domain::{Destination, FailureStreak, FlowError, OtpCode, Purpose, Status, VerificationId};
+use crate::refusal::PortalError;
 
 impl Verifier {
     /// Checks a code as typed. A badly formed code is refused without spending an attempt; every

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use crate::application::deliveries;
 use crate::domain::{Channel, DeliveryState};
-use crate::flow::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
+use crate::domain::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
 use crate::gateways::{CodeProvider, Gateway, GatewayError, Sender};
 use crate::i18n::Locale;
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 use crate::store::Store;
 
 /// A new code for a verification: the secret to store, and the code itself while we must still

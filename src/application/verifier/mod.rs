@@ -8,17 +8,18 @@ mod checking;
 mod issuers;
 mod sending;
 
-use super::messages;
+use crate::wording::messages;
 use issuers::{CodeIssuer, Minted};
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
-use crate::flow::{
+use crate::domain::{
     Addition, Clock, CodeHasher, DeliveryToken, Destination, Factors, FlowError, Holder, Policy, Purpose, Status, UnixTime, Verification,
     VerificationId,
 };
 use crate::gateways::{OutboundMessage, Sender};
 use crate::i18n::Locale;
-use crate::protocol::{PendingCode, PortalError};
+use crate::refusal::PortalError;
+use crate::view::PendingCode;
 use crate::store::{SlotKeys, Store};
 use leptos_i18n::Locale as _;
 

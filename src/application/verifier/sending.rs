@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use super::Verifier;
 use crate::domain::Channel;
 use crate::events::Event;
-use crate::flow::{
+use crate::domain::{
     Conversion, Destination, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, UnixTime, Verification, client_network,
     conversion_alarm, ensure_send_allowed,
 };
-use crate::protocol::PortalError;
+use crate::refusal::PortalError;
 use crate::store::{SendSlot, SlotKeys};
 
 impl Verifier {

@@ -2,7 +2,7 @@
 //! script. Declared here, beside the gateway that hands the URLs to Twilio; the webhook routes
 //! (`webhooks::twilio`) are mounted on the same paths.
 
-use crate::flow::DeliveryToken;
+use crate::domain::DeliveryToken;
 
 /// Every Twilio callback is under this path.
 const PREFIX: &str = "/webhooks/twilio";

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{TwilioClient, client_for, reported};
 use crate::config::{ConfigError, LookupSettings};
 use crate::events::Events;
-use crate::flow::PhoneNumber;
+use crate::domain::PhoneNumber;
 use crate::gateways::GatewayError;
 
 /// The part of Lookup's PhoneNumber resource we read.

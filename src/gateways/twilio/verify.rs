@@ -8,7 +8,7 @@ use super::{TwilioClient, TwilioError, client_for, reported};
 use crate::config::{ConfigError, TwilioVerifySettings};
 use crate::domain::Channel;
 use crate::events::Events;
-use crate::flow::{Destination, OtpCode};
+use crate::domain::{Destination, OtpCode};
 use crate::gateways::{CodeProvider, GatewayError, Refusal};
 
 /// The part of Verify's Verification resource we read.

@@ -1,11 +1,16 @@
-//! The sentence for every refusal and notice, in a given language: the pages and the JSON API
-//! say the same thing.
+//! Every sentence the portal says, from the locale files: on the pages and in the JSON API (the
+//! sentence for every refusal and notice, here), and in the texts, calls and mails that carry a
+//! code (`messages`).
+
+#[cfg(feature = "ssr")]
+pub mod messages;
 
 use std::collections::BTreeMap;
 
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
-use crate::protocol::{Notice, PortalError};
+use crate::refusal::PortalError;
+use crate::view::Notice;
 
 /// The sentence a user reads for `error`.
 pub fn error_text(locale: Locale, error: &PortalError) -> String {

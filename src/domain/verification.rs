@@ -278,7 +278,7 @@ impl Verification {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{Clock, FakeClock, PhoneNumber};
+    use crate::domain::{Clock, FakeClock, PhoneNumber};
     use std::time::Duration;
 
     struct Fixture {

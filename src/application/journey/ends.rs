@@ -11,9 +11,10 @@ use super::steps::{current_step, offered_methods};
 use crate::application::Application;
 use crate::application::host::HostUser;
 use crate::domain::Channel;
-use crate::flow::{EmailAddress, Factors, PhoneNumber, UnixTime};
-use crate::identity::with_query_param;
-use crate::protocol::{FailureReason, PortalError};
+use crate::domain::{EmailAddress, Factors, PhoneNumber, UnixTime};
+use crate::handoff::with_query_param;
+use crate::refusal::PortalError;
+use crate::view::FailureReason;
 
 /// Opens a journey for a signed request from a relying application (`/start?request=…`).
 pub async fn begin(app: &Application, session: &Session, token: &str, asker: Asker) -> Result<Moved, PortalError> {

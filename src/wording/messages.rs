@@ -4,7 +4,7 @@ use html_escape::encode_text;
 use leptos_i18n::Locale as _;
 
 use crate::domain::Channel;
-use crate::flow::{Destination, OtpCode};
+use crate::domain::{Destination, OtpCode};
 use crate::gateways::MessageText;
 use crate::i18n::{Locale, td_string};
 

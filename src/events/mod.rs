@@ -4,11 +4,13 @@
 //! each event on its own task; a slow subscriber misses events (and is told how many) rather than
 //! holding up a user's request.
 
+pub mod relay;
+
 use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::domain::Channel;
-use crate::flow::{UnixTime, VerificationId};
+use crate::domain::{UnixTime, VerificationId};
 
 /// Events kept for subscribers that have not read them yet.
 const BACKLOG: usize = 1024;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::bounds;
 use crate::domain::Channel;
-use crate::flow::{UnixTime, random_token};
+use crate::domain::{UnixTime, random_token};
 
 pub const REQUEST_AUDIENCE: &str = "leptos-2fa/request";
 pub const RESULT_AUDIENCE: &str = "leptos-2fa/result";

@@ -178,7 +178,7 @@ fn wait_for_slot(sends: &[UnixTime], max: u32, window: std::time::Duration, now:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{ConversionAlarm, SendLimits};
+    use crate::domain::{ConversionAlarm, SendLimits};
     use std::time::Duration;
 
     fn policy() -> Policy {

@@ -26,7 +26,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body);
-    let digest = crate::flow::hex(&mac.finalize().into_bytes());
+    let digest = crate::domain::hex(&mac.finalize().into_bytes());
     format!("sha256={digest}")
 }
 
