@@ -1,5 +1,5 @@
 //! The send slots every code takes before any gateway is called: counted per user, destination,
-//! number block, client and request, within the hourly budget (see `flow::limits`).
+//! number block, client and request, within the hourly budget (see `domain::limits`).
 
 use std::net::IpAddr;
 
