@@ -132,8 +132,7 @@ async fn start(
 
 fn code_sent(app: &Application, locale: Locale, status: CodeStatus, news: &Notice) -> CodeSent {
     let display = Wording::new(locale, &app.settings.messages).notice(news);
-    let pending = status.shown(app.verifier.policy().code_length);
-    CodeSent::new(display, Some(status.id.as_str().to_owned()), pending)
+    CodeSent::new(display, Some(status.id.as_str().to_owned()), status.shown)
 }
 
 /// Checks a code of a verification this client started for the user.

@@ -225,7 +225,7 @@ pub async fn switch_channel(app: &Application, session: &Session, channel: Chann
         let subject = journey.request()?.subject.clone();
         let id = journey.verification.clone().ok_or(PortalError::VerificationNotFound)?;
         let pending = app.verifier.status(Owner::session(&subject), &id).await?;
-        if !(channel.uses_phone() && pending.channel.uses_phone()) {
+        if !(channel.uses_phone() && pending.shown.channel.uses_phone()) {
             return Err(PortalError::MethodNotAllowed);
         }
         let grounds = journey.added_after.clone().map_or(Grounds::Own, Grounds::AddedAfter);

@@ -93,7 +93,7 @@ pub async fn view(
 async fn pending_status(app: &Application, journey: &Journey) -> Result<Option<(PendingCode, Status)>, PortalError> {
     let (Some(request), Some(id)) = (&journey.request, &journey.verification) else { return Ok(None) };
     match app.verifier.status(Owner::session(&request.subject), id).await {
-        Ok(status) => Ok(Some((status.shown(app.verifier.policy().code_length), status.status))),
+        Ok(status) => Ok(Some((status.shown, status.status))),
         Err(PortalError::VerificationNotFound) => Ok(None),
         Err(other) => Err(other),
     }
@@ -111,5 +111,5 @@ pub async fn pending_code(app: &Application, session: &Session) -> Result<Option
 pub async fn delivery_state(app: &Application, session: &Session) -> Result<Option<DeliveryState>, PortalError> {
     let journey = Journey::load(session).await?;
     let (Some(request), Some(id)) = (&journey.request, &journey.verification) else { return Ok(None) };
-    Ok(app.verifier.status(Owner::session(&request.subject), id).await?.delivery)
+    Ok(app.verifier.status(Owner::session(&request.subject), id).await?.shown.delivery)
 }

@@ -32,37 +32,14 @@ const UPDATE_RETRIES: usize = 5;
 /// cover a burst of parallel checks.
 const STREAK_RETRIES: usize = 64;
 
-/// Where a verification stands, as the token page shows it.
+/// Where a verification stands: what the pages and the JSON API show of it, and what the
+/// portal alone sees (its id, the destination unmasked, its status).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeStatus {
     pub id: VerificationId,
-    pub channel: Channel,
     pub destination: Destination,
     pub status: Status,
-    pub attempts_left: u32,
-    pub attempts: u32,
-    pub sends: u32,
-    pub resend_in: u64,
-    pub expires_in: u64,
-    /// How far the latest code has got, as its provider reports.
-    pub delivery: Option<DeliveryState>,
-}
-
-impl CodeStatus {
-    /// As the token page and the JSON API show it: the destination masked.
-    pub fn shown(&self, code_length: usize) -> PendingCode {
-        PendingCode {
-            channel: self.channel,
-            destination: self.destination.masked(),
-            code_length,
-            attempts_left: self.attempts_left,
-            attempts: self.attempts,
-            sends: self.sends,
-            resend_in: self.resend_in,
-            expires_in: self.expires_in,
-            delivery: self.delivery,
-        }
-    }
+    pub shown: PendingCode,
 }
 
 /// A verification that succeeded.
@@ -142,15 +119,19 @@ impl Verifier {
     pub(super) fn status_of(&self, v: &Verification, now: UnixTime, delivery: Option<DeliveryState>) -> CodeStatus {
         CodeStatus {
             id: v.id.clone(),
-            channel: v.channel,
             destination: v.destination.clone(),
             status: v.status_at(now),
-            attempts_left: v.attempts_left(&self.policy),
-            attempts: v.attempts,
-            sends: v.sends,
-            resend_in: v.resend_available_in(now, &self.policy),
-            expires_in: v.expires_in(now),
-            delivery,
+            shown: PendingCode {
+                channel: v.channel,
+                destination: v.destination.masked(),
+                code_length: self.policy.code_length,
+                attempts_left: v.attempts_left(&self.policy),
+                attempts: v.attempts,
+                sends: v.sends,
+                resend_in: v.resend_available_in(now, &self.policy),
+                expires_in: v.expires_in(now),
+                delivery,
+            },
         }
     }
 
