@@ -43,8 +43,8 @@ impl Step {
 pub struct MethodOption {
     pub channel: Channel,
     pub destination: Option<String>,
-    /// The site's own name for the method, when it gave one.
-    pub label: Option<String>,
+    /// The method's name in the user's language (the site's own, when it gave one).
+    pub label: String,
     /// The site's own image for the method, when it gave one.
     pub icon: Option<String>,
 }

@@ -9,7 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use super::{Checked, CodeSent, Method, Refusal, method_label, refusal};
+use super::{Checked, CodeSent, Method, Refusal, refusal};
 use crate::bounds;
 use crate::domain::Channel;
 use crate::domain::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose, VerificationId};
@@ -72,7 +72,7 @@ pub async fn methods(app: &Application, locale: Locale, user: Option<String>) ->
         .into_iter()
         .map(|channel| Method {
             method: channel,
-            label: wording.channel(channel).unwrap_or_else(|| method_label(locale, channel)),
+            label: wording.channel(channel),
             destination: factors.for_channel(channel).map(|d| d.masked()),
         })
         .collect())

@@ -364,22 +364,12 @@ async fn verification_methods(
         .methods
         .into_iter()
         .map(|option| Method {
-            label: option.label.unwrap_or_else(|| method_label(locale, option.channel)),
+            label: option.label,
             method: option.channel,
             destination: option.destination,
         })
         .collect();
     Ok(Json(Methods { display: td_string!(locale, methods.intro).to_string(), verification_methods: methods }))
-}
-
-fn method_label(locale: Locale, channel: Channel) -> String {
-    match channel {
-        Channel::Sms => td_string!(locale, channel.sms),
-        Channel::Call => td_string!(locale, channel.call),
-        Channel::Email => td_string!(locale, channel.email),
-        Channel::Whatsapp => td_string!(locale, channel.whatsapp),
-    }
-    .to_string()
 }
 
 /// Sends a code by `method`: to the destination the portal knows, else to the one given.

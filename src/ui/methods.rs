@@ -3,20 +3,9 @@ use leptos::prelude::*;
 use super::flow_page::FlowPage;
 use super::icons::{self, Icon};
 use super::notice::NoticeBanner;
-use crate::domain::Channel;
-use crate::i18n::{Locale, t, t_string, use_i18n};
-use leptos_i18n::I18nContext;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::view::{MethodOption, PortalView, Step};
 use crate::server_fns::ChooseMethod;
-
-pub fn channel_label(i18n: I18nContext<Locale>, channel: Channel) -> &'static str {
-    match channel {
-        Channel::Sms => t_string!(i18n, channel.sms),
-        Channel::Call => t_string!(i18n, channel.call),
-        Channel::Email => t_string!(i18n, channel.email),
-        Channel::Whatsapp => t_string!(i18n, channel.whatsapp),
-    }
-}
 
 /// The method picker. With one method it only asks before sending.
 #[component]
@@ -67,7 +56,7 @@ fn MethodButton(option: MethodOption, choose: ServerAction<ChooseMethod>) -> imp
                     None => view! { <Icon path=icons::channel(channel) class="icon channel-icon"/> }.into_any(),
                 }}
                 <span class="method-text">
-                    <span class="method-name">{option.label.unwrap_or_else(|| channel_label(i18n, channel).to_owned())}</span>
+                    <span class="method-name">{option.label}</span>
                     <span class="method-target">{target}</span>
                 </span>
                 <span class="method-action">

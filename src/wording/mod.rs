@@ -28,6 +28,16 @@ pub fn notice_text(locale: Locale, notice: &Notice) -> String {
     }
 }
 
+/// The name of a method, as the locale file has it.
+pub fn channel_text(locale: Locale, channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => td_string!(locale, channel.sms),
+        Channel::Call => td_string!(locale, channel.call),
+        Channel::Email => td_string!(locale, channel.email),
+        Channel::Whatsapp => td_string!(locale, channel.whatsapp),
+    }
+}
+
 /// Sentences a site replaces at run time, per language and locale-file key (see `is_overridable`).
 pub type MessageOverrides = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -90,9 +100,9 @@ impl<'a> Wording<'a> {
         }
     }
 
-    /// The site's name for `channel`, when it renamed it.
-    pub fn channel(&self, channel: Channel) -> Option<String> {
-        self.overridden(&format!("channel.{}", channel.as_str()), &[])
+    /// The name of a method: the site's, when it renamed it.
+    pub fn channel(&self, channel: Channel) -> String {
+        self.overridden(&format!("channel.{}", channel.as_str()), &[]).unwrap_or_else(|| channel_text(self.locale, channel).to_owned())
     }
 }
 
