@@ -43,7 +43,7 @@ pub struct ResultClaims {
     pub sub: String,
     pub method: Channel,
     pub verified_at: i64,
-    /// The code went to a destination the user registered in this flow without holding any factor
+    /// The code went to a destination the user registered in this journey without holding any factor
     /// before: nothing but the session that asked vouches for the user.
     #[serde(default)]
     pub first_enrolment: bool,
@@ -54,7 +54,7 @@ pub struct ResultClaims {
     pub aud: String,
 }
 
-/// A second factor passed in a flow, as the result reports it.
+/// A second factor passed in a journey, as the result reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PassedFactor {
     pub channel: Channel,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Channel, DeliveryState};
 use crate::refusal::PortalError;
 
-/// Where the user stands in the flow; each step has its page.
+/// Where the user stands in the journey; each step has its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Nobody sent this visitor here with a signed request.
@@ -65,7 +65,7 @@ pub struct PendingCode {
     pub delivery: Option<DeliveryState>,
 }
 
-/// Why the flow ended without success.
+/// Why the journey ended without success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
@@ -89,7 +89,7 @@ impl FailureReason {
         matches!(self, FailureReason::VerificationExpired)
     }
 
-    /// The flow had a valid request, so there is somewhere to go back to.
+    /// The journey had a valid request, so there is somewhere to go back to.
     pub fn came_with_request(self) -> bool {
         !matches!(self, FailureReason::InvalidRequest | FailureReason::RequestExpired | FailureReason::RequestReplayed)
     }

@@ -1,37 +1,37 @@
 //! The one place where internal errors become the `PortalError` a user sees.
 
-use crate::domain::{CodeFormatError, DestinationError, FlowError};
+use crate::domain::{CodeFormatError, DestinationError, DomainError};
 use crate::gateways::{GatewayError, Refusal};
 use crate::handoff::IdentityError;
 use crate::refusal::PortalError;
 use crate::store::StoreError;
 
-impl From<FlowError> for PortalError {
-    fn from(error: FlowError) -> Self {
+impl From<DomainError> for PortalError {
+    fn from(error: DomainError) -> Self {
         match error {
-            FlowError::CodeFormat(CodeFormatError::NotDigits) => PortalError::InvalidCode,
-            FlowError::CodeFormat(CodeFormatError::WrongLength { expected }) => PortalError::CodeLength { expected },
-            FlowError::WrongCode { attempts_left } => PortalError::WrongCode { attempts_left },
-            FlowError::MaxAttemptsReached => PortalError::MaxAttemptsReached,
-            FlowError::Expired => PortalError::VerificationExpired,
-            FlowError::AlreadyApproved => PortalError::CodeAlreadyUsed,
-            FlowError::Canceled => PortalError::VerificationCanceled,
-            FlowError::ResendTooSoon { retry_in } => PortalError::ResendCooldown { retry_in },
-            FlowError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
-            FlowError::NotFound => PortalError::VerificationNotFound,
-            FlowError::RegionNotAllowed => PortalError::PhoneCountryNotAllowed,
-            FlowError::Destination(error) => error.into(),
-            FlowError::TooManyDestinations => PortalError::TooManyDestinations,
-            FlowError::SendingPaused => PortalError::SendingPaused,
-            FlowError::CheckWait { retry_in } => PortalError::CheckWait { retry_in },
-            FlowError::UserLocked => PortalError::UserLocked,
+            DomainError::CodeFormat(CodeFormatError::NotDigits) => PortalError::InvalidCode,
+            DomainError::CodeFormat(CodeFormatError::WrongLength { expected }) => PortalError::CodeLength { expected },
+            DomainError::WrongCode { attempts_left } => PortalError::WrongCode { attempts_left },
+            DomainError::MaxAttemptsReached => PortalError::MaxAttemptsReached,
+            DomainError::Expired => PortalError::VerificationExpired,
+            DomainError::AlreadyApproved => PortalError::CodeAlreadyUsed,
+            DomainError::Canceled => PortalError::VerificationCanceled,
+            DomainError::ResendTooSoon { retry_in } => PortalError::ResendCooldown { retry_in },
+            DomainError::TooManySends { retry_in } => PortalError::TooManySends { retry_in },
+            DomainError::NotFound => PortalError::VerificationNotFound,
+            DomainError::RegionNotAllowed => PortalError::PhoneCountryNotAllowed,
+            DomainError::Destination(error) => error.into(),
+            DomainError::TooManyDestinations => PortalError::TooManyDestinations,
+            DomainError::SendingPaused => PortalError::SendingPaused,
+            DomainError::CheckWait { retry_in } => PortalError::CheckWait { retry_in },
+            DomainError::UserLocked => PortalError::UserLocked,
         }
     }
 }
 
 impl From<CodeFormatError> for PortalError {
     fn from(error: CodeFormatError) -> Self {
-        FlowError::from(error).into()
+        DomainError::from(error).into()
     }
 }
 

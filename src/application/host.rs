@@ -43,7 +43,7 @@ pub trait TwoFactorHost: Send + Sync + 'static {
         "/".to_owned()
     }
 
-    /// Where a verified user goes when the link that started the flow named no page
+    /// Where a verified user goes when the link that started the journey named no page
     /// (django-twilio-2fa's `SUCCESS_REDIRECT_URL`).
     fn success_path(&self, _user: &HostUser) -> String {
         "/".to_owned()

@@ -59,7 +59,7 @@ impl Application {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
-    /// As `build`, with the clock the flow reads: tests pass a `FakeClock` to reach expiry.
+    /// As `build`, with the clock the core reads: tests pass a `FakeClock` to reach expiry.
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         let store = Store::connect(&settings.database_url).await?;
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());

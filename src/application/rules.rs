@@ -1,4 +1,4 @@
-//! What one user may do in a flow: the settings, narrowed for that user by the host site (its
+//! What one user may do in a journey: the settings, narrowed for that user by the host site (its
 //! `TwoFactorHost`) or by the relying application's request.
 
 use serde::{Deserialize, Serialize};

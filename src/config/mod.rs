@@ -1,7 +1,7 @@
 //! Settings: `TWOFA_*` environment variables over an optional TOML file over embedded defaults.
 //!
 //! The settings are plain data and sit below the rest of the server: they depend on the core
-//! `flow` and a few leaf modules only. `load` reads them, `validate` refuses bad ones, `secrets`
+//! `domain` and a few leaf modules only. `load` reads them, `validate` refuses bad ones, `secrets`
 //! holds the keys, and `sections` gives each gateway its own part.
 
 mod load;

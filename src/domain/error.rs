@@ -1,4 +1,4 @@
-//! The flow's refusals. They sit below every module of the flow and import none of them.
+//! The core's refusals. They sit below every module of the core and import none of them.
 
 /// What is wrong with a typed code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -24,9 +24,9 @@ pub enum DestinationError {
     WrongKind,
 }
 
-/// Every way a send or a check can be refused by the flow's rules.
+/// Every way a send or a check can be refused by the core's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum FlowError {
+pub enum DomainError {
     #[error(transparent)]
     CodeFormat(#[from] CodeFormatError),
     #[error(transparent)]

@@ -1,5 +1,5 @@
 use super::clock::UnixTime;
-use super::error::FlowError;
+use super::error::DomainError;
 use super::policy::Policy;
 use crate::domain::Channel;
 
@@ -82,7 +82,7 @@ impl SendLimit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendRefusal {
     pub limit: SendLimit,
-    pub error: FlowError,
+    pub error: DomainError,
 }
 
 /// What the history cannot tell about a send: its channel, and whether its destination is one of
@@ -114,13 +114,13 @@ pub fn ensure_send_allowed(history: &SendHistory, facts: SendFacts, now: UnixTim
     let limits = &policy.send_limits;
     let refuse = |limit, error| Err(SendRefusal { limit, error });
     if history.everyone_last_hour >= limits.hourly_budget {
-        return refuse(SendLimit::HourlyBudget, FlowError::SendingPaused);
+        return refuse(SendLimit::HourlyBudget, DomainError::SendingPaused);
     }
     ensure_destination_send_allowed(&history.to_destination, facts.channel, now, policy)?;
     let hour = std::time::Duration::from_secs(3600);
     match wait_for_slot(&history.by_user, policy.max_sends_per_user, policy.user_send_window, now) {
         0 => {}
-        retry_in => return refuse(SendLimit::User, FlowError::TooManySends { retry_in }),
+        retry_in => return refuse(SendLimit::User, DomainError::TooManySends { retry_in }),
     }
     // Limits others' sends fill never keep a user from their own factor; their waits are the
     // whole window, which tells nothing of when the others' codes went out.
@@ -130,19 +130,19 @@ pub fn ensure_send_allowed(history: &SendHistory, facts: SendFacts, now: UnixTim
     ];
     for (limit, sends, max) in shared {
         if !facts.to_a_factor && wait_for_slot(sends, max, hour, now) > 0 {
-            return refuse(limit, FlowError::TooManySends { retry_in: hour.as_secs() });
+            return refuse(limit, DomainError::TooManySends { retry_in: hour.as_secs() });
         }
     }
     let crowded = history.to_destination_by_others.iter().filter(|at| **at > UnixTime(now.0 - 3600)).count();
     if !facts.to_a_factor && crowded >= limits.per_destination_across_users_per_hour as usize {
         // The whole window: the wait must not tell when the destination's owner got a code.
-        return refuse(SendLimit::DestinationAcrossUsers, FlowError::TooManySends { retry_in: hour.as_secs() });
+        return refuse(SendLimit::DestinationAcrossUsers, DomainError::TooManySends { retry_in: hour.as_secs() });
     }
     if limits.conversion.hold && !facts.to_a_factor && conversion_alarm(history.country, policy) {
-        return refuse(SendLimit::Conversion, FlowError::SendingPaused);
+        return refuse(SendLimit::Conversion, DomainError::SendingPaused);
     }
     if history.new_to_request && history.other_destinations_in_request >= limits.destinations_per_request as usize {
-        return refuse(SendLimit::Request, FlowError::TooManyDestinations);
+        return refuse(SendLimit::Request, DomainError::TooManyDestinations);
     }
     Ok(())
 }
@@ -152,13 +152,13 @@ fn ensure_destination_send_allowed(recent_sends: &[PastSend], channel: Channel, 
     if let Some(last) = last_by_channel {
         let retry_in = now.seconds_until(last.plus(policy.resend_cooldown));
         if retry_in > 0 {
-            return Err(SendRefusal { limit: SendLimit::Cooldown, error: FlowError::ResendTooSoon { retry_in } });
+            return Err(SendRefusal { limit: SendLimit::Cooldown, error: DomainError::ResendTooSoon { retry_in } });
         }
     }
     let times: Vec<UnixTime> = recent_sends.iter().map(|send| send.at).collect();
     match wait_for_slot(&times, policy.max_sends, policy.send_window, now) {
         0 => Ok(()),
-        retry_in => Err(SendRefusal { limit: SendLimit::Destination, error: FlowError::TooManySends { retry_in } }),
+        retry_in => Err(SendRefusal { limit: SendLimit::Destination, error: DomainError::TooManySends { retry_in } }),
     }
 }
 
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(client_network(ip("::ffff:192.0.2.7")), "192.0.2.7");
     }
 
-    fn check(history: &SendHistory, channel: Channel, now: i64, policy: &Policy) -> Result<(), FlowError> {
+    fn check(history: &SendHistory, channel: Channel, now: i64, policy: &Policy) -> Result<(), DomainError> {
         ensure_send_allowed(history, by(channel), UnixTime(now), policy).map_err(|refusal| refusal.error)
     }
 
@@ -210,7 +210,7 @@ mod tests {
     fn a_user_gets_no_more_codes_than_the_daily_limit_whatever_the_destinations() {
         let policy = Policy { max_sends_per_user: 3, user_send_window: Duration::from_secs(86_400), ..policy() };
         let history = SendHistory { by_user: vec![UnixTime(1_000), UnixTime(5_000), UnixTime(9_000)], ..SendHistory::default() };
-        assert_eq!(check(&history, Channel::Sms, 10_000, &policy), Err(FlowError::TooManySends { retry_in: 86_400 - 9_000 }));
+        assert_eq!(check(&history, Channel::Sms, 10_000, &policy), Err(DomainError::TooManySends { retry_in: 86_400 - 9_000 }));
         assert_eq!(check(&history, Channel::Sms, 87_401, &policy), Ok(()));
     }
 
@@ -222,7 +222,7 @@ mod tests {
     #[test]
     fn the_send_over_the_limit_is_refused_until_the_oldest_leaves_the_window() {
         let sends = sms(&[9_950, 9_500, 9_700]);
-        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(FlowError::TooManySends { retry_in: 100 }));
+        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(DomainError::TooManySends { retry_in: 100 }));
         assert_eq!(check(&sends, Channel::Sms, 10_100, &policy()), Ok(()));
     }
 
@@ -234,7 +234,7 @@ mod tests {
     #[test]
     fn starting_over_does_not_skip_the_cooldown_but_another_channel_may_go_at_once() {
         let sends = sms(&[9_990]);
-        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(FlowError::ResendTooSoon { retry_in: 20 }));
+        assert_eq!(check(&sends, Channel::Sms, 10_000, &policy()), Err(DomainError::ResendTooSoon { retry_in: 20 }));
         assert_eq!(check(&sends, Channel::Call, 10_000, &policy()), Ok(()));
     }
 
@@ -244,7 +244,7 @@ mod tests {
         let policy = Policy { send_limits: limits, ..policy() };
         let history = SendHistory { to_destination_by_others: vec![UnixTime(9_000), UnixTime(9_990)], ..SendHistory::default() };
         let refused = ensure_send_allowed(&history, by(Channel::Sms), UnixTime(10_000), &policy);
-        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::DestinationAcrossUsers, error: FlowError::TooManySends { retry_in: 3600 } }));
+        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::DestinationAcrossUsers, error: DomainError::TooManySends { retry_in: 3600 } }));
         let owner = SendFacts { to_a_factor: true, ..by(Channel::Sms) };
         assert_eq!(ensure_send_allowed(&history, owner, UnixTime(10_000), &policy), Ok(()), "the number's owner is never held up");
     }
@@ -274,7 +274,7 @@ mod tests {
         let policy = Policy::default();
         let pumped = SendHistory { country: Conversion { sent: 60, entered: 3 }, ..SendHistory::default() };
         let refused = ensure_send_allowed(&pumped, by(Channel::Sms), UnixTime(10_000), &policy);
-        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::Conversion, error: FlowError::SendingPaused }));
+        assert_eq!(refused, Err(SendRefusal { limit: SendLimit::Conversion, error: DomainError::SendingPaused }));
         let owner = SendFacts { to_a_factor: true, ..by(Channel::Sms) };
         assert_eq!(ensure_send_allowed(&pumped, owner, UnixTime(10_000), &policy), Ok(()));
         let healthy = SendHistory { country: Conversion { sent: 60, entered: 40 }, ..SendHistory::default() };

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::clock::UnixTime;
-use super::error::FlowError;
+use super::error::DomainError;
 
 /// A user's wrong codes since their last right one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,15 +55,15 @@ impl Lockout {
     }
 
     /// Whether the user may have a code checked now.
-    pub fn ensure_may_check(&self, streak: FailureStreak, now: UnixTime) -> Result<(), FlowError> {
+    pub fn ensure_may_check(&self, streak: FailureStreak, now: UnixTime) -> Result<(), DomainError> {
         let streak = self.current(streak, now);
         if streak.count >= self.lock_after {
-            return Err(FlowError::UserLocked);
+            return Err(DomainError::UserLocked);
         }
         let (Some(wait), Some(last)) = (self.wait_after(streak.count), streak.last_at) else { return Ok(()) };
         match now.seconds_until(last.plus(wait)) {
             0 => Ok(()),
-            retry_in => Err(FlowError::CheckWait { retry_in }),
+            retry_in => Err(DomainError::CheckWait { retry_in }),
         }
     }
 
@@ -95,18 +95,18 @@ mod tests {
     fn ten_failures_cost_no_wait_then_waits_double_from_thirty_seconds_to_an_hour() {
         let lockout = Lockout::default();
         assert_eq!(lockout.ensure_may_check(failed(9, 0), NOW), Ok(()));
-        assert_eq!(lockout.ensure_may_check(failed(10, 0), NOW), Err(FlowError::CheckWait { retry_in: 30 }));
+        assert_eq!(lockout.ensure_may_check(failed(10, 0), NOW), Err(DomainError::CheckWait { retry_in: 30 }));
         assert_eq!(lockout.ensure_may_check(failed(10, 30), NOW), Ok(()));
-        assert_eq!(lockout.ensure_may_check(failed(11, 0), NOW), Err(FlowError::CheckWait { retry_in: 60 }));
-        assert_eq!(lockout.ensure_may_check(failed(17, 0), NOW), Err(FlowError::CheckWait { retry_in: 3600 }));
-        assert_eq!(lockout.ensure_may_check(failed(60, 0), NOW), Err(FlowError::CheckWait { retry_in: 3600 }));
+        assert_eq!(lockout.ensure_may_check(failed(11, 0), NOW), Err(DomainError::CheckWait { retry_in: 60 }));
+        assert_eq!(lockout.ensure_may_check(failed(17, 0), NOW), Err(DomainError::CheckWait { retry_in: 3600 }));
+        assert_eq!(lockout.ensure_may_check(failed(60, 0), NOW), Err(DomainError::CheckWait { retry_in: 3600 }));
     }
 
     #[test]
     fn a_hundred_consecutive_failures_lock_the_user_however_long_ago() {
         let lockout = Lockout::default();
-        assert_eq!(lockout.ensure_may_check(failed(100, 0), NOW), Err(FlowError::UserLocked));
-        assert_eq!(lockout.ensure_may_check(failed(100, 30 * 24 * 3600), NOW), Err(FlowError::UserLocked));
+        assert_eq!(lockout.ensure_may_check(failed(100, 0), NOW), Err(DomainError::UserLocked));
+        assert_eq!(lockout.ensure_may_check(failed(100, 30 * 24 * 3600), NOW), Err(DomainError::UserLocked));
     }
 
     #[test]

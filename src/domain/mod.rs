@@ -44,7 +44,7 @@ pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
 #[cfg(feature = "ssr")]
 pub use destination::{Destination, EmailAddress, NumberType, NumberTypes, PhoneNumber};
 #[cfg(feature = "ssr")]
-pub use error::{CodeFormatError, DestinationError, FlowError};
+pub use error::{CodeFormatError, DestinationError, DomainError};
 #[cfg(feature = "ssr")]
 pub use factors::{Addition, Factors, Purpose};
 #[cfg(feature = "ssr")]
@@ -58,6 +58,6 @@ pub use policy::{ConversionAlarm, Policy, PolicyError, RegionRule, SendLimits};
 #[cfg(feature = "ssr")]
 pub use random::{hex, random_token};
 #[cfg(feature = "ssr")]
-pub use verification::{CodeSecret, Holder, Status, Verification};
+pub use verification::{CodeSecret, StartedBy, Status, Verification};
 #[cfg(feature = "ssr")]
 pub use verification_id::VerificationId;

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::destination::{Destination, NumberTypes};
-use super::error::FlowError;
+use super::error::DomainError;
 use super::lockout::Lockout;
 use crate::domain::Channel;
 
@@ -139,10 +139,10 @@ pub enum PolicyError {
 impl Policy {
     /// Refuses a destination `channel` cannot or may not reach: another kind, a kind of phone line
     /// the rules leave out, a number of a country they leave out.
-    pub fn ensure_destination_allowed(&self, destination: &Destination, channel: Channel) -> Result<(), FlowError> {
+    pub fn ensure_destination_allowed(&self, destination: &Destination, channel: Channel) -> Result<(), DomainError> {
         destination.ensure_reachable_by(channel, &self.number_types)?;
         match destination {
-            Destination::Phone(phone) if !self.regions.allows(phone.region().as_deref()) => Err(FlowError::RegionNotAllowed),
+            Destination::Phone(phone) if !self.regions.allows(phone.region().as_deref()) => Err(DomainError::RegionNotAllowed),
             _ => Ok(()),
         }
     }

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use super::clock::UnixTime;
 use super::code::{CodeHasher, OtpCode};
 use super::destination::Destination;
-use super::error::FlowError;
+use super::error::DomainError;
 use super::factors::{Addition, Purpose};
 use super::policy::Policy;
 use super::verification_id::VerificationId;
@@ -46,25 +46,25 @@ impl FromStr for Status {
 /// What started a verification, and so the only thing that may go on with it: the browser
 /// session of the user, or the API client acting for the user. To the other it does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holder {
+pub enum StartedBy {
     Session,
     ApiClient,
 }
 
-impl Holder {
+impl StartedBy {
     pub fn as_str(self) -> &'static str {
         match self {
-            Holder::Session => "session",
-            Holder::ApiClient => "api_client",
+            StartedBy::Session => "session",
+            StartedBy::ApiClient => "api_client",
         }
     }
 }
 
-impl FromStr for Holder {
+impl FromStr for StartedBy {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        [Holder::Session, Holder::ApiClient]
+        [StartedBy::Session, StartedBy::ApiClient]
             .into_iter()
             .find(|holder| holder.as_str() == value)
             .ok_or_else(|| format!("unknown verification holder {value:?}"))
@@ -86,8 +86,8 @@ pub struct Verification {
     pub id: VerificationId,
     /// The user it belongs to; nobody else may check or resend it.
     pub subject: String,
-    /// What started it for that user; see `Holder`.
-    pub holder: Holder,
+    /// What started it for that user; see `StartedBy`.
+    pub started_by: StartedBy,
     /// Why the code went to this destination.
     pub purpose: Purpose,
     /// A destination the owner may add once this code (to one of their factors) is entered.
@@ -136,7 +136,7 @@ impl Verification {
             secret,
             id,
             subject: subject.to_owned(),
-            holder: Holder::Session,
+            started_by: StartedBy::Session,
             purpose: Purpose::Challenge,
             enrols: None,
             request: None,
@@ -174,15 +174,15 @@ impl Verification {
     }
 
     /// Refuses to go on with a verification that has reached a final status.
-    fn ensure_open(&mut self, now: UnixTime) -> Result<(), FlowError> {
+    fn ensure_open(&mut self, now: UnixTime) -> Result<(), DomainError> {
         match self.status_at(now) {
             Status::Pending => Ok(()),
-            Status::Approved => Err(FlowError::AlreadyApproved),
-            Status::Canceled => Err(FlowError::Canceled),
-            Status::MaxAttemptsReached => Err(FlowError::MaxAttemptsReached),
+            Status::Approved => Err(DomainError::AlreadyApproved),
+            Status::Canceled => Err(DomainError::Canceled),
+            Status::MaxAttemptsReached => Err(DomainError::MaxAttemptsReached),
             Status::Expired => {
                 self.status = Status::Expired;
-                Err(FlowError::Expired)
+                Err(DomainError::Expired)
             }
         }
     }
@@ -196,22 +196,22 @@ impl Verification {
     }
 
     /// Checks a typed code against our hash. Every check of an open verification counts as an attempt.
-    pub fn check(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    pub fn check(&mut self, code: &OtpCode, hasher: &CodeHasher, now: UnixTime, policy: &Policy) -> Result<(), DomainError> {
         let matches = matches!(&self.secret, CodeSecret::Hash(hash) if hasher.matches(&self.id, code, hash));
         self.record_check(matches, now, policy)
     }
 
     /// Whether a check may be asked of the provider now, before it is asked.
-    pub fn ensure_checkable(&self, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    pub fn ensure_checkable(&self, now: UnixTime, policy: &Policy) -> Result<(), DomainError> {
         self.clone().record_check(true, now, policy)
     }
 
     /// Counts a check whose verdict is `matches` (ours, or the provider's).
-    pub fn record_check(&mut self, matches: bool, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    pub fn record_check(&mut self, matches: bool, now: UnixTime, policy: &Policy) -> Result<(), DomainError> {
         self.ensure_open(now)?;
         if self.attempts >= policy.max_attempts {
             self.status = Status::MaxAttemptsReached;
-            return Err(FlowError::MaxAttemptsReached);
+            return Err(DomainError::MaxAttemptsReached);
         }
         self.attempts += 1;
         if matches {
@@ -222,27 +222,27 @@ impl Verification {
         match self.attempts_left(policy) {
             0 => {
                 self.status = Status::MaxAttemptsReached;
-                Err(FlowError::MaxAttemptsReached)
+                Err(DomainError::MaxAttemptsReached)
             }
-            attempts_left => Err(FlowError::WrongCode { attempts_left }),
+            attempts_left => Err(DomainError::WrongCode { attempts_left }),
         }
     }
 
     /// Whether a new code may be sent now, before the provider is asked to send it.
-    pub fn ensure_resendable(&self, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    pub fn ensure_resendable(&self, now: UnixTime, policy: &Policy) -> Result<(), DomainError> {
         let secret = self.secret.clone();
         self.clone().resend(secret, now, policy)
     }
 
     /// Puts a fresh code in place after the cooldown; the attempts made so far still count.
-    pub fn resend(&mut self, secret: CodeSecret, now: UnixTime, policy: &Policy) -> Result<(), FlowError> {
+    pub fn resend(&mut self, secret: CodeSecret, now: UnixTime, policy: &Policy) -> Result<(), DomainError> {
         match self.ensure_open(now) {
-            Ok(()) | Err(FlowError::Expired) => {}
+            Ok(()) | Err(DomainError::Expired) => {}
             Err(other) => return Err(other),
         }
         let retry_in = self.resend_available_in(now, policy);
         if retry_in > 0 {
-            return Err(FlowError::ResendTooSoon { retry_in });
+            return Err(DomainError::ResendTooSoon { retry_in });
         }
         self.secret = secret;
         self.status = Status::Pending;
@@ -253,17 +253,17 @@ impl Verification {
     }
 
     /// The provider ended a pending verification (its own check limit or expiry): the same
-    /// refusal as when the flow ends it.
-    pub fn end_at_provider(&mut self, status: Status, now: UnixTime) -> Result<(), FlowError> {
+    /// refusal as when the core ends it.
+    pub fn end_at_provider(&mut self, status: Status, now: UnixTime) -> Result<(), DomainError> {
         self.ensure_open(now)?;
         self.status = status;
         Err(match status {
-            Status::MaxAttemptsReached => FlowError::MaxAttemptsReached,
-            Status::Approved => FlowError::AlreadyApproved,
-            Status::Canceled => FlowError::Canceled,
+            Status::MaxAttemptsReached => DomainError::MaxAttemptsReached,
+            Status::Approved => DomainError::AlreadyApproved,
+            Status::Canceled => DomainError::Canceled,
             Status::Pending | Status::Expired => {
                 self.status = Status::Expired;
-                FlowError::Expired
+                DomainError::Expired
             }
         })
     }
@@ -305,11 +305,11 @@ mod tests {
     }
 
     impl Fixture {
-        fn check(&mut self, code: &OtpCode) -> Result<(), FlowError> {
+        fn check(&mut self, code: &OtpCode) -> Result<(), DomainError> {
             self.verification.check(code, &self.hasher, self.clock.now(), &self.policy)
         }
 
-        fn resend(&mut self, code: &OtpCode) -> Result<(), FlowError> {
+        fn resend(&mut self, code: &OtpCode) -> Result<(), DomainError> {
             let secret = CodeSecret::Hash(self.hasher.hash(&self.verification.id, code));
             self.verification.resend(secret, self.clock.now(), &self.policy)
         }
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn a_wrong_code_leaves_four_attempts() {
         let mut f = fixture();
-        assert_eq!(f.check(&wrong()), Err(FlowError::WrongCode { attempts_left: 4 }));
+        assert_eq!(f.check(&wrong()), Err(DomainError::WrongCode { attempts_left: 4 }));
         assert_eq!(f.verification.status, Status::Pending);
     }
 
@@ -335,12 +335,12 @@ mod tests {
     fn the_fifth_wrong_code_locks_the_verification_even_for_the_right_code() {
         let mut f = fixture();
         for attempts_left in (1..=4).rev() {
-            assert_eq!(f.check(&wrong()), Err(FlowError::WrongCode { attempts_left }));
+            assert_eq!(f.check(&wrong()), Err(DomainError::WrongCode { attempts_left }));
         }
-        assert_eq!(f.check(&wrong()), Err(FlowError::MaxAttemptsReached));
+        assert_eq!(f.check(&wrong()), Err(DomainError::MaxAttemptsReached));
         assert_eq!(f.verification.status, Status::MaxAttemptsReached);
         let code = f.code.clone();
-        assert_eq!(f.check(&code), Err(FlowError::MaxAttemptsReached));
+        assert_eq!(f.check(&code), Err(DomainError::MaxAttemptsReached));
     }
 
     #[test]
@@ -350,7 +350,7 @@ mod tests {
         assert_eq!(f.verification.status_at(f.clock.now()), Status::Pending);
         f.clock.advance(Duration::from_secs(1));
         let code = f.code.clone();
-        assert_eq!(f.check(&code), Err(FlowError::Expired));
+        assert_eq!(f.check(&code), Err(DomainError::Expired));
         assert_eq!(f.verification.status, Status::Expired);
         assert_eq!(f.verification.attempts, 0, "a check of an expired code is not an attempt");
     }
@@ -360,14 +360,14 @@ mod tests {
         let mut f = fixture();
         let code = f.code.clone();
         f.check(&code).unwrap();
-        assert_eq!(f.check(&code), Err(FlowError::AlreadyApproved));
+        assert_eq!(f.check(&code), Err(DomainError::AlreadyApproved));
     }
 
     #[test]
     fn a_resend_within_the_cooldown_says_how_long_to_wait() {
         let mut f = fixture();
         f.clock.advance(Duration::from_secs(12));
-        assert_eq!(f.resend(&wrong()), Err(FlowError::ResendTooSoon { retry_in: 18 }));
+        assert_eq!(f.resend(&wrong()), Err(DomainError::ResendTooSoon { retry_in: 18 }));
         assert_eq!(f.verification.sends, 1);
     }
 
@@ -380,7 +380,7 @@ mod tests {
         assert_eq!(f.verification.sends, 2);
         assert_eq!(f.verification.expires_in(f.clock.now()), 600);
         let old = f.code.clone();
-        assert_eq!(f.check(&old), Err(FlowError::WrongCode { attempts_left: 4 }));
+        assert_eq!(f.check(&old), Err(DomainError::WrongCode { attempts_left: 4 }));
         assert_eq!(f.check(&fresh), Ok(()));
     }
 
@@ -408,8 +408,8 @@ mod tests {
         let mut f = fixture();
         f.verification.cancel(f.clock.now());
         let code = f.code.clone();
-        assert_eq!(f.check(&code), Err(FlowError::Canceled));
+        assert_eq!(f.check(&code), Err(DomainError::Canceled));
         f.clock.advance(Duration::from_secs(60));
-        assert_eq!(f.resend(&code), Err(FlowError::Canceled));
+        assert_eq!(f.resend(&code), Err(DomainError::Canceled));
     }
 }

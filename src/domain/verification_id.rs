@@ -3,7 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::error::FlowError;
+use super::error::DomainError;
 use super::random::random_bytes;
 
 const ID_BYTES: usize = 16;
@@ -20,13 +20,13 @@ impl VerificationId {
     }
 
     /// Accepts only the shape `generate` produces, so junk never reaches a query.
-    pub fn parse(value: &str) -> Result<Self, FlowError> {
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
         if value.len() != ID_TEXT_LENGTH {
-            return Err(FlowError::NotFound);
+            return Err(DomainError::NotFound);
         }
-        let decoded = URL_SAFE_NO_PAD.decode(value).map_err(|_| FlowError::NotFound)?;
+        let decoded = URL_SAFE_NO_PAD.decode(value).map_err(|_| DomainError::NotFound)?;
         if decoded.len() != ID_BYTES {
-            return Err(FlowError::NotFound);
+            return Err(DomainError::NotFound);
         }
         Ok(VerificationId(value.to_owned()))
     }
@@ -51,7 +51,7 @@ mod tests {
         let id = VerificationId::generate();
         assert_ne!(id, VerificationId::generate());
         assert_eq!(VerificationId::parse(id.as_str()), Ok(id));
-        assert_eq!(VerificationId::parse("1"), Err(FlowError::NotFound));
-        assert_eq!(VerificationId::parse("'; drop table x; --"), Err(FlowError::NotFound));
+        assert_eq!(VerificationId::parse("1"), Err(DomainError::NotFound));
+        assert_eq!(VerificationId::parse("'; drop table x; --"), Err(DomainError::NotFound));
     }
 }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use crate::domain::Channel;
 use crate::domain::{
-    Addition, CodeSecret, Conversion, Destination, EmailAddress, Factors, FailureStreak, Holder, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
+    Addition, CodeSecret, Conversion, Destination, EmailAddress, Factors, FailureStreak, StartedBy, PastSend, PhoneNumber, Purpose, SendHistory, Status, UnixTime, Verification,
     VerificationId,
 };
 
@@ -35,7 +35,7 @@ pub struct SlotKeys<'a> {
     pub channel: Channel,
     pub at: UnixTime,
     pub request: Option<&'a str>,
-    /// See `flow::client_network`.
+    /// See `domain::client_network`.
     pub client_net: Option<String>,
     pub number_block: Option<String>,
     /// The ISO region of a phone number.
@@ -221,14 +221,14 @@ impl Store {
             let destination: String = row.get("destination");
             let channel: String = row.get("channel");
             let status: String = row.get("status");
-            let holder: String = row.get("holder");
+            let started_by: String = row.get("holder");
             let purpose: String = row.get("purpose");
             let enrols: Option<String> = row.get("enrols");
             let enrols_channel: Option<String> = row.get("enrols_channel");
             let verification = Verification {
                 id: id.clone(),
                 subject: row.get("subject"),
-                holder: Holder::from_str(&holder).map_err(StoreError::Corrupt)?,
+                started_by: StartedBy::from_str(&started_by).map_err(StoreError::Corrupt)?,
                 purpose: Purpose::from_str(&purpose).map_err(StoreError::Corrupt)?,
                 enrols: match (enrols, enrols_channel) {
                     (Some(key), Some(channel)) => Some(Addition {
@@ -258,7 +258,7 @@ impl Store {
     }
 
     /// Writes back a verification read at `revision`. Returns false when someone changed it meanwhile.
-    /// The whole row is written: what the flow never changes is written back as it was read.
+    /// The whole row is written: what the core never changes is written back as it was read.
     pub async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError> {
         let (columns, values) = verification_columns_and_values();
         let revision_read = VERIFICATION_COLUMNS.len() + 1;
@@ -267,13 +267,13 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Whether the approved verification `proof`, owned by `subject` through `holder` and approved
+    /// Whether the approved verification `proof`, owned by `subject` through `started_by` and approved
     /// after `since`, lets its owner add `new`.
     pub async fn enrolment_confirmed(
         &self,
         proof: &VerificationId,
         subject: &str,
-        holder: Holder,
+        started_by: StartedBy,
         new: &Destination,
         since: UnixTime,
     ) -> Result<bool, StoreError> {
@@ -283,7 +283,7 @@ impl Store {
         )
         .bind(proof.as_str())
         .bind(subject)
-        .bind(holder.as_str())
+        .bind(started_by.as_str())
         .bind(new.key())
         .bind(since.0)
         .fetch_optional(&self.pool)
@@ -306,7 +306,7 @@ impl Store {
 
     /// Takes a send slot if the rules allow one now: the history is read and the slot written in
     /// one write transaction (`BEGIN IMMEDIATE` waits for any other writer), so concurrent sends
-    /// cannot both pass on one free slot. The flow's refusal comes back inside `Ok`, beside the
+    /// cannot both pass on one free slot. The core's refusal comes back inside `Ok`, beside the
     /// history it was judged on.
     pub async fn take_send_slot<R>(
         &self,
@@ -476,7 +476,7 @@ fn bind_verification<'q>(query: Query<'q, Sqlite, SqliteArguments<'q>>, v: &'q V
         .bind(v.expires_at.0)
         .bind(v.approved_at.map(|t| t.0))
         .bind(v.provider_sid())
-        .bind(v.holder.as_str())
+        .bind(v.started_by.as_str())
         .bind(v.purpose.as_str())
         .bind(v.enrols.as_ref().map(|addition| addition.destination.key()))
         .bind(v.enrols.as_ref().map(|addition| addition.channel.as_str()))

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::flow_page::FlowPage;
+use super::journey_page::JourneyPage;
 use super::notice::NoticeBanner;
 use super::outcome::SkipForm;
 use crate::i18n::{t, use_i18n};
@@ -36,5 +36,5 @@ pub fn EmailPage() -> impl IntoView {
             <SkipForm view=skip/>
         }
     };
-    view! { <FlowPage accepts=&[Step::RegisterEmail, Step::ChooseMethod, Step::EnterCode] render/> }
+    view! { <JourneyPage accepts=&[Step::RegisterEmail, Step::ChooseMethod, Step::EnterCode] render/> }
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::flow_page::FlowPage;
+use super::journey_page::JourneyPage;
 use crate::i18n::{t, use_i18n};
 use crate::view::{PortalView, Step};
 
@@ -15,5 +15,5 @@ pub fn HomePage() -> impl IntoView {
             {view.demo.then(|| view! { <p><a class="button" href="/demo">{t!(i18n, home.demo)}</a></p> })}
         }
     };
-    view! { <FlowPage accepts=&[Step::NoRequest] render/> }
+    view! { <JourneyPage accepts=&[Step::NoRequest] render/> }
 }

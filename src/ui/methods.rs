@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::flow_page::FlowPage;
+use super::journey_page::JourneyPage;
 use super::icons::{self, Icon};
 use super::notice::NoticeBanner;
 use crate::i18n::{t, t_string, use_i18n};
@@ -35,7 +35,7 @@ pub fn MethodsPage() -> impl IntoView {
             <p class="secondary-links">{change_phone}{change_email}</p>
         }
     };
-    view! { <FlowPage accepts=&[Step::ChooseMethod, Step::RegisterPhone, Step::RegisterEmail, Step::EnterCode] render/> }
+    view! { <JourneyPage accepts=&[Step::ChooseMethod, Step::RegisterPhone, Step::RegisterEmail, Step::EnterCode] render/> }
 }
 
 #[component]

@@ -4,7 +4,7 @@ pub mod delivery;
 pub mod demo;
 pub mod email;
 pub mod failure;
-pub mod flow_page;
+pub mod journey_page;
 pub mod home;
 pub mod icons;
 pub mod layout;

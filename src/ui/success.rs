@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::flow_page::FlowPage;
+use super::journey_page::JourneyPage;
 use super::icons::{self, Icon};
 use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
@@ -23,5 +23,5 @@ pub fn SuccessPage() -> impl IntoView {
             </div>
         }
     };
-    view! { <FlowPage accepts=&[Step::Verified] render/> }
+    view! { <JourneyPage accepts=&[Step::Verified] render/> }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use std::time::Duration;
 
 use super::delivery::DeliveryLine;
-use super::flow_page::FlowPage;
+use super::journey_page::JourneyPage;
 use super::notice::NoticeBanner;
 use crate::domain::Channel;
 use crate::i18n::{t, t_string, use_i18n};
@@ -16,7 +16,7 @@ pub fn TokenPage() -> impl IntoView {
         Some(pending) => view! { <TokenForm view pending/> }.into_any(),
         None => ().into_any(),
     };
-    view! { <FlowPage accepts=&[Step::EnterCode] render/> }
+    view! { <JourneyPage accepts=&[Step::EnterCode] render/> }
 }
 
 #[component]

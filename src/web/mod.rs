@@ -34,7 +34,7 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-twofa_session";
 /// (leptos-rs/leptos#4773): with one listing, no router built later can stall another's render.
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
-/// The server-side sessions the flow keeps its state in, stored in the portal's database.
+/// The server-side sessions the journey keeps its state in, stored in the portal's database.
 /// A host site may use this layer or its own `tower_sessions` layer.
 pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<SqliteStore>, sqlx::Error> {
     let session_store = session_store(&state.application)?;
@@ -50,7 +50,7 @@ pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<Sqlit
         ))))
 }
 
-/// The plain routes besides the pages: the flow's entry and exit, the JSON API and Twilio's
+/// The plain routes besides the pages: the journey's entry and exit, the JSON API and Twilio's
 /// webhooks. A host site merges them into its router (the pages come with its Leptos routes).
 pub fn routes(state: AppState) -> Router {
     let app = state.application;

@@ -20,7 +20,7 @@ impl AppState {
         Self::assemble(Application::build(settings).await?, leptos_options)
     }
 
-    /// As `build`, with the clock the flow reads: tests pass a `FakeClock` to reach expiry.
+    /// As `build`, with the clock the core reads: tests pass a `FakeClock` to reach expiry.
     pub async fn build_with_clock(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         Self::assemble(Application::build_with_clock(settings, clock).await?, leptos_options)
     }

@@ -4,7 +4,7 @@
 use super::issuers::ProviderVerdict;
 use super::{Approval, Owner, STREAK_RETRIES, Verifier};
 use crate::events::Event;
-use crate::domain::{Destination, FailureStreak, FlowError, OtpCode, Purpose, Status, VerificationId};
+use crate::domain::{Destination, FailureStreak, DomainError, OtpCode, Purpose, Status, VerificationId};
 use crate::refusal::PortalError;
 
 impl Verifier {
@@ -13,14 +13,14 @@ impl Verifier {
     #[tracing::instrument(skip(self, owner, typed))]
     pub async fn check(&self, owner: Owner<'_>, id: &VerificationId, typed: &str) -> Result<Approval, PortalError> {
         let code = OtpCode::parse(typed, self.policy.code_length)?;
-        let counted = self.count_check_as_failure(owner.subject).await?;
+        let counted = self.count_check_as_failure(owner.user).await?;
         let checked = self.check_counted(owner, id, &code).await;
         match &checked {
             Ok(_) => {
-                self.store.clear_failure_streak(owner.subject).await?;
+                self.store.clear_failure_streak(owner.user).await?;
             }
             Err(PortalError::WrongCode { .. } | PortalError::MaxAttemptsReached) => {}
-            Err(_) => self.refund(owner.subject, counted).await?,
+            Err(_) => self.refund(owner.user, counted).await?,
         }
         checked
     }
@@ -28,7 +28,7 @@ impl Verifier {
     async fn check_counted(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode) -> Result<Approval, PortalError> {
         let (current, _) = self.load_owned(owner, id).await?;
         let verdict = self.issuer.verdict(&current, code, self.clock.now(), &self.policy).await?;
-        let subject = owner.subject;
+        let subject = owner.user;
         let (verification, outcome) = self
             .update(owner, id, |verification, now| match &verdict {
                 None => verification.check(code, &self.hasher, now, &self.policy),
@@ -39,19 +39,19 @@ impl Verifier {
         let now = self.clock.now();
         let spent_an_attempt = !matches!(
             outcome,
-            Err(FlowError::Expired | FlowError::AlreadyApproved | FlowError::Canceled | FlowError::NotFound)
+            Err(DomainError::Expired | DomainError::AlreadyApproved | DomainError::Canceled | DomainError::NotFound)
         );
         if spent_an_attempt {
             let label = match &outcome {
                 Ok(()) => "approved",
-                Err(FlowError::MaxAttemptsReached) => "locked",
+                Err(DomainError::MaxAttemptsReached) => "locked",
                 Err(_) => "wrong",
             };
             self.store.record_attempt(id, now, label).await?;
         }
         let provider_sid = verification.provider_sid().map(str::to_owned);
         if let Err(error) = outcome {
-            if matches!(error, FlowError::WrongCode { .. } | FlowError::MaxAttemptsReached) {
+            if matches!(error, DomainError::WrongCode { .. } | DomainError::MaxAttemptsReached) {
                 self.events.emit(Event::VerificationFailed { subject: subject.to_owned(), verification_id: id.clone(), provider_sid });
             }
             return Err(error.into());

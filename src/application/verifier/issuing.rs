@@ -21,7 +21,7 @@ impl Verifier {
         let now = self.clock.now();
         let (purpose, enrols) = self.purpose(owner, vouched, &destination, grounds, now).await?;
         let attempts = match request {
-            Some(request) => self.store.attempts_spent_in_request(owner.subject, request).await?,
+            Some(request) => self.store.attempts_spent_in_request(owner.user, request).await?,
             None => 0,
         };
         if attempts >= self.policy.max_attempts {
@@ -30,7 +30,7 @@ impl Verifier {
         let keys = SlotKeys {
             request,
             to_a_factor: purpose == Purpose::Challenge,
-            ..self.slot_keys(owner.subject, &destination, channel, client, now)
+            ..self.slot_keys(owner.user, &destination, channel, client, now)
         };
         let slot = self.take_send_slot(&keys).await?;
         let bind = |mut verification: Verification| {
@@ -38,14 +38,14 @@ impl Verifier {
             verification.enrols = enrols.clone();
             verification.request = request.map(str::to_owned);
             verification.attempts = attempts;
-            owner.hold(verification)
+            owner.start(verification)
         };
         let sent = async {
             // The user is recorded only once every rule let the code go: a refused call writes nothing.
-            self.store.ensure_user(owner.subject, now).await?;
+            self.store.ensure_user(owner.user, now).await?;
             let id = VerificationId::generate();
             let minted = self.issuer.mint(&id, &destination, channel, locale).await?;
-            let verification = bind(Verification::open(id, owner.subject, destination, channel, minted.secret.clone(), now, &self.policy));
+            let verification = bind(Verification::open(id, owner.user, destination, channel, minted.secret.clone(), now, &self.policy));
             self.store.insert_verification(&verification).await?;
             let delivery = self.deliver(&verification, minted, locale).await?;
             Ok((verification, delivery))
@@ -66,14 +66,14 @@ impl Verifier {
         grounds: Grounds,
         now: UnixTime,
     ) -> Result<(Purpose, Option<Addition>), PortalError> {
-        let factors = self.store.factors(owner.subject).await?.or(vouched);
+        let factors = self.store.factors(owner.user).await?.or(vouched);
         match grounds {
             Grounds::Own => Ok((factors.purpose_of(destination).ok_or(PortalError::FactorConfirmationRequired)?, None)),
             Grounds::ThenAdd(added) if factors.holds(destination) => Ok((Purpose::Challenge, Some(added))),
             Grounds::ThenAdd(_) => Err(PortalError::FactorConfirmationRequired),
             Grounds::AddedAfter(proof) => {
                 let since = UnixTime(now.0 - self.policy.code_ttl.as_secs() as i64);
-                match self.store.enrolment_confirmed(&proof, owner.subject, owner.holder, destination, since).await? {
+                match self.store.enrolment_confirmed(&proof, owner.user, owner.started_by, destination, since).await? {
                     true => Ok((Purpose::Enrolment, None)),
                     false => Err(PortalError::FactorConfirmationRequired),
                 }
@@ -97,7 +97,7 @@ impl Verifier {
         let keys = SlotKeys {
             request: current.request.as_deref(),
             to_a_factor: current.purpose == Purpose::Challenge,
-            ..self.slot_keys(owner.subject, &current.destination, current.channel, client, now)
+            ..self.slot_keys(owner.user, &current.destination, current.channel, client, now)
         };
         let slot = self.take_send_slot(&keys).await?;
         let sent = async {

@@ -1,4 +1,4 @@
-//! Sends and checks codes: the core flow's rules applied to stored verifications, whether we make
+//! Sends and checks codes: the core's rules applied to stored verifications, whether we make
 //! the code (a gateway carries it) or the provider does (Twilio Verify).
 
 use std::net::IpAddr;
@@ -16,7 +16,7 @@ pub use owner::Owner;
 use crate::domain::{Channel, DeliveryState};
 use crate::events::{Event, Events};
 use crate::domain::{
-    Addition, Clock, CodeHasher, DeliveryToken, Destination, Factors, FlowError, Policy, Purpose, Status, UnixTime, Verification,
+    Addition, Clock, CodeHasher, DeliveryToken, Destination, Factors, DomainError, Policy, Purpose, Status, UnixTime, Verification,
     VerificationId,
 };
 use crate::gateways::{OutboundMessage, Sender};
@@ -151,13 +151,13 @@ impl Verifier {
                     verification.cancel(now);
                     Ok(())
                 }
-                Status::Approved => Err(FlowError::AlreadyApproved),
-                _ => Err(FlowError::Canceled),
+                Status::Approved => Err(DomainError::AlreadyApproved),
+                _ => Err(DomainError::Canceled),
             })
             .await?;
         match outcome {
             Ok(()) => {}
-            Err(FlowError::AlreadyApproved) => return Err(PortalError::AlreadyApproved),
+            Err(DomainError::AlreadyApproved) => return Err(PortalError::AlreadyApproved),
             Err(_) => return Ok(()),
         }
         let provider_sid = verification.provider_sid();
@@ -170,7 +170,7 @@ impl Verifier {
             self.issuer.cancel_at_provider(sid).await;
         }
         self.events.emit(Event::VerificationStatusChanged {
-            subject: owner.subject.to_owned(),
+            subject: owner.user.to_owned(),
             verification_id: id.clone(),
             provider_sid: verification.provider_sid().map(str::to_owned),
             status: Status::Canceled.as_str(),
@@ -207,15 +207,15 @@ impl Verifier {
     }
 
     /// Applies `change` and stores the result, retrying when a concurrent request got there first.
-    /// The flow's verdict comes back beside the stored verification, as state changes even on refusals.
+    /// The core's verdict comes back beside the stored verification, as state changes even on refusals.
     pub(super) async fn update<F>(
         &self,
         owner: Owner<'_>,
         id: &VerificationId,
         change: F,
-    ) -> Result<(Verification, Result<(), FlowError>), PortalError>
+    ) -> Result<(Verification, Result<(), DomainError>), PortalError>
     where
-        F: Fn(&mut Verification, UnixTime) -> Result<(), FlowError>,
+        F: Fn(&mut Verification, UnixTime) -> Result<(), DomainError>,
     {
         for _ in 0..UPDATE_RETRIES {
             let (mut verification, revision) = self.load_owned(owner, id).await?;

@@ -1,34 +1,36 @@
 //! Who may act on a verification.
 
-use crate::domain::{Holder, Verification};
+use crate::domain::{StartedBy, Verification};
 
-/// Who acts on a verification: a user, through what started it (their browser session, or an
-/// API client acting for them). Only the owner may send, check or cancel it.
+/// Who acts on a verification: a user (the relying application's or host's id for them, the
+/// `subject` of their verifications), through what started it (their browser session, or an API
+/// client acting for them). Only the owner may send, check or cancel it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner<'a> {
-    pub subject: &'a str,
-    pub holder: Holder,
+    pub user: &'a str,
+    pub started_by: StartedBy,
 }
 
 impl<'a> Owner<'a> {
-    pub fn session(subject: &'a str) -> Self {
-        Owner { subject, holder: Holder::Session }
+    pub fn session(user: &'a str) -> Self {
+        Owner { user, started_by: StartedBy::Session }
     }
 
-    pub fn api_client(subject: &'a str) -> Self {
-        Owner { subject, holder: Holder::ApiClient }
+    pub fn api_client(user: &'a str) -> Self {
+        Owner { user, started_by: StartedBy::ApiClient }
     }
 
     pub fn of(verification: &'a Verification) -> Self {
-        Owner { subject: &verification.subject, holder: verification.holder }
+        Owner { user: &verification.subject, started_by: verification.started_by }
     }
 
     pub(super) fn owns(self, verification: &Verification) -> bool {
-        verification.subject == self.subject && verification.holder == self.holder
+        verification.subject == self.user && verification.started_by == self.started_by
     }
 
-    pub(super) fn hold(self, mut verification: Verification) -> Verification {
-        verification.holder = self.holder;
+    /// `verification`, started by this owner.
+    pub(super) fn start(self, mut verification: Verification) -> Verification {
+        verification.started_by = self.started_by;
         verification
     }
 }

@@ -7,10 +7,10 @@ use crate::i18n::{t, use_i18n};
 use crate::view::{PortalView, Step};
 use crate::server_fns::load_portal_view;
 
-/// A page of the flow: loads the user's state on the server, and sends the user to the page of
+/// A page of the journey: loads the user's state on the server, and sends the user to the page of
 /// their actual step when this page is not one of `accepts`.
 #[component]
-pub fn FlowPage<F, V>(accepts: &'static [Step], render: F) -> impl IntoView
+pub fn JourneyPage<F, V>(accepts: &'static [Step], render: F) -> impl IntoView
 where
     F: Fn(PortalView) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
