@@ -1,14 +1,36 @@
 //! What the OpenAPI document says alike of every operation, beyond each handler's annotation: one
 //! operationId per method, the refusals every call may meet (a wrong API key, the service
-//! unavailable) and those of the framework's extractors (`extract`), a description for every
-//! status, and `Retry-After` on every 429.
+//! unavailable, and those answered in front of the router: too many requests at once, a request
+//! that takes too long), those of the framework's extractors (`extract`) and of the CSRF check
+//! (a browser's POST from another site), a description for every status, and `Retry-After` on
+//! every 429. `Refusal::in_front` words the refusals made where no handler runs.
 
 use axum::http::StatusCode;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
+use super::Refusal;
+use crate::i18n::Locale;
 use crate::refusal::PortalError;
+use crate::wording::{MessageOverrides, Wording};
+
+/// The paths the JSON API answers: every refusal under them is an `ApiError`.
+const API_PATHS: &str = "/api/v1/";
+
+impl Refusal {
+    /// Whether `path` is the JSON API's, whose refusals are all the documented JSON error.
+    pub fn is_api_path(path: &str) -> bool {
+        path.starts_with(API_PATHS)
+    }
+
+    /// `error` answered where no handler runs (the CSRF check, the serving layers' body limit,
+    /// load shedding and timeout), worded in `locale` with the site's overrides.
+    pub fn in_front(locale: Locale, overrides: &MessageOverrides, error: PortalError) -> Refusal {
+        let display = Wording::new(locale, overrides).error(&error);
+        Refusal(error, display)
+    }
+}
 
 /// The schema of `ApiError.error_code`: every code the API answers.
 pub fn error_codes() -> Object {
@@ -30,15 +52,23 @@ impl utoipa::Modify for Contract {
             {
                 post.operation_id = post.operation_id.take().map(|id| format!("{id}_post"));
             }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                document_refusals(operation);
+            if let Some(get) = &mut item.get {
+                document_refusals(get, false);
+            }
+            if let Some(post) = &mut item.post {
+                document_refusals(post, true);
             }
         }
     }
 }
 
-fn document_refusals(operation: &mut Operation) {
-    let mut statuses = vec![PortalError::InvalidApiKey, PortalError::Unavailable];
+/// The refusals `operation` may meet besides its handler's; `checks_origin`: the CSRF check
+/// applies to it (every method but the safe ones).
+fn document_refusals(operation: &mut Operation, checks_origin: bool) {
+    let mut statuses = vec![PortalError::InvalidApiKey, PortalError::RequestTimeout, PortalError::Unavailable, PortalError::Overloaded];
+    if checks_origin {
+        statuses.push(PortalError::CrossSiteRequest);
+    }
     if operation.request_body.is_some() {
         statuses.extend([PortalError::InvalidBody, PortalError::PayloadTooLarge, PortalError::UnsupportedMediaType]);
     }
