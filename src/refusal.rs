@@ -103,7 +103,6 @@ declare_refusals! {
     RegistrationNotAllowed: 403, "registration_not_allowed", errors.registration_not_allowed,
         "this user may not register a phone number or e-mail address here";
     ChangeNotAllowed: 403, "change_not_allowed", errors.change_not_allowed, "this user may not change their phone number or e-mail address here";
-    UserNotAllowed: 403, "user_not_allowed", errors.user_not_allowed, "this user may not verify";
     NoMethodAvailable: 403, "no_method_available", errors.no_method_available, "no method is available to this user";
     InvalidCarrierType: 400, "invalid_carrier_type", errors.invalid_carrier_type, "this kind of phone line is not accepted";
     UserIdMissing: 400, "unauthenticated_user_param_missing", errors.user_id_missing, "an API client named no user";
@@ -125,6 +124,9 @@ declare_refusals! {
     InvalidQuery: 400, "invalid_query", errors.invalid_query, "the query string is not the one this call takes";
     UnknownEndpoint: 404, "unknown_endpoint", errors.unknown_endpoint, "no such API endpoint";
     HttpMethodNotAllowed: 405, "http_method_not_allowed", errors.http_method_not_allowed, "this API endpoint does not take this HTTP method";
+    CrossSiteRequest: 403, "cross_site_request", errors.cross_site_request, "a browser's call came from another site";
+    RequestTimeout: 408, "request_timeout", errors.request_timeout, "the request took longer than the server allows";
+    Overloaded: 503, "overloaded", errors.overloaded, "too many requests at once: the server turned this one away";
     Unavailable: 503, "unavailable", errors.unavailable, "the service is unavailable";
     Network: 503, "unavailable", errors.network, "the server could not be reached";
 }

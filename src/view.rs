@@ -74,8 +74,6 @@ pub enum FailureReason {
     InvalidRequest,
     RequestExpired,
     RequestReplayed,
-    /// The host site does not let this user verify.
-    UserNotAllowed,
     /// No method has a known destination, and none may be registered.
     NoMethodAvailable,
     /// Too many wrong codes, and the settings end the whole request then.

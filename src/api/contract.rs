@@ -1,7 +1,9 @@
 //! What the OpenAPI document says alike of every operation, beyond each handler's annotation: one
 //! operationId per method, the refusals every call may meet (a wrong API key, the service
-//! unavailable) and those of the framework's extractors (`extract`), a description for every
-//! status, and `Retry-After` on every 429.
+//! unavailable, and those answered in front of the router: too many requests at once, a request
+//! that takes too long), those of the framework's extractors (`extract`) and of the CSRF check
+//! (a browser's POST from another site), a description for every status, and `Retry-After` on
+//! every 429. `Refusal::in_front` words the refusals made where no handler runs.
 
 use axum::http::StatusCode;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
@@ -9,6 +11,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
 use crate::refusal::PortalError;
+
 
 /// The schema of `ApiError.error_code`: every code the API answers.
 pub fn error_codes() -> Object {
@@ -30,15 +33,23 @@ impl utoipa::Modify for Contract {
             {
                 post.operation_id = post.operation_id.take().map(|id| format!("{id}_post"));
             }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                document_refusals(operation);
+            if let Some(get) = &mut item.get {
+                document_refusals(get, false);
+            }
+            if let Some(post) = &mut item.post {
+                document_refusals(post, true);
             }
         }
     }
 }
 
-fn document_refusals(operation: &mut Operation) {
-    let mut statuses = vec![PortalError::InvalidApiKey, PortalError::Unavailable];
+/// The refusals `operation` may meet besides its handler's; `checks_origin`: the CSRF check
+/// applies to it (every method but the safe ones).
+fn document_refusals(operation: &mut Operation, checks_origin: bool) {
+    let mut statuses = vec![PortalError::InvalidApiKey, PortalError::RequestTimeout, PortalError::Unavailable, PortalError::Overloaded];
+    if checks_origin {
+        statuses.push(PortalError::CrossSiteRequest);
+    }
     if operation.request_body.is_some() {
         statuses.extend([PortalError::InvalidBody, PortalError::PayloadTooLarge, PortalError::UnsupportedMediaType]);
     }

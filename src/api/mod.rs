@@ -31,7 +31,7 @@ use crate::application::Application;
 use crate::application::journey::{self, Asker, Flash, Moved};
 use crate::refusal::PortalError;
 use crate::view::{FailureReason, PendingCode, PhoneInput, Step};
-use crate::wording::Wording;
+use crate::wording::{MessageOverrides, Wording};
 use crate::extract::locale::locale_of;
 
 pub fn routes() -> Router<Application> {
@@ -64,7 +64,9 @@ async fn http_method_not_allowed(State(app): State<Application>, headers: Header
 #[openapi(
     info(title = "leptos-2fa", description = "Second-factor verification by text message, call, e-mail or WhatsApp. \
         Every refusal is an `ApiError` body: a path under /api/v1 that does not exist is answered 404 `unknown_endpoint`, \
-        a method a path does not take 405 `http_method_not_allowed` (with `Allow`)."),
+        a method a path does not take 405 `http_method_not_allowed` (with `Allow`); before any handler, a browser's \
+        cross-site call is 403 `cross_site_request`, a body past the server's limit 413 `payload_too_large`, a call \
+        while the server is full 503 `overloaded` and one that takes too long 408 `request_timeout`."),
     paths(verification_methods, send, verify, cancel, set_phone_number, set_email, create_request, unlock_user),
     modifiers(&BearerKey, &Contract)
 )]
@@ -295,8 +297,24 @@ pub struct EmailRequest {
 pub struct Refusal(PortalError, String);
 
 fn refusal(app: &Application, locale: Locale, error: PortalError) -> Refusal {
-    let display = Wording::new(locale, &app.settings.messages).error(&error);
-    Refusal(error, display)
+    Refusal::in_front(locale, &app.settings.messages, error)
+}
+
+/// The paths the JSON API answers: every refusal under them is an `ApiError`.
+const API_PATHS: &str = "/api/v1/";
+
+impl Refusal {
+    /// Whether `path` is the JSON API's, whose refusals are all the documented JSON error.
+    pub fn is_api_path(path: &str) -> bool {
+        path.starts_with(API_PATHS)
+    }
+
+    /// `error` answered where no handler runs (the CSRF check, the serving layers' body limit,
+    /// load shedding and timeout), worded in `locale` with the site's overrides.
+    pub fn in_front(locale: Locale, overrides: &MessageOverrides, error: PortalError) -> Refusal {
+        let display = Wording::new(locale, overrides).error(&error);
+        Refusal(error, display)
+    }
 }
 
 impl IntoResponse for Refusal {

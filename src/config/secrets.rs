@@ -1,7 +1,6 @@
 //! Secrets: the keys the portal signs and hashes with, generated in development and refused
 //! when missing or weak, and what production refuses to run without.
 
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
 
@@ -72,9 +71,7 @@ fn read_or_create_secret(path: &Path) -> Result<SecretString, ConfigError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(io_error(error)),
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = crate::domain::random_token::<32>();
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(io_error)?;
     }

@@ -19,7 +19,6 @@ pub fn FailurePage() -> impl IntoView {
             Some(FailureReason::VerificationExpired) => t_string!(i18n, failure.verification_expired),
             Some(FailureReason::RequestExpired) => t_string!(i18n, failure.request_expired),
             Some(FailureReason::RequestReplayed) => t_string!(i18n, failure.request_replayed),
-            Some(FailureReason::UserNotAllowed) => t_string!(i18n, failure.user_not_allowed),
             Some(FailureReason::NoMethodAvailable) => t_string!(i18n, failure.no_method_available),
             Some(FailureReason::RequestCanceled) => t_string!(i18n, failure.request_canceled),
             Some(FailureReason::InvalidRequest) | None => t_string!(i18n, failure.invalid_request),

@@ -5,6 +5,9 @@
 //!
 //! Exempt: safe methods (GET, HEAD, OPTIONS), API clients (`Authorization: Bearer`, which a
 //! browser never adds by itself, checked by the API) and Twilio's webhooks (signed).
+//!
+//! A refused call to the JSON API gets its documented JSON error (`cross_site_request`, 403);
+//! the pages' routes get a short plain answer.
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -14,9 +17,13 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use url::{Origin, Url};
 
+use crate::api::Refusal;
 use crate::application::Application;
+use crate::extract::locale::locale_of;
+use crate::refusal::PortalError;
+use crate::wording::MessageOverrides;
 
-/// The answer to a forged request: short, plain and the same whatever failed.
+/// The answer to a forged request to a page's route: short, plain and the same whatever failed.
 const REFUSAL: &str = "Cross-site request refused.";
 
 /// The origins whose pages may post to the portal, and the paths that prove themselves otherwise.
@@ -24,6 +31,8 @@ const REFUSAL: &str = "Cross-site request refused.";
 pub struct TrustedOrigins {
     origins: Vec<Origin>,
     webhooks: String,
+    /// The site's sentences, for the JSON API's refusal.
+    overrides: MessageOverrides,
 }
 
 impl TrustedOrigins {
@@ -33,7 +42,7 @@ impl TrustedOrigins {
         if app.host.is_some() {
             origins.extend(app.settings.trusted_origins.iter().map(Url::origin));
         }
-        TrustedOrigins { origins, webhooks: format!("{}/webhooks/twilio/", app.mount) }
+        TrustedOrigins { origins, webhooks: format!("{}/webhooks/twilio/", app.mount), overrides: app.settings.messages.clone() }
     }
 
     fn needs_no_proof(&self, request: &Request) -> bool {
@@ -77,6 +86,9 @@ async fn refuse_cross_site(State(trusted): State<Arc<TrustedOrigins>>, request: 
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), path = request.uri().path(), "refused a cross-site request");
+    if Refusal::is_api_path(request.uri().path()) {
+        return Refusal::in_front(locale_of(request.headers()), &trusted.overrides, PortalError::CrossSiteRequest).into_response();
+    }
     (StatusCode::FORBIDDEN, REFUSAL).into_response()
 }
 
@@ -85,7 +97,11 @@ mod tests {
     use super::*;
 
     fn trusted() -> TrustedOrigins {
-        TrustedOrigins { origins: vec![Url::parse("https://2fa.example").unwrap().origin()], webhooks: "/webhooks/twilio/".into() }
+        TrustedOrigins {
+            origins: vec![Url::parse("https://2fa.example").unwrap().origin()],
+            webhooks: "/webhooks/twilio/".into(),
+            overrides: Default::default(),
+        }
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -3,18 +3,22 @@
 //! a whole request within `TWOFA_REQUEST_TIMEOUT_SECS` (else 408), at most
 //! `TWOFA_MAX_CONCURRENT_REQUESTS` at once (the next ones get 503 at once rather than a place in
 //! a queue), bodies up to `TWOFA_MAX_BODY_BYTES` (else 413). `axum::serve` has no header timeout.
+//! Under the JSON API these answers are its documented JSON error (`json_api_refusals`); the
+//! pages get them short and plain.
 //!
 //! HTTP/1.1 only: browsers speak HTTP/2 over TLS, which the proxy in front of the portal ends.
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -23,7 +27,11 @@ use tower::{BoxError, ServiceBuilder, ServiceExt};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::api::Refusal;
 use crate::config::Settings;
+use crate::extract::locale::locale_of;
+use crate::refusal::PortalError;
+use crate::wording::MessageOverrides;
 
 /// Answered to the requests past the concurrency bound; short and plain on purpose.
 const OVERLOADED: &str = "The server is busy. Try again in a moment.";
@@ -35,10 +43,37 @@ async fn overloaded(_: BoxError) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, OVERLOADED).into_response()
 }
 
+/// Under the JSON API, the answers of the layers below (413 past the body limit, 503 past the
+/// concurrency bound, 408 past the timeout: plain text, or no body at all) become its documented
+/// JSON refusals, worded in the caller's language with the site's overrides. An answer that is
+/// JSON already is the API's own, and kept.
+async fn json_api_refusals(State(overrides): State<Arc<MessageOverrides>>, request: Request, next: Next) -> Response {
+    let locale = Refusal::is_api_path(request.uri().path()).then(|| locale_of(request.headers()));
+    let response = next.run(request).await;
+    let Some(locale) = locale else { return response };
+    let error = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => PortalError::PayloadTooLarge,
+        StatusCode::SERVICE_UNAVAILABLE => PortalError::Overloaded,
+        StatusCode::REQUEST_TIMEOUT => PortalError::RequestTimeout,
+        _ => return response,
+    };
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| kind.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    Refusal::in_front(locale, &overrides, error).into_response()
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets open connections finish.
 pub async fn serve(listener: TcpListener, router: Router, settings: &Settings, shutdown: impl Future<Output = ()>) {
+    let overrides = Arc::new(settings.messages.clone());
     let service = ServiceBuilder::new()
         .map_request(|request: Request<hyper::body::Incoming>| request.map(axum::body::Body::new))
+        .layer(axum::middleware::from_fn_with_state(overrides, json_api_refusals))
         .layer(HandleErrorLayer::<_, ()>::new(overloaded))
         .layer(LoadShedLayer::new())
         .layer(GlobalConcurrencyLimitLayer::new(settings.max_concurrent_requests))

@@ -1,7 +1,9 @@
 //! The JSON API's contract, as a client author (or a client generator) reads it: the OpenAPI
 //! document the portal serves is valid OpenAPI 3.1 and says what a generated client needs, and
 //! what the framework refuses before a handler runs (a malformed, mistyped or oversized body, a
-//! bad query, an unknown path or method) is answered with the documented JSON error and status.
+//! bad query, an unknown path or method) or in front of the router (a body past the global
+//! limit, a cross-site call, too many requests at once, a request that takes too long) is
+//! answered with the documented JSON error and status.
 //!
 //! `openapi-3.1.schema.json` is the OpenAPI Initiative's schema of OpenAPI 3.1 documents
 //! (https://spec.openapis.org/oas/3.1/schema/2022-10-07, Apache-2.0).
@@ -10,8 +12,12 @@ use crate::json_api::{API_KEY, Api, portal_with_api_key};
 use crate::support::TestApp;
 
 use reqwest::StatusCode;
+use reqwest::header::{ORIGIN, REFERER};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -146,13 +152,18 @@ async fn send_raw(app: &TestApp, method: &str, path: &str, key: Option<&str>, co
     if let Some(key) = key {
         request = request.bearer_auth(key);
     }
+    json_answer(&format!("{method} {path}"), request).await
+}
+
+/// Sends `request`; answers the status and the body, which must be JSON, and the `Allow` header.
+async fn json_answer(what: &str, request: reqwest::RequestBuilder) -> (StatusCode, Value, Option<String>) {
     let response = request.send().await.unwrap();
     let status = response.status();
     let kind = response.headers().get("content-type").map(|value| value.to_str().unwrap().to_owned());
     let allow = response.headers().get("allow").map(|value| value.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
-    assert_eq!(kind.as_deref(), Some("application/json"), "{method} {path} answered {status} with {kind:?}: {text}");
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: {text}")), allow)
+    assert_eq!(kind.as_deref(), Some("application/json"), "{what} answered {status} with {kind:?}: {text}");
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{what}: {text}")), allow)
 }
 
 /// Fails unless `answer` is the documented error body (for answers no operation can list: an
@@ -211,4 +222,96 @@ async fn a_bad_query_an_unknown_path_and_a_wrong_method_are_json_errors() {
         assert_eq!(allow.as_deref(), Some(allowed), "{method} {path}");
         assert_is_api_error(&api.document, &answer);
     }
+}
+
+const EVIL: &str = "https://evil.example";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_past_the_global_limit_and_a_cross_site_call_are_the_documented_json_error() {
+    let app = portal_with_api_key(|_| {}).await;
+    let api = Api::new(&app).await;
+    let limit = app.state.application.settings.max_body_bytes;
+
+    // Past TWOFA_MAX_BODY_BYTES, the serving layers refuse the body before the router reads it.
+    let huge = format!(r#"{{"user_id": "{}"}}"#, "u".repeat(limit));
+    for key in [Some(API_KEY), None] {
+        let (status, answer, _) = send_raw(&app, "post", "/api/v1/send", key, Some("application/json"), huge.clone()).await;
+        assert_eq!((status, answer["error_code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")), "{key:?}: {answer}");
+        assert_eq!(answer["display"], "The request body is too large.");
+        api.check("post", "/api/v1/send", status, &answer);
+    }
+    // A page keeps its plain answer.
+    let page = app.client.post(app.url("/locale")).form(&[("locale", "fr"), ("back", &"x".repeat(limit))]).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(!page.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+
+    // A browser session's call from another site, to every operation that changes something.
+    let posts: Vec<String> = operations(&api.document).into_iter().filter(|(method, _, _)| *method == "post").map(|(_, path, _)| path.to_owned()).collect();
+    assert!(posts.len() >= 8, "{posts:?}");
+    let bare = reqwest::Client::new();
+    for path in &posts {
+        let forgeries = [
+            app.client.post(app.url(path)).header(ORIGIN, EVIL),
+            app.client.post(app.url(path)).header(ORIGIN, "null").header(REFERER, app.url("/verify")),
+            app.client.post(app.url(path)).header("sec-fetch-site", "cross-site"),
+            // Neither Origin nor Referer, and another scheme than Bearer proves nothing.
+            bare.post(app.url(path)).basic_auth("eve", Some("x")),
+        ];
+        for (n, forged) in forgeries.into_iter().enumerate() {
+            let forged = forged.header("accept-language", "en").json(&serde_json::json!({ "method": "sms" }));
+            let (status, answer, _) = json_answer(&format!("forgery {n} of POST {path}"), forged).await;
+            assert_eq!((status, answer["error_code"].as_str()), (StatusCode::FORBIDDEN, Some("cross_site_request")), "{n} {path}: {answer}");
+            assert_eq!(answer["blocking"], false);
+            api.check("post", path, status, &answer);
+        }
+    }
+    // Refused before the router: an unknown path too; and worded in the caller's language.
+    let forged = app.client.post(app.url("/api/v1/no-such-call")).header(ORIGIN, EVIL).header("accept-language", "fr");
+    let (status, answer, _) = json_answer("a forged unknown call", forged).await;
+    assert_eq!((status, answer["error_code"].as_str()), (StatusCode::FORBIDDEN, Some("cross_site_request")), "{answer}");
+    assert_eq!(answer["display"], "Cette requête ne vient pas des pages du portail : elle est refusée.");
+    assert_is_api_error(&api.document, &answer);
+}
+
+/// Starts an API client's call whose body never comes: it holds its place among the requests in flight.
+async fn call_without_its_body(app: &TestApp) -> TcpStream {
+    let mut stream = TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /api/v1/send HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {API_KEY}\r\nAccept-Language: en\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_calls_at_once_and_a_call_that_takes_too_long_are_the_documented_json_error() {
+    let app = portal_with_api_key(|settings| {
+        settings.max_concurrent_requests = 1;
+        settings.request_timeout_secs = 3;
+    })
+    .await;
+    let api = Api::new(&app).await;
+    let mut slow = call_without_its_body(&app).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Past the concurrency bound: 503 at once, `overloaded`; a page keeps its plain answer.
+    let (status, answer, _) = send_raw(&app, "get", "/api/v1/verification-methods?user_id=ada", Some(API_KEY), None, String::new()).await;
+    assert_eq!((status, answer["error_code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("overloaded")), "{answer}");
+    assert_eq!(answer["display"], "The server is busy. Try again in a moment.");
+    api.check("get", "/api/v1/verification-methods", status, &answer);
+    let page = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.text().await.unwrap(), "The server is busy. Try again in a moment.");
+
+    // The call whose body never came: 408 past TWOFA_REQUEST_TIMEOUT_SECS, `request_timeout`.
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await.expect("the server kept the connection open").ok();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{answer}"));
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    let body: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{answer}"));
+    assert_eq!(body["error_code"], "request_timeout", "{body}");
+    api.check("post", "/api/v1/send", StatusCode::REQUEST_TIMEOUT, &body);
 }

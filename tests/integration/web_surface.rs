@@ -99,8 +99,20 @@ async fn the_json_api_refuses_a_cross_site_session_call_but_not_an_api_client() 
     assert_eq!(app.begin("eve").await, "/methods");
     let (national, e164) = fresh_mobile();
     let body = json!({ "method": "sms", "phone_number": national, "country": "FR" });
-    let forged = app.client.post(app.url("/api/v1/send")).header(ORIGIN, EVIL).json(&body).send().await.unwrap();
+    let forged = app.client.post(app.url("/api/v1/send")).header(ORIGIN, EVIL).header("accept-language", "en").json(&body).send().await.unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // The API's documented JSON error, not the pages' plain answer.
+    let refusal: serde_json::Value = forged.json().await.unwrap();
+    assert_eq!(
+        refusal,
+        json!({
+            "success": false,
+            "error_code": "cross_site_request",
+            "display": "This request did not come from the portal's own pages, so it was refused.",
+            "blocking": false,
+            "retry_after": null,
+        })
+    );
     assert!(app.codes_sent_to(&e164).is_empty());
 
     // A relying application's server sends no Origin: its key is its proof.
@@ -115,6 +127,7 @@ async fn the_json_api_refuses_a_cross_site_session_call_but_not_an_api_client() 
     // Another Authorization scheme (what a browser may replay by itself) proves nothing.
     let basic = server.post(app.url("/api/v1/send")).basic_auth("eve", Some("x")).json(&body).send().await.unwrap();
     assert_eq!(basic.status(), StatusCode::FORBIDDEN);
+    assert_eq!(basic.json::<serde_json::Value>().await.unwrap()["error_code"], "cross_site_request");
 }
 
 /// The nonce in `script-src 'nonce-…'` of a Content-Security-Policy.
