@@ -1,3 +1,4 @@
+use leptos_i18n_build::options::CodegenOptions;
 use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 use std::path::PathBuf;
 
@@ -20,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let infos = TranslationsInfos::parse(config)?;
     infos.emit_diagnostics();
     infos.rerun_if_locales_changed();
-    infos.generate_i18n_module(out)?;
+    // The generated module parses each locale's literal name with `expect`: allow that there alone.
+    let allow_expect = CodegenOptions::new().top_level_attributes(Some("#![allow(clippy::expect_used)]".parse()?));
+    infos.generate_i18n_module_with_options(out, allow_expect)?;
     Ok(())
 }

@@ -199,6 +199,8 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    // The four default URLs below are literals that parse.
+    #[allow(clippy::expect_used)]
     fn default() -> Self {
         let policy = Policy::default();
         Settings {

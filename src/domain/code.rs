@@ -60,6 +60,8 @@ impl CodeHasher {
     }
 
     fn mac(&self, id: &VerificationId, code: &OtpCode) -> HmacSha256 {
+        // HMAC takes a key of any length: `new_from_slice` cannot fail.
+        #[allow(clippy::expect_used)]
         let mut mac = HmacSha256::new_from_slice(self.key.expose_secret())
             .expect("HMAC accepts keys of any length");
         // The id binds the hash to one verification: equal codes never hash alike.

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{Gateway, GatewayError, Handover, OutboundMessage};
 use crate::domain::{Channel, DeliveryState};
@@ -26,11 +26,11 @@ pub struct Outbox(Arc<Mutex<VecDeque<OutboxEntry>>>);
 
 impl Outbox {
     pub fn entries(&self) -> Vec<OutboxEntry> {
-        self.0.lock().expect("outbox lock").iter().cloned().collect()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
     }
 
     fn push(&self, entry: OutboxEntry) {
-        let mut entries = self.0.lock().expect("outbox lock");
+        let mut entries = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         entries.push_front(entry);
         entries.truncate(OUTBOX_CAPACITY);
     }

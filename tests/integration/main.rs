@@ -1,6 +1,9 @@
 //! Every integration test in one binary: the portal over real HTTP and SQLite, Twilio's stand-in
 //! and an SMTP server on 127.0.0.1. One binary links once, where one per file linked nine times.
 
+// Test code: a failed unwrap or expect here is a failed test, not an outage.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 mod twilio_standin;
 

@@ -4,7 +4,7 @@ use axum::http::request::Parts;
 use leptos_2fa::embed::{HostUser, TwoFactorHost, async_trait};
 use leptos_2fa::events::{Event, Events};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use tower_sessions::Session;
 
 /// The session key of the signed-in user's name.
@@ -28,7 +28,7 @@ impl Directory {
     pub fn with_demo_accounts() -> Self {
         let directory = Directory::default();
         {
-            let mut accounts = directory.accounts.lock().expect("not poisoned");
+            let mut accounts = directory.accounts.lock().unwrap_or_else(PoisonError::into_inner);
             let account = |phone: Option<&str>, email: &str| Account {
                 password: "northwind".to_owned(),
                 phone: phone.map(str::to_owned),
@@ -41,7 +41,7 @@ impl Directory {
     }
 
     pub fn account(&self, user: &str) -> Option<Account> {
-        self.accounts.lock().expect("not poisoned").get(user).cloned()
+        self.accounts.lock().unwrap_or_else(PoisonError::into_inner).get(user).cloned()
     }
 
     /// Whether `password` is `user`'s.
@@ -56,7 +56,7 @@ impl Directory {
         tokio::spawn(async move {
             while let Ok(event) = events.recv().await {
                 if let Event::UserDataChanged { subject, field, value } = event {
-                    let mut accounts = directory.accounts.lock().expect("not poisoned");
+                    let mut accounts = directory.accounts.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Some(account) = accounts.get_mut(&subject) {
                         match field {
                             "phone_number" => account.phone = Some(value),
