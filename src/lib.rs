@@ -26,10 +26,9 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod app;
 pub mod domain;
 pub mod refusal;
-pub mod server_fns;
+mod server_fns;
 mod ui;
-pub mod view;
-pub mod wording;
+mod view;
 
 #[cfg(feature = "ssr")]
 mod api;
@@ -65,6 +64,8 @@ mod store;
 pub mod web;
 #[cfg(feature = "ssr")]
 mod webhooks;
+#[cfg(feature = "ssr")]
+mod wording;
 
 /// Makes every server-side redirect a full page load, exactly as without JavaScript: the pages
 /// render from server state. A host site calls this in its own `hydrate`.

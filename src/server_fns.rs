@@ -160,6 +160,7 @@ pub async fn restart() -> Result<(), PortalError> {
 }
 
 /// Session key of the nonce the demo application expects back in its result.
+#[cfg(feature = "ssr")]
 pub const DEMO_NONCE_KEY: &str = "demo.nonce";
 
 /// What the demo application learned from the portal's answer.

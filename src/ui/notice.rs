@@ -1,11 +1,10 @@
-//! Notices and page-level errors, worded by `crate::texts`.
+//! Notices and page-level errors: the server words notices; a page-level error is worded here.
 
 use leptos::prelude::*;
 
 use crate::i18n::{t_string, use_i18n};
 use crate::refusal::PortalError;
 use crate::view::{Notice, ShownNotice};
-use crate::wording::error_text;
 
 /// The outcome of the last form, announced to screen readers as it appears.
 #[component]
@@ -26,6 +25,6 @@ pub fn ErrorPanel(error: PortalError) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <h1>{t_string!(i18n, errors.title)}</h1>
-        <p class="notice error" role="alert">{error_text(i18n.get_locale_untracked(), &error)}</p>
+        <p class="notice error" role="alert">{error.text(i18n.get_locale_untracked())}</p>
     }
 }

@@ -2,7 +2,6 @@
 //! sentence for every refusal and notice, here), and in the texts, calls and mails that carry a
 //! code (`messages`).
 
-#[cfg(feature = "ssr")]
 pub mod messages;
 
 use std::collections::BTreeMap;
@@ -12,15 +11,10 @@ use crate::i18n::{Locale, td_string};
 use crate::refusal::PortalError;
 use crate::view::Notice;
 
-/// The sentence a user reads for `error`.
-pub fn error_text(locale: Locale, error: &PortalError) -> String {
-    error.text(locale)
-}
-
 /// The sentence for a notice: the outcome of the user's last action.
 pub fn notice_text(locale: Locale, notice: &Notice) -> String {
     match notice {
-        Notice::Error(error) => error_text(locale, error),
+        Notice::Error(error) => error.text(locale),
         Notice::CodeSent => td_string!(locale, notice.code_sent).to_string(),
         Notice::CodeResent => td_string!(locale, notice.code_resent).to_string(),
         Notice::ConfirmCurrentFactor => td_string!(locale, notice.confirm_current_factor).to_string(),
@@ -89,7 +83,7 @@ impl<'a> Wording<'a> {
 
     pub fn error(&self, error: &PortalError) -> String {
         let (key, values) = error.text_key();
-        self.overridden(key, &values).unwrap_or_else(|| error_text(self.locale, error))
+        self.overridden(key, &values).unwrap_or_else(|| error.text(self.locale))
     }
 
     pub fn notice(&self, notice: &Notice) -> String {
@@ -133,17 +127,17 @@ mod tests {
         let site = overrides("errors.resend_cooldown", "Hold on for {{ seconds }} seconds.");
         let error = PortalError::ResendCooldown { retry_in: 12 };
         assert_eq!(Wording::new(Locale::en, &site).error(&error), "Hold on for 12 seconds.");
-        assert_eq!(Wording::new(Locale::fr, &site).error(&error), error_text(Locale::fr, &error));
+        assert_eq!(Wording::new(Locale::fr, &site).error(&error), error.text(Locale::fr));
         assert_eq!(Wording::new(Locale::en, &site).notice(&Notice::Error(error)), "Hold on for 12 seconds.");
     }
 
     #[test]
     fn a_refusal_reads_its_sentence_with_its_placeholder_filled() {
         let too_many = PortalError::TooManySends { retry_in: 61 };
-        assert_eq!(error_text(Locale::en, &too_many), "Too many codes were sent to this destination. Try again in 2 min.");
+        assert_eq!(too_many.text(Locale::en), "Too many codes were sent to this destination. Try again in 2 min.");
         let busy = PortalError::ProviderBusy { retry_in: Some(60) };
-        assert_eq!(error_text(Locale::en, &busy), "Too many requests for this destination right now. Try again in 60 s, or choose another method.");
-        assert_eq!(error_text(Locale::en, &PortalError::InvalidEmail), "This e-mail address is not valid.");
+        assert_eq!(busy.text(Locale::en), "Too many requests for this destination right now. Try again in 60 s, or choose another method.");
+        assert_eq!(PortalError::InvalidEmail.text(Locale::en), "This e-mail address is not valid.");
     }
 
     #[test]
