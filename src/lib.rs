@@ -16,16 +16,17 @@
 //!    with an injected clock), `refusal` (each refusal declared once), `view` (what a page shows),
 //!    and small leaves (`bounds`, `redirect`, `retry`, `line_type`).
 //!
-//! A host site uses `web`, `embed`, `app::TwoFactorRoutes`, `config`, `events` and `logging`;
-//! everything else is the portal's own.
+//! A host site uses `web`, `embed`, `app::TwoFactorRoutes`, `config`, `events`, `logging`,
+//! `redirect` and `Channel`; a relying application written in Rust, `handoff`; the tests,
+//! `testing`. Everything else is the portal's own.
 
 #![recursion_limit = "256"]
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod app;
-pub mod domain;
-pub mod refusal;
+mod domain;
+mod refusal;
 mod server_fns;
 mod ui;
 mod view;
@@ -33,7 +34,7 @@ mod view;
 #[cfg(feature = "ssr")]
 mod api;
 #[cfg(feature = "ssr")]
-pub mod application;
+mod application;
 #[cfg(feature = "ssr")]
 mod bounds;
 #[cfg(feature = "ssr")]
@@ -61,11 +62,16 @@ mod retry;
 #[cfg(feature = "ssr")]
 mod store;
 #[cfg(feature = "ssr")]
+pub mod testing;
+#[cfg(feature = "ssr")]
 pub mod web;
 #[cfg(feature = "ssr")]
 mod webhooks;
 #[cfg(feature = "ssr")]
 mod wording;
+
+/// How a code reaches the user: what a host site names when it narrows a user's methods.
+pub use domain::Channel;
 
 /// Makes every server-side redirect a full page load, exactly as without JavaScript: the pages
 /// render from server state. A host site calls this in its own `hydrate`.

@@ -12,7 +12,6 @@ pub mod requests;
 pub mod rules;
 pub mod verifier;
 
-pub use journey::{ActiveRequest, Journey, Outcome};
 pub use verifier::{Approval, CodeStatus, Grounds, NewCode, Owner, Verifier};
 
 use secrecy::ExposeSecret;

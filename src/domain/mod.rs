@@ -40,7 +40,7 @@ pub use clock::{Clock, FakeClock, SystemClock, UnixTime};
 #[cfg(feature = "ssr")]
 pub use code::{CodeHasher, OtpCode};
 #[cfg(feature = "ssr")]
-pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken, TokenError};
+pub use delivery::{DeliveryProgress, DeliveryReport, DeliveryToken};
 #[cfg(feature = "ssr")]
 pub use destination::{Destination, EmailAddress, NumberType, NumberTypes, PhoneNumber};
 #[cfg(feature = "ssr")]
@@ -54,7 +54,7 @@ pub use limits::{
 #[cfg(feature = "ssr")]
 pub use lockout::{FailureStreak, Lockout};
 #[cfg(feature = "ssr")]
-pub use policy::{ConversionAlarm, Policy, PolicyError, RegionRule, SendLimits};
+pub use policy::{ConversionAlarm, Policy, RegionRule, SendLimits};
 #[cfg(feature = "ssr")]
 pub use random::{hex, random_token};
 #[cfg(feature = "ssr")]

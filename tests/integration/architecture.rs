@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Each top-level module's layer, from the composition root (highest) down to the core.
 fn layer(module: &str) -> u8 {
     match module {
-        "main" | "web" => 5,
+        "main" | "web" | "testing" => 5,
         "app" | "ui" | "server_fns" | "api" | "webhooks" | "embed" | "extract" => 4,
         "application" => 3,
         "gateways" | "store" | "handoff" | "events" | "config" | "wording" | "logging" | "countries" => 2,

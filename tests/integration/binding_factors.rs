@@ -3,7 +3,7 @@
 //! the JSON API (session and API client) alike. Wrong codes count for the whole request.
 
 use leptos_2fa::events::Event;
-use leptos_2fa::domain::{FakeClock, PhoneNumber};
+use leptos_2fa::testing::{FakeClock, PhoneNumber};
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use crate::support;
 use crate::twilio_standin;
 
 use leptos_2fa::config::Settings;
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use std::sync::Arc;
 use support::{START, TestApp, fresh_mobile, spawn_app_with, visible_text};
 use twilio_standin::{ACCOUNT_SID, AUTH_TOKEN, Standin};

@@ -1,7 +1,7 @@
 //! Guessing across codes: a user's wrong codes in a row, whatever the code, method or request,
 //! bring growing waits and then a lock, which holds under concurrent checks.
 
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -269,7 +269,7 @@ async fn an_over_long_number_or_code_from_the_form_is_refused_and_not_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn used_nonces_are_pruned_by_expiry_through_their_index() {
-    use leptos_2fa::domain::UnixTime;
+    use leptos_2fa::testing::UnixTime;
     let app = spawn_app().await;
     let store = &app.state.application.store;
     let (now, later) = (START, UnixTime(START.0 + 61));

@@ -211,7 +211,7 @@ pub const API_KEY: &str = "relying-application-api-key-0123456789";
 async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link() {
     let app = support::spawn_app_with(
         std::sync::Arc::new(tempfile::tempdir().unwrap()),
-        leptos_2fa::domain::FakeClock::at(support::START),
+        leptos_2fa::testing::FakeClock::at(support::START),
         |settings| settings.api_key = Some(API_KEY.to_owned().into()),
     )
     .await;
@@ -252,7 +252,7 @@ async fn an_application_server_creates_a_request_and_sends_its_user_to_the_link(
 }
 
 pub async fn portal_with_api_key(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
-    support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::domain::FakeClock::at(support::START), |settings| {
+    support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::testing::FakeClock::at(support::START), |settings| {
         settings.api_key = Some(API_KEY.to_owned().into());
         configure(settings);
     })
@@ -352,7 +352,7 @@ async fn twilio_portal_for_clients(configure: impl FnOnce(&mut leptos_2fa::confi
     let url: url::Url = standin.base_url.parse().unwrap();
     let app = portal_with_api_key(|settings| {
         settings.gateway = leptos_2fa::config::GatewayKind::Twilio;
-        settings.methods = vec![leptos_2fa::domain::Channel::Sms, leptos_2fa::domain::Channel::Call];
+        settings.methods = vec![leptos_2fa::Channel::Sms, leptos_2fa::Channel::Call];
         settings.twilio_account_sid = Some(ACCOUNT_SID.into());
         settings.twilio_auth_token = Some(AUTH_TOKEN.into());
         settings.twilio_from = Some(FROM.into());

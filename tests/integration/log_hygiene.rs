@@ -13,8 +13,8 @@ use crate::twilio_gateway::twilio_portal_with;
 use crate::twilio_standin::{Fault, Standin};
 use crate::twilio_verify::verify_portal_with;
 
-use leptos_2fa::domain::Channel;
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::Channel;
+use leptos_2fa::testing::FakeClock;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

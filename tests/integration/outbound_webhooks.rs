@@ -66,7 +66,7 @@ fn expected_signature(timestamp: &str, body: &[u8]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_reaches_the_application_signed_and_a_refusal_is_retried() {
     let (url, received, release) = receiver().await;
-    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::domain::FakeClock::at(START), |settings| {
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::testing::FakeClock::at(START), |settings| {
         settings.webhook_url = Some(url.parse().unwrap());
         settings.webhook_secret = Some(SECRET.to_owned().into());
     })

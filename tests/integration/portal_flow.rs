@@ -3,10 +3,10 @@
 
 use crate::support;
 
-use leptos_2fa::domain::Channel;
-use leptos_2fa::domain::{FakeClock, VerificationId};
-use leptos_2fa::application::Owner;
-use leptos_2fa::refusal::PortalError;
+use leptos_2fa::Channel;
+use leptos_2fa::testing::{FakeClock, VerificationId};
+use leptos_2fa::testing::Owner;
+use leptos_2fa::testing::PortalError;
 use std::sync::Arc;
 use support::{START, TestApp, fresh_mobile, spawn_app, spawn_app_in, visible_text};
 
@@ -288,14 +288,14 @@ async fn a_calls_code_is_kept_sealed_only_while_it_can_be_used() {
         .fetch_one(app.state.application.store.pool())
         .await
         .unwrap();
-    let id = leptos_2fa::domain::VerificationId::parse(&id).unwrap();
+    let id = leptos_2fa::testing::VerificationId::parse(&id).unwrap();
     let sealed = || async { app.state.application.store.latest_delivery(&id).await.unwrap().unwrap().sealed_code };
     let sealed_code = sealed().await.expect("the code waits, sealed, for the call to ask for it");
     assert!(sealed_code.len() > 6);
     let ttl = app.state.application.verifier.policy().code_ttl.as_secs() as i64;
-    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::domain::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
+    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::testing::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
     app.advance(601);
-    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::domain::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
+    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::testing::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
     assert!(sealed().await.is_none());
 }
 

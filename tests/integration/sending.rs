@@ -1,7 +1,7 @@
 //! Send limits hold under concurrency, and one account's sends never lock another out of its own
 //! number or tell it anything about that number.
 
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use std::sync::Arc;

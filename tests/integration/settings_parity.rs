@@ -4,12 +4,12 @@
 
 use crate::support;
 
-use leptos_2fa::domain::Channel;
+use leptos_2fa::Channel;
 use std::sync::Arc;
 use support::{START, TestApp, fresh_mobile, spawn_app_with, visible_text};
 
 async fn portal(configure: impl FnOnce(&mut leptos_2fa::config::Settings)) -> TestApp {
-    spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::domain::FakeClock::at(START), configure).await
+    spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), leptos_2fa::testing::FakeClock::at(START), configure).await
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use crate::support;
 use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use std::sync::Arc;
 use support::{START, TestApp, spawn_app_with, visible_text};
 use twilio_standin::{ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, CallbackStyle, FROM, Fault, MESSAGING_SERVICE_SID, Standin};
@@ -15,7 +15,7 @@ pub(crate) async fn twilio_portal_with(configure: impl FnOnce(&mut Settings)) ->
     let api_url = standin.base_url.parse().unwrap();
     let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), FakeClock::at(START), |settings| {
         settings.gateway = GatewayKind::Twilio;
-        settings.methods = vec![leptos_2fa::domain::Channel::Sms, leptos_2fa::domain::Channel::Call];
+        settings.methods = vec![leptos_2fa::Channel::Sms, leptos_2fa::Channel::Call];
         settings.twilio_account_sid = Some(ACCOUNT_SID.into());
         settings.twilio_auth_token = Some(AUTH_TOKEN.into());
         settings.twilio_from = Some(FROM.into());
@@ -65,7 +65,7 @@ async fn a_text_message_goes_through_twilio_and_its_delivery_shows_on_the_token_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whatsapp_message_goes_to_the_whatsapp_address_of_the_number() {
     let (app, standin) = twilio_portal_with(|settings| {
-        settings.methods.push(leptos_2fa::domain::Channel::Whatsapp);
+        settings.methods.push(leptos_2fa::Channel::Whatsapp);
     })
     .await;
     let to = app.reach_token_page_by("ada", "whatsapp").await;

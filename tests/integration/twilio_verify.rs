@@ -5,9 +5,9 @@ use crate::support;
 use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
-use leptos_2fa::domain::Channel;
+use leptos_2fa::Channel;
 use leptos_2fa::events::Event;
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::testing::FakeClock;
 use std::sync::Arc;
 use support::{START, TestApp, spawn_app_with, visible_text};
 use tokio::sync::broadcast::Receiver;

@@ -6,8 +6,8 @@ use crate::support;
 use crate::twilio_standin;
 
 use leptos_2fa::config::{GatewayKind, Settings};
-use leptos_2fa::domain::Channel;
-use leptos_2fa::domain::FakeClock;
+use leptos_2fa::Channel;
+use leptos_2fa::testing::FakeClock;
 use reqwest::StatusCode;
 use reqwest::header::{ORIGIN, REFERER, SET_COOKIE};
 use serde_json::json;

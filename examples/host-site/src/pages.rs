@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_2fa::app::TwoFactorRoutes;
-use leptos_2fa::domain::Channel;
+use leptos_2fa::Channel;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_query_map;

@@ -18,6 +18,6 @@ mod view;
 
 pub use commands::{cancel, check_code, choose_method, register_email, register_phone, resend_code, restart, switch_channel};
 pub use ends::{PASSED_KEY, SecondFactor, begin, finish, open_for_host_user, skip_registration};
-pub use state::{ActiveRequest, Asker, Journey, Moved, Outcome, ReturnTo};
+pub use state::{Asker, Moved};
 pub use steps::offered_methods;
 pub use view::{Flash, delivery_state, pending_code, view};

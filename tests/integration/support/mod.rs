@@ -4,7 +4,7 @@
 
 use leptos::config::LeptosOptions;
 use leptos_2fa::config::Settings;
-use leptos_2fa::domain::{FakeClock, UnixTime};
+use leptos_2fa::testing::{FakeClock, UnixTime};
 use leptos_2fa::handoff::{REQUEST_AUDIENCE, RequestClaims};
 use leptos_2fa::web::AppState;
 use reqwest::header::{ACCEPT, LOCATION};
@@ -104,7 +104,7 @@ impl TestApp {
     }
 
     pub fn clock_now(&self) -> i64 {
-        use leptos_2fa::domain::Clock;
+        use leptos_2fa::testing::Clock;
         self.clock.now().0
     }
 
