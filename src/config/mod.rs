@@ -111,8 +111,8 @@ pub struct Settings {
     pub twilio_lookup_url: url::Url,
     /// An image (URL) per method, in place of the built-in icon.
     pub method_icons: std::collections::BTreeMap<Channel, String>,
-    /// Sentences that replace the built-in ones, per language: `[messages.en]
-    /// invalid_phone_number = "…"` (keys: `crate::wording::MESSAGE_KEYS`).
+    /// Sentences that replace the built-in ones, per language and locale-file key: `[messages.en]
+    /// "errors.wrong_code" = "…"` (the keys `crate::wording::is_overridable` accepts).
     pub messages: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub code_length: usize,
     pub code_ttl_secs: u64,
