@@ -4,18 +4,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Locale, td_string};
 
-/// Declares every refusal once: its HTTP status for the JSON API (with `blocking` when the
-/// verification cannot go on: start again or go back), its JSON API code, the locale-file key of
+/// Declares every refusal once: its HTTP status for the JSON API (with `[field]` naming the wait
+/// it tells, sent as `Retry-After`, and `blocking` when the verification cannot go on: start
+/// again or go back), its JSON API code, the locale-file key of
 /// its sentence with the values of the key's placeholder, and its log message. A variant with
 /// fields may choose its key by pattern (`|` between the choices). Every sentence may be
 /// overridden by a site (`crate::wording::validate_overrides`).
 macro_rules! declare_refusals {
     (@blocking) => { false };
     (@blocking blocking) => { true };
+    (@wait_pattern $variant:ident) => { PortalError::$variant { .. } };
+    (@wait_pattern $variant:ident, $wait:ident) => { PortalError::$variant { $wait, .. } };
+    (@wait_value) => { None };
+    (@wait_value $wait:ident) => { Wait::seconds($wait) };
     (@text $locale:ident, $group:ident . $key:ident) => { td_string!($locale, $group.$key).to_string() };
     (@text $locale:ident, $group:ident . $key:ident, $name:ident = $value:expr) => { td_string!($locale, $group.$key, $name = $value) };
     ($(
-        $variant:ident $({ $($field:ident: $type:ty),* })?: $status:literal $($blocking:ident)?, $code:literal,
+        $variant:ident $({ $($field:ident: $type:ty),* })?: $status:literal $([$wait:ident])? $($blocking:ident)?, $code:literal,
             $($({ $($pattern:tt)* } =>)? $group:ident . $key:ident $(($name:ident = $value:expr))?)|+, $message:literal;
     )*) => {
         /// Every refusal a user can meet. The page turns each into a translated sentence;
@@ -40,6 +45,13 @@ macro_rules! declare_refusals {
             /// The HTTP status the JSON API answers this refusal with.
             pub fn http_status(&self) -> u16 {
                 match self { $(PortalError::$variant { .. } => $status,)* }
+            }
+
+            /// Seconds until the same request may succeed, when the refusal tells a wait.
+            pub fn retry_after(&self) -> Option<u64> {
+                match self {
+                    $(declare_refusals!(@wait_pattern $variant $(, $wait)?) => declare_refusals!(@wait_value $($wait)?),)*
+                }
             }
 
             /// This verification cannot go on: the user starts again or goes back.
@@ -67,7 +79,7 @@ macro_rules! declare_refusals {
     };
 }
 
-// Variant { fields }: status [blocking], API code, sentence key (placeholder = value), log message;
+// Variant { fields }: status [wait] blocking?, API code, sentence key (placeholder = value), log message;
 declare_refusals! {
     InvalidPhoneNumber: 400, "invalid_phone_number", errors.invalid_phone_number, "invalid phone number";
     MobileNumberRequired: 400, "mobile_number_required", errors.mobile_number_required, "mobile number required";
@@ -81,9 +93,9 @@ declare_refusals! {
     MaxAttemptsReached: 423 blocking, "max_attempts_reached", errors.max_attempts_reached, "too many attempts";
     VerificationExpired: 410 blocking, "verification_expired", errors.verification_expired, "verification expired";
     CodeAlreadyUsed: 409, "verification_already_approved", errors.code_already_used, "code already used";
-    ResendCooldown { retry_in: u64 }: 429, "resend_cooldown",
+    ResendCooldown { retry_in: u64 }: 429 [retry_in], "resend_cooldown",
         { retry_in } => errors.resend_cooldown(seconds = *retry_in), "resend too soon";
-    TooManySends { retry_in: u64 }: 429, "max_sends_reached",
+    TooManySends { retry_in: u64 }: 429 [retry_in], "max_sends_reached",
         { retry_in } => errors.too_many_sends(minutes = retry_in.div_ceil(60)), "too many codes sent";
     VerificationNotFound: 404, "verification_not_found", errors.verification_not_found, "verification not found";
     VerificationCanceled: 409 blocking, "verification_canceled", errors.verification_canceled, "verification canceled";
@@ -96,7 +108,7 @@ declare_refusals! {
     PhoneCountryNotAllowed: 400, "phone_country_not_allowed", errors.phone_country_not_allowed, "codes cannot be sent to this country";
     RecipientOptedOut: 403, "recipient_opted_out", errors.recipient_opted_out, "the recipient opted out of text messages";
     DestinationBlocked: 403, "destination_blocked", errors.destination_blocked, "the destination is blocked for now";
-    ProviderBusy { retry_in: Option<u64> }: 429, "twilio_rate_limited",
+    ProviderBusy { retry_in: Option<u64> }: 429 [retry_in], "twilio_rate_limited",
         { retry_in: Some(seconds) } => errors.provider_busy_for(seconds = *seconds) | { retry_in: None } => errors.provider_busy,
         "too many requests for this destination";
     DestinationRequired: 400, "missing_user_data", errors.destination_required, "a phone number or e-mail address is needed for this method";
@@ -109,7 +121,7 @@ declare_refusals! {
     TooManyDestinations: 403, "too_many_destinations", errors.too_many_destinations,
         "this request has sent codes to as many destinations as it may";
     SendingPaused: 503, "sending_paused", errors.sending_paused, "sending is paused for now";
-    CheckWait { retry_in: u64 }: 429, "too_many_failed_checks",
+    CheckWait { retry_in: u64 }: 429 [retry_in], "too_many_failed_checks",
         { retry_in } => errors.check_wait(seconds = *retry_in), "too many wrong codes in a row: wait before the next check";
     UserLocked: 423, "user_locked", errors.user_locked,
         "too many wrong codes in a row: locked until the application or the operator lifts it";
@@ -131,16 +143,20 @@ declare_refusals! {
     Network: 503, "unavailable", errors.network, "the server could not be reached";
 }
 
-impl PortalError {
-    /// Seconds until the same request may succeed, when the refusal knows them.
-    pub fn retry_after(&self) -> Option<u64> {
-        match self {
-            PortalError::ResendCooldown { retry_in } | PortalError::TooManySends { retry_in } | PortalError::CheckWait { retry_in } => {
-                Some(*retry_in)
-            }
-            PortalError::ProviderBusy { retry_in } => *retry_in,
-            _ => None,
-        }
+/// A wait a refusal tells, in seconds: always known, or known only when a provider said.
+trait Wait {
+    fn seconds(&self) -> Option<u64>;
+}
+
+impl Wait for u64 {
+    fn seconds(&self) -> Option<u64> {
+        Some(*self)
+    }
+}
+
+impl Wait for Option<u64> {
+    fn seconds(&self) -> Option<u64> {
+        *self
     }
 }
 
@@ -150,5 +166,36 @@ impl leptos::server_fn::error::FromServerFnError for PortalError {
     fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         leptos::logging::warn!("server function failed: {error}");
         PortalError::Network
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PortalError;
+
+    #[test]
+    fn a_refusal_that_names_its_wait_says_how_long_and_the_others_say_nothing() {
+        assert_eq!(PortalError::ResendCooldown { retry_in: 30 }.retry_after(), Some(30));
+        assert_eq!(PortalError::CheckWait { retry_in: 60 }.retry_after(), Some(60));
+        assert_eq!(PortalError::ProviderBusy { retry_in: Some(7) }.retry_after(), Some(7));
+        assert_eq!(PortalError::ProviderBusy { retry_in: None }.retry_after(), None);
+        assert_eq!(PortalError::UserLocked.retry_after(), None);
+        assert_eq!(PortalError::WrongCode { attempts_left: 3 }.retry_after(), None);
+    }
+
+    #[test]
+    fn api_codes_are_snake_case() {
+        for code in PortalError::API_CODES {
+            assert!(!code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_with_two_sentences_chooses_its_key_by_its_fields() {
+        assert_eq!(PortalError::ProviderBusy { retry_in: None }.text_key(), ("errors.provider_busy", vec![]));
+        let busy_for = PortalError::ProviderBusy { retry_in: Some(60) };
+        assert_eq!(busy_for.text_key(), ("errors.provider_busy_for", vec![("seconds", "60".to_owned())]));
+        assert_eq!(PortalError::TooManySends { retry_in: 61 }.text_key().1, vec![("minutes", "2".to_owned())]);
+        assert!(PortalError::TEXT_KEYS.contains(&"errors.provider_busy_for"));
     }
 }

@@ -171,24 +171,3 @@ pub struct CountryOption {
     pub name: String,
     pub calling_code: u16,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn api_codes_are_snake_case() {
-        for code in PortalError::API_CODES {
-            assert!(!code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
-        }
-    }
-
-    #[test]
-    fn a_refusal_with_two_sentences_chooses_its_key_by_its_fields() {
-        assert_eq!(PortalError::ProviderBusy { retry_in: None }.text_key(), ("errors.provider_busy", vec![]));
-        let busy_for = PortalError::ProviderBusy { retry_in: Some(60) };
-        assert_eq!(busy_for.text_key(), ("errors.provider_busy_for", vec![("seconds", "60".to_owned())]));
-        assert_eq!(PortalError::TooManySends { retry_in: 61 }.text_key().1, vec![("minutes", "2".to_owned())]);
-        assert!(PortalError::TEXT_KEYS.contains(&"errors.provider_busy_for"));
-    }
-}
