@@ -8,6 +8,7 @@ use tower_sessions::Session;
 use super::commands::{cancel, choose_method, factors};
 use super::state::{ActiveRequest, Asker, Journey, Moved, Outcome, ReturnTo};
 use super::steps::{current_step, offered_methods};
+use super::view::Flash;
 use crate::application::Application;
 use crate::application::host::HostUser;
 use crate::domain::Channel;
@@ -88,6 +89,8 @@ async fn open(
         new.reference = old.reference;
     }
     session.cycle_id().await?;
+    // What the last page had to say belongs to the journey this one replaces.
+    Flash::take(session).await?;
     let mut journey = match request {
         Ok(request) => Journey { request: Some(request), ..Journey::default() },
         Err(reason) => Journey { outcome: Some(Outcome::Failed(reason)), ..Journey::default() },
