@@ -63,7 +63,7 @@ pub async fn start(State(app): State<Application>, session: Session, asker: Aske
         return Redirect::to(&host.not_allowed_path(&user));
     }
     let next = query.next.filter(|next| is_local_path(next) && bounds::fits(next, bounds::URL)).unwrap_or_else(|| host.success_path(&user));
-    let opened = journey::open_for_host_user(&app, &session, user, next, asker).await;
+    let opened = journey::open_for_host_user(&app, &session, host.as_ref(), user, next, asker).await;
     match land(&session, opened, Step::ChooseMethod, Default::default()).await {
         Ok(step) => Redirect::to(&step.at(&app.mount)),
         Err(error) => {

@@ -351,9 +351,15 @@ async fn code_sent(app: &Application, session: &Session, locale: Locale, moved: 
         }
         Step::RegisterPhone | Step::RegisterEmail => Err(refuse(PortalError::DestinationRequired)),
         Step::NoRequest => Err(refuse(PortalError::NoActiveRequest)),
-        // The journey has ended: nothing more is sent for it.
-        Step::Verified | Step::Failed => Err(refuse(PortalError::VerificationCanceled)),
-        Step::ChooseMethod => Err(refuse(PortalError::VerificationNotFound)),
+        Step::Verified | Step::Failed | Step::ChooseMethod => Err(refuse(PortalError::VerificationNotFound)),
+    }
+}
+
+/// A destination given for a journey that has ended is refused as the end of its verification.
+fn still_open(moved: Moved) -> Result<Moved, PortalError> {
+    match moved.step {
+        Step::Verified | Step::Failed => Err(PortalError::VerificationCanceled),
+        _ => Ok(moved),
     }
 }
 
@@ -409,9 +415,9 @@ async fn send(
     let moved = match (request.method, request.phone_number, request.email) {
         (channel, Some(number), _) if channel.uses_phone() => {
             let country = request.phone_country.unwrap_or_else(|| app.settings.default_region.clone());
-            journey::register_phone(&app, &session, &PhoneInput { country, number }, Some(channel), asker).await
+            journey::register_phone(&app, &session, &PhoneInput { country, number }, Some(channel), asker).await.and_then(still_open)
         }
-        (Channel::Email, _, Some(email)) => journey::register_email(&app, &session, &email, asker).await,
+        (Channel::Email, _, Some(email)) => journey::register_email(&app, &session, &email, asker).await.and_then(still_open),
         (channel, _, _) => journey::choose_method(&app, &session, channel, asker).await,
     };
     code_sent(&app, &session, locale, moved).await

@@ -135,7 +135,12 @@ pub async fn register_phone(
 ) -> Result<Moved, PortalError> {
     on_journey(session, async |journey| {
         let factors = match channel {
-            Some(channel) => ensure_offered(app, journey, channel).await?,
+            Some(channel) => {
+                let factors = ensure_offered(app, journey, channel).await?;
+                // The method stays chosen even if the number is refused.
+                journey.channel = Some(channel);
+                factors
+            }
             None => factors(app, journey).await?,
         };
         let rules = &journey.request()?.rules;

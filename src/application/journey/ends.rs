@@ -10,7 +10,7 @@ use super::state::{ActiveRequest, Asker, Journey, Moved, Outcome, ReturnTo};
 use super::steps::{current_step, offered_methods};
 use super::view::Flash;
 use crate::application::Application;
-use crate::application::host::HostUser;
+use crate::application::host::{HostUser, TwoFactorHost};
 use crate::domain::Channel;
 use crate::domain::{EmailAddress, Factors, PhoneNumber, UnixTime};
 use crate::handoff::with_query_param;
@@ -60,11 +60,11 @@ async fn accept_request(app: &Application, token: &str) -> Result<ActiveRequest,
 pub async fn open_for_host_user(
     app: &Application,
     session: &Session,
+    host: &dyn TwoFactorHost,
     user: HostUser,
     next: String,
     asker: Asker,
 ) -> Result<Moved, PortalError> {
-    let Some(host) = &app.host else { return Err(PortalError::NoActiveRequest) };
     app.store.ensure_user(&user.id, app.verifier.now()).await?;
     let vouched = user.vouched(&app.settings.default_region);
     let rules = host.rules(&user, app.settings.user_rules()).await.restrict_methods(&app.settings.methods);
@@ -154,6 +154,7 @@ pub async fn finish(app: &Application, session: &Session) -> Result<Option<Strin
         (None, _) => return Ok(None),
     };
     Journey::default().save(session).await?;
+    Flash::take(session).await?;
     Ok(Some(target))
 }
 
@@ -172,5 +173,6 @@ pub async fn skip_registration(app: &Application, session: &Session) -> Result<O
     };
     cancel(app, session).await?;
     Journey::default().save(session).await?;
+    Flash::take(session).await?;
     Ok(Some(target))
 }

@@ -31,8 +31,15 @@ impl Flash {
         Ok(session.insert(FLASH_KEY, self).await?)
     }
 
+    /// The flash, gone from the session once read; a session without one is not written.
     pub async fn take(session: &Session) -> Result<Self, PortalError> {
-        Ok(session.remove(FLASH_KEY).await?.unwrap_or_default())
+        match session.get::<Flash>(FLASH_KEY).await? {
+            Some(flash) => {
+                session.remove::<Flash>(FLASH_KEY).await?;
+                Ok(flash)
+            }
+            None => Ok(Flash::default()),
+        }
     }
 }
 

@@ -26,8 +26,7 @@ impl Verifier {
     }
 
     async fn check_counted(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode) -> Result<Approval, PortalError> {
-        let (current, _) = self.load_owned(owner, id).await?;
-        let verdict = self.issuer.verdict(&current, code, self.clock.now(), &self.policy).await?;
+        let verdict = self.issuer.verdict(owner, id, code, self.clock.now(), &self.policy).await?;
         let subject = owner.user;
         let (verification, outcome) = self
             .update(owner, id, |verification, now| match &verdict {

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use leptos_i18n::Locale as _;
 use std::sync::Arc;
 
+use super::Owner;
 use crate::application::deliveries;
 use crate::domain::{Channel, DeliveryState};
 use crate::domain::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
@@ -37,8 +38,9 @@ pub trait CodeIssuer: Send + Sync {
     /// Sends what `mint` made, once the verification is stored; the state it reached, if known.
     async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError>;
 
-    /// The provider's verdict on `code`; none when the core compares it with our own hash.
-    async fn verdict(&self, current: &Verification, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError>;
+    /// The provider's verdict on `code` for `owner`'s verification `id`; none when the core
+    /// compares it with our own hash.
+    async fn verdict(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError>;
 
     /// Ends the provider's verification `sid` (best effort: unanswered, it expires there).
     async fn cancel_at_provider(&self, sid: &str);
@@ -52,7 +54,7 @@ pub trait CodeIssuer: Send + Sync {
 pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, clock: Arc<dyn Clock>, service_name: String) -> Arc<dyn CodeIssuer> {
     match sender {
         Sender::Ours(gateway) => Arc::new(OurCodes { gateway, store, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, clock, service_name }),
-        Sender::Provider(provider) => Arc::new(ProviderCodes { provider }),
+        Sender::Provider(provider) => Arc::new(ProviderCodes { provider, store }),
     }
 }
 
@@ -81,7 +83,7 @@ impl CodeIssuer for OurCodes {
         Ok(Some(handed.await?))
     }
 
-    async fn verdict(&self, _current: &Verification, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
+    async fn verdict(&self, _owner: Owner<'_>, _id: &VerificationId, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
         Ok(None)
     }
 
@@ -95,6 +97,7 @@ impl CodeIssuer for OurCodes {
 /// Codes the provider makes, sends and checks; we keep its id of each verification.
 struct ProviderCodes {
     provider: Arc<dyn CodeProvider>,
+    store: Store,
 }
 
 #[async_trait]
@@ -109,7 +112,8 @@ impl CodeIssuer for ProviderCodes {
     }
 
     /// Asked only when the core would count the check: else the core refuses it on its own.
-    async fn verdict(&self, current: &Verification, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
+    async fn verdict(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode, now: UnixTime, policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
+        let (current, _) = owner.load(&self.store, id).await?;
         let Some(sid) = current.provider_sid().filter(|_| current.ensure_checkable(now, policy).is_ok()) else {
             return Ok(Some(ProviderVerdict::Matches(false)));
         };

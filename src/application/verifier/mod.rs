@@ -200,10 +200,7 @@ impl Verifier {
 
     /// Loads a verification only for its owner: anyone else gets "not found".
     pub(super) async fn load_owned(&self, owner: Owner<'_>, id: &VerificationId) -> Result<(Verification, i64), PortalError> {
-        match self.store.verification(id).await? {
-            Some((verification, revision)) if owner.owns(&verification) => Ok((verification, revision)),
-            _ => Err(PortalError::VerificationNotFound),
-        }
+        owner.load(&self.store, id).await
     }
 
     /// Applies `change` and stores the result, retrying when a concurrent request got there first.

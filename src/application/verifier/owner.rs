@@ -1,6 +1,8 @@
 //! Who may act on a verification.
 
-use crate::domain::{StartedBy, Verification};
+use crate::domain::{StartedBy, Verification, VerificationId};
+use crate::refusal::PortalError;
+use crate::store::Store;
 
 /// Who acts on a verification: a user (the relying application's or host's id for them, the
 /// `subject` of their verifications), through what started it (their browser session, or an API
@@ -24,7 +26,15 @@ impl<'a> Owner<'a> {
         Owner { user: &verification.subject, started_by: verification.started_by }
     }
 
-    pub(super) fn owns(self, verification: &Verification) -> bool {
+    /// Loads a verification only for its owner: anyone else gets "not found".
+    pub(super) async fn load(self, store: &Store, id: &VerificationId) -> Result<(Verification, i64), PortalError> {
+        match store.verification(id).await? {
+            Some((verification, revision)) if self.owns(&verification) => Ok((verification, revision)),
+            _ => Err(PortalError::VerificationNotFound),
+        }
+    }
+
+    fn owns(self, verification: &Verification) -> bool {
         verification.subject == self.user && verification.started_by == self.started_by
     }
 
