@@ -472,3 +472,33 @@ async fn twilio_verify_busy_for_a_number_is_rate_limited_with_its_wait() {
     let (status, error) = client.call("post", "/api/v1/send", Some(client_send("max", "sms", &e164))).await;
     assert_eq!((status, error["error_code"].as_str(), error["retry_after"].as_u64()), (StatusCode::TOO_MANY_REQUESTS, Some("twilio_rate_limited"), Some(60)), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancel_racing_the_right_code_never_lets_both_succeed() {
+    let app = portal_with_api_key(|_| {}).await;
+    let client = Api::client(&app, API_KEY).await;
+    for round in 0..8 {
+        let user = format!("racer{round}");
+        let (_, e164) = fresh_mobile();
+        let (_, sent) = client.call("post", "/api/v1/send", Some(client_send(&user, "sms", &e164))).await;
+        let id = sent["verification_id"].as_str().unwrap().to_owned();
+        let code = app.latest_code(&e164);
+        let check = json!({ "user_id": user, "verification_id": id, "code": code });
+        let cancel = json!({ "user_id": user, "verification_id": id });
+        let (checked, canceled) =
+            tokio::join!(client.call("post", "/api/v1/verify", Some(check)), client.call("post", "/api/v1/cancel", Some(cancel.clone())));
+        let verified = checked.0 == StatusCode::OK && checked.1["verified"] == true;
+        match verified {
+            // The code won: the cancel was told so, and a later one is too.
+            true => {
+                assert_eq!((canceled.0, canceled.1["error_code"].as_str()), (StatusCode::CONFLICT, Some("verification_already_approved")), "{round}: {}", canceled.1);
+                assert_eq!(client.call("post", "/api/v1/cancel", Some(cancel)).await.1["error_code"], "verification_already_approved");
+            }
+            // The cancel won: the right code no longer passes.
+            false => {
+                assert_eq!(canceled.0, StatusCode::OK, "{round}: {}", canceled.1);
+                assert_eq!((checked.0, checked.1["error_code"].as_str()), (StatusCode::CONFLICT, Some("verification_canceled")), "{round}: {}", checked.1);
+            }
+        }
+    }
+}
