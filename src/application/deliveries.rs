@@ -1,65 +1,14 @@
-//! The bookkeeping of the codes a gateway carries: each is handed over under a delivery token
-//! that names it afterwards, when a call asks what to say and when status reports come in.
+//! The bookkeeping of the codes a gateway carries, after the hand-over (`verifier::issuers`):
+//! the delivery token names each when a call asks what to say and when status reports come in.
 //! Plain Rust over the store; the webhook routes speak HTTP for it.
 
 use std::str::FromStr;
 
-use leptos_i18n::Locale as _;
-
-use crate::wording::messages;
 use crate::application::Application;
-use crate::domain::{Channel, DeliveryState};
-use crate::domain::{DeliveryProgress, DeliveryReport, DeliveryToken, OtpCode, Status, UnixTime, Verification};
-use crate::gateways::{Gateway, OutboundMessage};
+use crate::domain::{Channel, DeliveryReport, DeliveryToken, OtpCode, Status, UnixTime};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
-use crate::store::{DeliveryRecord, ReportOutcome, Store};
-
-/// Hands `code` to `gateway` under a fresh delivery token, and records the delivery that the
-/// provider's reports (and a call's request for its script) will name.
-#[allow(clippy::too_many_arguments)]
-pub async fn hand_over(
-    store: &Store,
-    gateway: &dyn Gateway,
-    verification: &Verification,
-    code: &OtpCode,
-    locale: Locale,
-    service_name: &str,
-    valid_minutes: u64,
-    now: UnixTime,
-) -> Result<DeliveryState, PortalError> {
-    let token = DeliveryToken::generate();
-    let record = DeliveryRecord {
-        token_hash: token.lookup_key(),
-        verification_id: verification.id.clone(),
-        channel: verification.channel,
-        gateway: None,
-        provider_id: None,
-        locale: locale.as_str().to_owned(),
-        // Only a call needs its code back, to read it out when Twilio asks.
-        sealed_code: (verification.channel == Channel::Call).then(|| token.seal(code)),
-        progress: DeliveryProgress { state: DeliveryState::Queued, sequence: None },
-        error_code: None,
-    };
-    store.insert_delivery(&record, now).await?;
-    let message = OutboundMessage {
-        to: verification.destination.clone(),
-        channel: verification.channel,
-        language: locale.as_str().to_owned(),
-        text: messages::compose(locale, verification.channel, code, service_name, valid_minutes),
-        token,
-    };
-    match gateway.deliver(&message).await {
-        Ok(handover) => {
-            store.record_handover(&record.token_hash, handover.gateway, handover.provider_id.as_deref(), handover.state, now).await?;
-            Ok(handover.state)
-        }
-        Err(error) => {
-            tracing::warn!(verification = %verification.id, gateway = gateway.name(), %error, "delivery failed");
-            Err(error.into())
-        }
-    }
-}
+use crate::store::ReportOutcome;
 
 /// How long a provider's idempotency key is remembered: far longer than it retries.
 const IDEMPOTENCY_WINDOW_SECS: i64 = 24 * 60 * 60;

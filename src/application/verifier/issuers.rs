@@ -7,13 +7,13 @@ use leptos_i18n::Locale as _;
 use std::sync::Arc;
 
 use super::Owner;
-use crate::application::deliveries;
-use crate::domain::{Channel, DeliveryState};
+use crate::domain::{Channel, DeliveryProgress, DeliveryState, DeliveryToken};
 use crate::domain::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
-use crate::gateways::{CodeProvider, Gateway, GatewayError, Sender};
+use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
-use crate::store::Store;
+use crate::store::{DeliveryRecord, Store};
+use crate::wording::messages;
 
 /// A new code for a verification: the secret to store, and the code itself while we must still
 /// hand it to a gateway.
@@ -76,11 +76,43 @@ impl CodeIssuer for OurCodes {
         Ok(Minted { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), code: Some(code) })
     }
 
+    /// Hands the code to the gateway under a fresh delivery token, and records the delivery that
+    /// the provider's reports (and a call's request for its script) will name.
     async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
         let Some(code) = minted.code else { return Ok(None) };
+        let token = DeliveryToken::generate();
+        let now = self.clock.now();
+        let record = DeliveryRecord {
+            token_hash: token.lookup_key(),
+            verification_id: verification.id.clone(),
+            channel: verification.channel,
+            gateway: None,
+            provider_id: None,
+            locale: locale.as_str().to_owned(),
+            // Only a call needs its code back, to read it out when Twilio asks.
+            sealed_code: (verification.channel == Channel::Call).then(|| token.seal(&code)),
+            progress: DeliveryProgress { state: DeliveryState::Queued, sequence: None },
+            error_code: None,
+        };
+        self.store.insert_delivery(&record, now).await?;
         let valid_minutes = self.code_ttl.as_secs().div_ceil(60);
-        let handed = deliveries::hand_over(&self.store, self.gateway.as_ref(), verification, &code, locale, &self.service_name, valid_minutes, self.clock.now());
-        Ok(Some(handed.await?))
+        let message = OutboundMessage {
+            to: verification.destination.clone(),
+            channel: verification.channel,
+            language: locale.as_str().to_owned(),
+            text: messages::compose(locale, verification.channel, &code, &self.service_name, valid_minutes),
+            token,
+        };
+        match self.gateway.deliver(&message).await {
+            Ok(handover) => {
+                self.store.record_handover(&record.token_hash, handover.gateway, handover.provider_id.as_deref(), handover.state, now).await?;
+                Ok(Some(handover.state))
+            }
+            Err(error) => {
+                tracing::warn!(verification = %verification.id, gateway = self.gateway.name(), %error, "delivery failed");
+                Err(error.into())
+            }
+        }
     }
 
     async fn verdict(&self, _owner: Owner<'_>, _id: &VerificationId, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
