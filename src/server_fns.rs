@@ -60,7 +60,7 @@ mod context {
 #[cfg(feature = "ssr")]
 pub async fn land(session: &tower_sessions::Session, moved: Result<Moved, PortalError>, back_to: Step, typed: Flash) -> Result<Step, PortalError> {
     match moved {
-        Ok(Moved { step, news }) => {
+        Ok(Moved { step, news, .. }) => {
             if news.is_some() {
                 Flash { notice: news, ..Flash::default() }.put(session).await?;
             }

@@ -340,18 +340,17 @@ impl IntoResponse for Refusal {
 type Answer<T> = Result<Json<T>, Refusal>;
 
 /// Answers a journey command with the code it sent, or with the refusal it met.
-async fn code_sent(app: &Application, session: &Session, locale: Locale, moved: Result<Moved, PortalError>) -> Answer<CodeSent> {
+fn code_sent(app: &Application, locale: Locale, moved: Result<Moved, PortalError>) -> Answer<CodeSent> {
     let refuse = |error| refusal(app, locale, error);
-    let Moved { step, news } = moved.map_err(refuse)?;
-    match step {
-        Step::EnterCode => {
-            let pending = journey::pending_code(app, session).await.map_err(refuse)?.ok_or_else(|| refuse(PortalError::VerificationNotFound))?;
+    let Moved { step, news, sent } = moved.map_err(refuse)?;
+    match (step, sent) {
+        (Step::EnterCode, Some(sent)) => {
             let display = news.map(|news| Wording::new(locale, &app.settings.messages).notice(&news)).unwrap_or_default();
-            Ok(Json(CodeSent::new(display, None, pending)))
+            Ok(Json(CodeSent::new(display, None, sent)))
         }
-        Step::RegisterPhone | Step::RegisterEmail => Err(refuse(PortalError::DestinationRequired)),
-        Step::NoRequest => Err(refuse(PortalError::NoActiveRequest)),
-        Step::Verified | Step::Failed | Step::ChooseMethod => Err(refuse(PortalError::VerificationNotFound)),
+        (Step::RegisterPhone | Step::RegisterEmail, _) => Err(refuse(PortalError::DestinationRequired)),
+        (Step::NoRequest, _) => Err(refuse(PortalError::NoActiveRequest)),
+        _ => Err(refuse(PortalError::VerificationNotFound)),
     }
 }
 
@@ -420,7 +419,7 @@ async fn send(
         (Channel::Email, _, Some(email)) => journey::register_email(&app, &session, &email, asker).await.and_then(still_open),
         (channel, _, _) => journey::choose_method(&app, &session, channel, asker).await,
     };
-    code_sent(&app, &session, locale, moved).await
+    code_sent(&app, locale, moved)
 }
 
 /// Checks a code. On success the user's session carries the passed second factor.
@@ -455,7 +454,7 @@ async fn verify(
             code_sent: None,
             first_enrolment: None,
         })),
-        Step::EnterCode => Ok(Json(Checked::next_code(code_sent(&app, &session, locale, Ok(moved)).await?.0))),
+        Step::EnterCode => Ok(Json(Checked::next_code(code_sent(&app, locale, Ok(moved))?.0))),
         Step::Failed => {
             let view = journey::view(&app, &session, Flash::default(), None, locale).await.map_err(refuse)?;
             Err(refuse(match view.failure {
@@ -512,7 +511,7 @@ async fn set_phone_number(
     let country = request.country_code.unwrap_or_else(|| app.settings.default_region.clone());
     let input = PhoneInput { country, number: request.phone_number };
     let moved = journey::register_phone(&app, &session, &input, None, asker).await;
-    code_sent(&app, &session, locale, moved).await
+    code_sent(&app, locale, moved)
 }
 
 /// Registers or changes the e-mail address: it is saved once its code is entered.
@@ -530,7 +529,7 @@ async fn set_email(
 ) -> Answer<CodeSent> {
     let locale = asker.locale;
     let moved = journey::register_email(&app, &session, &request.email, asker).await;
-    code_sent(&app, &session, locale, moved).await
+    code_sent(&app, locale, moved)
 }
 
 /// Creates a verification request for a user, server to server, and answers the link to send

@@ -6,7 +6,7 @@ use tower_sessions::Session;
 
 use super::state::{Asker, Journey, Moved, Outcome};
 use super::steps::{chosen_channel, current_step, offered_methods};
-use crate::application::{Application, Grounds, NewCode, Owner};
+use crate::application::{Application, CodeStatus, Grounds, NewCode, Owner};
 use crate::domain::Channel;
 use crate::domain::{Addition, Destination, EmailAddress, Factors, PhoneNumber, Purpose};
 use crate::handoff::PassedFactor;
@@ -65,7 +65,7 @@ async fn send_first_code(
     channel: Channel,
     grounds: Grounds,
     asker: Asker,
-) -> Result<(), PortalError> {
+) -> Result<CodeStatus, PortalError> {
     let added_after = match &grounds {
         Grounds::AddedAfter(proof) => Some(proof.clone()),
         Grounds::Own | Grounds::ThenAdd(_) => None,
@@ -84,9 +84,9 @@ async fn send_first_code(
     let status = app.verifier.start(new, asker.locale).await?;
     cancel_pending(app, journey).await?;
     journey.channel = Some(channel);
-    journey.verification = Some(status.id);
+    journey.verification = Some(status.id.clone());
     journey.added_after = added_after;
-    Ok(())
+    Ok(status)
 }
 
 /// Sends the first code for `given`, a destination the user gives, as the one rule for it says.
@@ -99,8 +99,8 @@ async fn send_to_given(
     asker: Asker,
 ) -> Result<Moved, PortalError> {
     let first = app.first_code_to(&journey.request()?.rules, factors, given, channel).await?;
-    send_first_code(app, journey, first.destination, first.channel, first.grounds, asker).await?;
-    Ok(Moved::code_sent(first.news))
+    let sent = send_first_code(app, journey, first.destination, first.channel, first.grounds, asker).await?;
+    Ok(Moved::code_sent(first.news, &sent))
 }
 
 /// The user picked a method: send at once to a known destination, or ask for one.
@@ -113,8 +113,8 @@ pub async fn choose_method(app: &Application, session: &Session, channel: Channe
         }
         match factors.for_channel(channel) {
             Some(destination) => {
-                send_first_code(app, journey, destination, channel, Grounds::Own, asker).await?;
-                Ok(Moved::code_sent(Notice::CodeSent))
+                let sent = send_first_code(app, journey, destination, channel, Grounds::Own, asker).await?;
+                Ok(Moved::code_sent(Notice::CodeSent, &sent))
             }
             None if channel.uses_phone() => Ok(Moved::to(Step::RegisterPhone)),
             None => Ok(Moved::to(Step::RegisterEmail)),
@@ -172,8 +172,8 @@ pub async fn check_code(app: &Application, session: &Session, typed: &str, asker
             Ok(approval) => match approval.then_add.clone() {
                 // A factor is confirmed: now the destination being added gets its code.
                 Some(Addition { destination, channel }) => {
-                    send_first_code(app, journey, destination, channel, Grounds::AddedAfter(approval.id), asker).await?;
-                    Ok(Moved::code_sent(Notice::ConfirmNewDestination))
+                    let sent = send_first_code(app, journey, destination, channel, Grounds::AddedAfter(approval.id), asker).await?;
+                    Ok(Moved::code_sent(Notice::ConfirmNewDestination, &sent))
                 }
                 None => {
                     app.verifier.tell_earlier_factors(&approval, asker.locale).await;
@@ -217,8 +217,8 @@ pub async fn resend_code(app: &Application, session: &Session, asker: Asker) -> 
     on_journey(session, async |journey| {
         let subject = journey.request()?.subject.clone();
         let id = journey.verification.clone().ok_or(PortalError::VerificationNotFound)?;
-        app.verifier.resend(Owner::session(&subject), &id, asker.client, asker.locale).await?;
-        Ok(Moved::code_sent(Notice::CodeResent))
+        let sent = app.verifier.resend(Owner::session(&subject), &id, asker.client, asker.locale).await?;
+        Ok(Moved::code_sent(Notice::CodeResent, &sent))
     })
     .await
 }
@@ -234,8 +234,8 @@ pub async fn switch_channel(app: &Application, session: &Session, channel: Chann
             return Err(PortalError::MethodNotAllowed);
         }
         let grounds = journey.added_after.clone().map_or(Grounds::Own, Grounds::AddedAfter);
-        send_first_code(app, journey, pending.destination, channel, grounds, asker).await?;
-        Ok(Moved::code_sent(Notice::CodeSent))
+        let sent = send_first_code(app, journey, pending.destination, channel, grounds, asker).await?;
+        Ok(Moved::code_sent(Notice::CodeSent, &sent))
     })
     .await
 }

@@ -20,4 +20,4 @@ pub use commands::{cancel, check_code, choose_method, register_email, register_p
 pub use ends::{PASSED_KEY, SecondFactor, begin, finish, open_for_host_user, skip_registration};
 pub use state::{Asker, Moved};
 pub use steps::offered_methods;
-pub use view::{Flash, delivery_state, pending_code, view};
+pub use view::{Flash, delivery_state, view};

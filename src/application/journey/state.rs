@@ -10,7 +10,8 @@ use crate::domain::{Factors, VerificationId};
 use crate::i18n::Locale;
 use crate::handoff::PassedFactor;
 use crate::refusal::PortalError;
-use crate::view::{FailureReason, Notice, Step};
+use crate::application::CodeStatus;
+use crate::view::{FailureReason, Notice, PendingCode, Step};
 
 const SESSION_KEY: &str = "twofa.flow";
 
@@ -107,15 +108,17 @@ impl Journey {
 pub struct Moved {
     pub step: Step,
     pub news: Option<Notice>,
+    /// The code that just left, as pages and the API show it.
+    pub sent: Option<PendingCode>,
 }
 
 impl Moved {
     pub fn to(step: Step) -> Self {
-        Moved { step, news: None }
+        Moved { step, news: None, sent: None }
     }
 
-    /// The token page, with what the code that just left is for.
-    pub fn code_sent(news: Notice) -> Self {
-        Moved { step: Step::EnterCode, news: Some(news) }
+    /// The token page, with the code that just left and what it is for.
+    pub fn code_sent(news: Notice, sent: &CodeStatus) -> Self {
+        Moved { step: Step::EnterCode, news: Some(news), sent: Some(sent.shown.clone()) }
     }
 }

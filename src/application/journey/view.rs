@@ -106,14 +106,6 @@ async fn pending_status(app: &Application, journey: &Journey) -> Result<Option<(
     }
 }
 
-/// The code this session is waiting for, while the token page is its step.
-pub async fn pending_code(app: &Application, session: &Session) -> Result<Option<PendingCode>, PortalError> {
-    let journey = Journey::load(session).await?;
-    let Some((pending, status)) = pending_status(app, &journey).await? else { return Ok(None) };
-    let step = current_step(&journey, &factors(app, &journey).await?, Some(status));
-    Ok(Some(pending).filter(|_| step == Step::EnterCode))
-}
-
 /// The delivery state of the pending code, if there is one.
 pub async fn delivery_state(app: &Application, session: &Session) -> Result<Option<DeliveryState>, PortalError> {
     let journey = Journey::load(session).await?;
