@@ -12,7 +12,7 @@ export E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
 # settings to the Leptos crates at compile time, so one folder for both would rebuild them each time.
 export HOST_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/host-target
 
-.PHONY: run test tools test-tools unit e2e build lint
+.PHONY: run test tools test-tools unit unit-matrix e2e build lint
 
 run: tools
 	cargo leptos serve --release --project leptos-2fa
@@ -30,8 +30,15 @@ test: test-tools lint unit e2e
 
 # erase_components type-erases views, as cargo-leptos does for debug builds: without it the
 # test binaries carry gigabytes of view type names.
+# Beside a throw-away PostgreSQL and Redis: every test once on SQLite, then the integration
+# suite again on PostgreSQL with sessions in Redis (tests/integration/support).
 unit:
+	bash .ci/services.sh $(MAKE) --no-print-directory unit-matrix
+
+unit-matrix:
 	RUSTFLAGS="--cfg erase_components" cargo test --features ssr
+	TWOFA_TEST_DATABASE_URL="$$TWOFA_TEST_POSTGRES" TWOFA_TEST_REDIS_URL="$$TWOFA_TEST_REDIS" \
+	  RUSTFLAGS="--cfg erase_components" cargo test --features ssr --test integration
 
 # A fresh database per run; servers left on their ports by an earlier failed run are stopped first.
 # Every browser test comes from 127.0.0.1, one client to the per-client send limit: it is lifted.

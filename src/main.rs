@@ -62,13 +62,7 @@ async fn main() -> std::process::ExitCode {
     }
     let settings = state.application.settings.clone();
     web::spawn_housekeeping(&state);
-    let router = match web::router(state).await {
-        Ok(router) => router,
-        Err(error) => {
-            eprintln!("leptos-2fa cannot start: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let router = web::router(state);
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(error) => {

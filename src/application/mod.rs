@@ -6,6 +6,7 @@ pub mod deliveries;
 pub mod destinations;
 pub mod errors;
 pub mod host;
+pub mod housekeeping;
 pub mod journey;
 pub mod line_types;
 pub mod requests;
@@ -22,7 +23,8 @@ use crate::events::Events;
 use crate::domain::{Clock, CodeHasher, SystemClock};
 use crate::gateways::{self, Outbox};
 use crate::handoff::ClientKeys;
-use crate::store::{Store, StoreError};
+use crate::store::sessions::SessionStores;
+use crate::store::{self, Store, StoreError};
 use host::TwoFactorHost;
 use line_types::LineTypeCheck;
 
@@ -31,6 +33,8 @@ use line_types::LineTypeCheck;
 pub struct Application {
     pub settings: Arc<Settings>,
     pub store: Store,
+    /// Where the journey's sessions live: the database, or Redis when the settings name one.
+    pub sessions: SessionStores,
     pub verifier: Arc<Verifier>,
     pub client_keys: Arc<ClientKeys>,
     /// Present only while the console gateway is one of the gateways.
@@ -60,7 +64,11 @@ impl Application {
 
     /// As `build`, with the clock the core reads: tests pass a `FakeClock` to reach expiry.
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
-        let store = Store::connect(&settings.database_url).await?;
+        let store = store::connect(&settings.database_url).await?;
+        let sessions = match &settings.redis_url {
+            Some(url) => SessionStores::redis(url.expose_secret()).await?,
+            None => store.sessions()?,
+        };
         let hasher = CodeHasher::new(settings.secret_key()?.expose_secret().as_bytes());
         let client_keys = ClientKeys::new(&settings.client_secret()?);
         let events = Events::default();
@@ -78,6 +86,7 @@ impl Application {
         Ok(Application {
             settings: Arc::new(settings),
             store,
+            sessions,
             verifier: Arc::new(verifier),
             client_keys: Arc::new(client_keys),
             outbox: gateways.outbox,

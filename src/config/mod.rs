@@ -54,7 +54,11 @@ pub enum GatewayKind {
 pub struct Settings {
     pub environment: Environment,
     pub gateway: GatewayKind,
+    /// `sqlite://…` (one portal) or `postgres://…` (any number of portals sharing it).
     pub database_url: String,
+    /// Sessions in Redis rather than in the database (`redis://…`); the URL may hold a password.
+    #[serde(skip_serializing)]
+    pub redis_url: Option<SecretString>,
     pub data_dir: PathBuf,
     pub public_url: url::Url,
     pub service_name: String,
@@ -207,6 +211,7 @@ impl Default for Settings {
             environment: Environment::Development,
             gateway: GatewayKind::Console,
             database_url: "sqlite://data/leptos-2fa.db".into(),
+            redis_url: None,
             data_dir: "data".into(),
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("a valid default URL"),
             service_name: "leptos-2fa".into(),

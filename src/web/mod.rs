@@ -19,10 +19,9 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::sync::LazyLock;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::app::{App, shell};
-use crate::application::Application;
+use crate::store::sessions::SessionStores;
 
 /// Name of the session cookie: only an opaque id, the state stays on the server.
 pub const SESSION_COOKIE: &str = "twofa_session";
@@ -34,20 +33,19 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-twofa_session";
 /// (leptos-rs/leptos#4773): with one listing, no router built later can stall another's render.
 static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
-/// The server-side sessions the journey keeps its state in, stored in the portal's database.
-/// A host site may use this layer or its own `tower_sessions` layer.
-pub async fn session_layer(state: &AppState) -> Result<SessionManagerLayer<SqliteStore>, sqlx::Error> {
-    let session_store = session_store(&state.application)?;
-    session_store.migrate().await?;
+/// The server-side sessions the journey keeps its state in, stored in the portal's database (or
+/// in Redis, when the settings name one). A host site may use this layer or its own
+/// `tower_sessions` layer.
+pub fn session_layer(state: &AppState) -> SessionManagerLayer<SessionStores> {
     let secure = state.application.settings.cookie_secure();
-    Ok(SessionManagerLayer::new(session_store)
+    SessionManagerLayer::new(state.application.sessions.clone())
         .with_name(if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
             state.application.settings.session_idle_minutes,
-        ))))
+        )))
 }
 
 /// The plain routes besides the pages: the journey's entry and exit, the JSON API and Twilio's
@@ -83,8 +81,8 @@ pub fn defend(router: Router, state: &AppState) -> Router {
 }
 
 /// Builds the whole portal; `main` serves it and tests drive it on a random port.
-pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
-    let sessions = session_layer(&state).await?;
+pub fn router(state: AppState) -> Router {
+    let sessions = session_layer(&state);
     let serves_demo = state.application.serves_demo();
     let pages = ROUTES.iter().filter(|page| serves_demo || !page.path().starts_with("/demo")).cloned().collect();
     let mut router = Router::new().route("/healthz", get(health::check));
@@ -111,39 +109,27 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
         .layer(sessions);
     let router = defend(router, &state)
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span));
-    Ok(router)
+    router
 }
 
 async fn not_found() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-/// Sessions live in the portal's own database, table `sessions`.
-fn session_store(app: &Application) -> Result<SqliteStore, sqlx::Error> {
-    SqliteStore::new(app.store.pool().clone()).with_table_name("sessions").map_err(sqlx::Error::Protocol)
-}
-
-/// How often expired sessions, call codes and request nonces are cleared away.
+/// How often what has aged out is cleared away (see `Application::housekeep`).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Deletes expired sessions, the sealed codes of calls whose codes have expired, and expired
-/// request nonces, in the background.
+/// Runs the housekeeping in the background, every `HOUSEKEEPING_EVERY`.
 pub fn spawn_housekeeping(state: &AppState) {
-    if let Ok(store) = session_store(&state.application) {
-        tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(store, HOUSEKEEPING_EVERY));
-    }
     let app = state.application.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             every.tick().await;
-            let now = app.verifier.now();
-            let expired = now.0 - app.verifier.policy().code_ttl.as_secs() as i64;
-            if let Err(error) = app.store.forget_call_codes_before(crate::domain::UnixTime(expired)).await {
-                tracing::warn!(%error, "could not clear expired call codes");
-            }
-            if let Err(error) = app.store.forget_nonces_before(now).await {
-                tracing::warn!(%error, "could not clear expired request nonces");
+            match app.housekeep().await {
+                Ok(Some(swept)) => tracing::debug!(?swept, "housekeeping done"),
+                Ok(None) => tracing::debug!("another portal is housekeeping"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed"),
             }
         }
     });

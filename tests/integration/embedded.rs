@@ -74,7 +74,8 @@ async fn host() -> Host {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let settings = Settings {
-        database_url: format!("sqlite://{}/host.db", dir.path().display()),
+        database_url: crate::support::database_url(dir.path()).await,
+        redis_url: std::env::var("TWOFA_TEST_REDIS_URL").ok().map(Into::into),
         data_dir: dir.path().to_owned(),
         public_url: format!("http://{address}").parse().unwrap(),
         trusted_origins: vec![HOST_OTHER_ORIGIN.parse().unwrap()],
@@ -86,7 +87,7 @@ async fn host() -> Host {
         .await
         .unwrap()
         .embedded("/2fa", Arc::new(TestHost { zoe_phone: zoe_phone.clone() }));
-    let sessions = leptos_2fa::web::session_layer(&state).await.unwrap();
+    let sessions = leptos_2fa::web::session_layer(&state);
     let guard = get(|session: Session| async move { Json(second_factor(&session).await) });
     let router = axum::Router::new().route("/passed", guard).merge(leptos_2fa::web::routes(state.clone())).layer(sessions);
     let router = leptos_2fa::web::defend(router, &state);

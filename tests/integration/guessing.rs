@@ -170,7 +170,7 @@ async fn the_operator_lifts_a_lock_from_the_command_line() {
     let unlock = |user: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_leptos-2fa"))
             .args(["unlock-user", user])
-            .env("TWOFA_DATABASE_URL", format!("sqlite://{}/portal.db", app.dir.path().display()))
+            .env("TWOFA_DATABASE_URL", &app.state.application.settings.database_url)
             .env("TWOFA_DATA_DIR", app.dir.path())
             .env("TWOFA_LOG", "warn")
             .output()

@@ -39,16 +39,9 @@ fn error_code(answer: &Value) -> Option<&str> {
     answer["error_code"].as_str()
 }
 
-/// The bytes the portal's SQLite database takes on disk, write-ahead log included.
-/// The database's size on disk, once the write-ahead log is folded in: a checkpoint that happens
-/// to run between two measurements would otherwise move bytes from one file to the other.
+/// The bytes the portal's database takes on disk.
 async fn database_bytes(app: &TestApp) -> u64 {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.state.application.store.pool()).await.unwrap();
-    ["portal.db", "portal.db-wal"]
-        .iter()
-        .filter_map(|name| std::fs::metadata(app.dir.path().join(name)).ok())
-        .map(|metadata| metadata.len())
-        .sum()
+    support::Database::of(app).await.bytes(app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,13 +269,14 @@ async fn used_nonces_are_pruned_by_expiry_through_their_index() {
     assert!(store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap());
     assert!(!store.claim_nonce("once", UnixTime(now.0 + 60), now).await.unwrap(), "a replay");
     assert!(store.claim_nonce("short", UnixTime(now.0 + 10), now).await.unwrap());
+    app.advance(61);
     assert!(store.claim_nonce("once", UnixTime(later.0 + 60), later).await.unwrap(), "an expired nonce is history");
 
-    store.forget_nonces_before(later).await.unwrap();
-    let left: Vec<String> = sqlx::query_scalar("SELECT nonce FROM used_nonces").fetch_all(store.pool()).await.unwrap();
-    assert_eq!(left, ["once"]);
-    let plan = sqlx::query("EXPLAIN QUERY PLAN DELETE FROM used_nonces WHERE expires_at < 1").fetch_all(store.pool()).await.unwrap();
-    let plan: Vec<String> = plan.iter().map(|step| sqlx::Row::get(step, "detail")).collect();
+    let swept = app.state.application.housekeep().await.unwrap().expect("nobody else is housekeeping");
+    assert_eq!(swept.nonces, 1);
+    let database = support::Database::of(&app).await;
+    assert_eq!(database.texts("SELECT nonce FROM used_nonces").await, ["once"]);
+    let plan = database.plan("DELETE FROM used_nonces WHERE expires_at < 1").await;
     assert!(plan.iter().any(|step| step.contains("used_nonces_by_expiry")), "{plan:?}");
 }
 
@@ -295,21 +289,16 @@ async fn a_replayed_report_with_an_over_long_idempotency_token_stores_no_nonce()
     // The header is not signed: a captured report replayed with a 10 KB token.
     let token = "t".repeat(10_000);
     assert_eq!(standin.post_with_signature(&report.url, &report.fields, &token, Some(&report.signature)).await, 204);
-    let longest: Option<i64> = sqlx::query_scalar("SELECT MAX(LENGTH(nonce)) FROM used_nonces").fetch_one(app.state.application.store.pool()).await.unwrap();
+    let longest = support::Database::of(&app).await.number("SELECT CAST(MAX(LENGTH(nonce)) AS BIGINT) FROM used_nonces").await;
     assert!(longest.unwrap_or(0) <= 128 + "delivery-report:".len() as i64, "{longest:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn addresses_stored_before_are_read_in_their_normal_form_or_left_out() {
     let app = spawn_app().await;
-    let pool = app.state.application.store.pool();
+    let database = support::Database::of(&app).await;
     for (user, stored) in [("old-ann", "Ann@Bücher.Example"), ("old-eve", "e\u{200b}ve@example.com")] {
-        sqlx::query("INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, $2, 0, 0)")
-            .bind(user)
-            .bind(stored)
-            .execute(pool)
-            .await
-            .unwrap();
+        database.execute("INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, $2, 0, 0)", &[user, stored]).await;
     }
     let ann = app.state.application.store.factors("old-ann").await.unwrap();
     assert_eq!(ann.email.unwrap().as_str(), "ann@xn--bcher-kva.example");

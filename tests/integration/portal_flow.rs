@@ -284,18 +284,15 @@ async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
 async fn a_calls_code_is_kept_sealed_only_while_it_can_be_used() {
     let app = spawn_app().await;
     app.reach_token_page_by("ada", "call").await;
-    let id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'ada'")
-        .fetch_one(app.state.application.store.pool())
-        .await
-        .unwrap();
-    let id = leptos_2fa::testing::VerificationId::parse(&id).unwrap();
+    let ids = support::Database::of(&app).await.texts("SELECT id FROM verifications WHERE subject = 'ada'").await;
+    let id = leptos_2fa::testing::VerificationId::parse(&ids[0]).unwrap();
     let sealed = || async { app.state.application.store.latest_delivery(&id).await.unwrap().unwrap().sealed_code };
     let sealed_code = sealed().await.expect("the code waits, sealed, for the call to ask for it");
     assert!(sealed_code.len() > 6);
-    let ttl = app.state.application.verifier.policy().code_ttl.as_secs() as i64;
-    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::testing::UnixTime(app.clock_now() - ttl)).await.unwrap(), 0);
+    let housekeep = || async { app.state.application.housekeep().await.unwrap().expect("nobody else is housekeeping") };
+    assert_eq!(housekeep().await.call_codes, 0);
     app.advance(601);
-    assert_eq!(app.state.application.store.forget_call_codes_before(leptos_2fa::testing::UnixTime(app.clock_now() - ttl)).await.unwrap(), 1);
+    assert_eq!(housekeep().await.call_codes, 1);
     assert!(sealed().await.is_none());
 }
 
@@ -324,9 +321,8 @@ async fn a_verification_cannot_be_checked_by_another_user() {
     let app = spawn_app().await;
     let e164 = app.reach_token_page("leo").await;
     let code = app.latest_code(&e164);
-    let id = app.state.application.store.pool();
-    let alice_id: String = sqlx::query_scalar("SELECT id FROM verifications WHERE subject = 'leo'").fetch_one(id).await.unwrap();
-    let alice_id = VerificationId::parse(&alice_id).unwrap();
+    let ids = support::Database::of(&app).await.texts("SELECT id FROM verifications WHERE subject = 'leo'").await;
+    let alice_id = VerificationId::parse(&ids[0]).unwrap();
     assert_eq!(app.state.application.verifier.check(Owner::session("mallory"), &alice_id, &code).await, Err(PortalError::VerificationNotFound));
     let unknown = VerificationId::generate();
     assert_eq!(app.state.application.verifier.check(Owner::session("leo"), &unknown, &code).await, Err(PortalError::VerificationNotFound));

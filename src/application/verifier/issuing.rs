@@ -27,10 +27,11 @@ impl Verifier {
         if attempts >= self.policy.max_attempts {
             return Err(PortalError::MaxAttemptsReached);
         }
+        let id = VerificationId::generate();
         let keys = SlotKeys {
             request,
             to_a_factor: purpose == Purpose::Challenge,
-            ..self.slot_keys(owner.user, &destination, channel, client, now)
+            ..self.slot_keys(owner.user, &id, &destination, channel, client, now)
         };
         let slot = self.take_send_slot(&keys).await?;
         let bind = |mut verification: Verification| {
@@ -43,7 +44,6 @@ impl Verifier {
         let sent = async {
             // The user is recorded only once every rule let the code go: a refused call writes nothing.
             self.store.ensure_user(owner.user, now).await?;
-            let id = VerificationId::generate();
             let minted = self.issuer.mint(&id, &destination, channel, locale).await?;
             let verification = bind(Verification::open(id, owner.user, destination, channel, minted.secret.clone(), now, &self.policy));
             self.store.insert_verification(&verification).await?;
@@ -51,7 +51,6 @@ impl Verifier {
             Ok((verification, delivery))
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
-        self.store.bind_send_slot(slot, &verification.id).await?;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
         Ok(self.status_of(&verification, now, delivery))
@@ -97,7 +96,7 @@ impl Verifier {
         let keys = SlotKeys {
             request: current.request.as_deref(),
             to_a_factor: current.purpose == Purpose::Challenge,
-            ..self.slot_keys(owner.user, &current.destination, current.channel, client, now)
+            ..self.slot_keys(owner.user, id, &current.destination, current.channel, client, now)
         };
         let slot = self.take_send_slot(&keys).await?;
         let sent = async {
@@ -109,7 +108,6 @@ impl Verifier {
             Ok((verification, delivery))
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
-        self.store.bind_send_slot(slot, &verification.id).await?;
         let now = verification.last_sent_at;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");

@@ -7,7 +7,7 @@ use super::Verifier;
 use crate::domain::Channel;
 use crate::events::Event;
 use crate::domain::{
-    Conversion, Destination, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, UnixTime, Verification, client_network,
+    Conversion, Destination, SendFacts, SendHistory, SendLimit, SendLimits, SendRefusal, UnixTime, Verification, VerificationId, client_network,
     conversion_alarm, ensure_send_allowed,
 };
 use crate::refusal::PortalError;
@@ -29,6 +29,7 @@ impl Verifier {
     pub(super) fn slot_keys<'a>(
         &self,
         subject: &'a str,
+        verification: &'a VerificationId,
         destination: &'a Destination,
         channel: Channel,
         client: Option<IpAddr>,
@@ -40,6 +41,7 @@ impl Verifier {
             channel,
             at,
             request: None,
+            verification,
             client_net: client.map(client_network),
             number_block: destination.number_block(SendLimits::PREFIX_DIGITS_DROPPED),
             country: match destination {
@@ -50,7 +52,7 @@ impl Verifier {
         }
     }
 
-    /// Takes the send slot for a code before any gateway is called (see `Store::take_send_slot`).
+    /// Takes the send slot for a code before any gateway is called (see `Storage::take_send_slot`).
     /// Each refusal is logged with the limit that made it, and told to the host as `SendRefused`.
     pub(super) async fn take_send_slot(&self, keys: &SlotKeys<'_>) -> Result<SendSlot, PortalError> {
         let to_a_factor = keys.to_a_factor;
@@ -58,7 +60,7 @@ impl Verifier {
         let since = UnixTime(keys.at.0 - longest_window.as_secs() as i64);
         let facts = SendFacts { channel: keys.channel, to_a_factor };
         let allowed = |history: &SendHistory| ensure_send_allowed(history, facts, keys.at, &self.policy);
-        let (history, taken) = self.store.take_send_slot(keys, since, allowed).await?;
+        let (history, taken) = self.store.take_send_slot(keys, since, &allowed).await?;
         if let (true, Some(country)) = (conversion_alarm(history.country, &self.policy), &keys.country) {
             let held = self.policy.send_limits.conversion.hold && !to_a_factor;
             let Conversion { sent, entered } = history.country;

@@ -1,4 +1,8 @@
-//! A real portal on 127.0.0.1 with its own SQLite file, a fake clock and a cookie-keeping client.
+//! A real portal on 127.0.0.1 with its own database, a fake clock and a cookie-keeping client.
+//!
+//! The suite runs once per backend (`make test`): on an SQLite file in each test's folder, and,
+//! when `TWOFA_TEST_DATABASE_URL` names a PostgreSQL server, on a database of each test's own
+//! there, with sessions in Redis when `TWOFA_TEST_REDIS_URL` names one.
 
 #![allow(dead_code)]
 
@@ -40,7 +44,8 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let mut settings = Settings {
-        database_url: format!("sqlite://{}/portal.db", dir.path().display()),
+        database_url: database_url(dir.path()).await,
+        redis_url: std::env::var("TWOFA_TEST_REDIS_URL").ok().map(Into::into),
         data_dir: dir.path().to_owned(),
         public_url: format!("http://{address}").parse().unwrap(),
         allowed_return_origins: vec!["https://app.example".parse().unwrap()],
@@ -49,7 +54,7 @@ pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl
     configure(&mut settings);
     let options = LeptosOptions::builder().output_name("leptos-2fa").site_root("target/site").site_addr(address).build();
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
-    let router = leptos_2fa::web::router(state.clone()).await.unwrap();
+    let router = leptos_2fa::web::router(state.clone());
     let settings = state.application.settings.clone();
     tokio::spawn(async move { leptos_2fa::web::serve(listener, router, &settings, std::future::pending()).await });
     let base = format!("http://{address}");
@@ -224,4 +229,111 @@ pub fn visible_text(html: &str) -> String {
         }
     }
     text.replace("&#x27;", "'").replace("&amp;", "&").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The database of a portal whose data lives in `dir`: the same on every call, so that a second
+/// portal on the same folder is a restart.
+pub async fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TWOFA_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => postgres_database(&server, dir).await,
+        _ => format!("sqlite://{}/portal.db", dir.display()),
+    }
+}
+
+/// A database of its own on the PostgreSQL `server`, named after `dir`, created when missing.
+async fn postgres_database(server: &str, dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut hasher);
+    let name = format!("t_{:016x}", hasher.finish());
+    let mut admin = sqlx::PgConnection::connect(server).await.expect("the test PostgreSQL server answers");
+    if let Err(error) = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await {
+        let exists = error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P04");
+        assert!(exists, "cannot create the test database: {error}");
+    }
+    let mut url = url::Url::parse(server).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// Direct access to a portal's database, for what only its rows can show.
+pub enum Database {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Database {
+    pub async fn of(app: &TestApp) -> Self {
+        let url = &app.state.application.settings.database_url;
+        match url.starts_with("postgres") {
+            true => Database::Postgres(sqlx::PgPool::connect(url).await.unwrap()),
+            false => Database::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap()),
+        }
+    }
+
+    /// The texts `sql` selects, one column.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        match self {
+            Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+            Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+        }
+    }
+
+    /// The one number `sql` selects (cast it to BIGINT: PostgreSQL's functions answer in INTEGER).
+    pub async fn number(&self, sql: &str) -> Option<i64> {
+        match self {
+            Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+            Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        }
+    }
+
+    /// Runs `sql` with text parameters.
+    pub async fn execute(&self, sql: &str, texts: &[&str]) {
+        match self {
+            Database::Sqlite(pool) => {
+                let query = texts.iter().fold(sqlx::query(sql), |query, text| query.bind(*text));
+                query.execute(pool).await.unwrap();
+            }
+            Database::Postgres(pool) => {
+                let query = texts.iter().fold(sqlx::query(sql), |query, text| query.bind(*text));
+                query.execute(pool).await.unwrap();
+            }
+        }
+    }
+
+    /// The bytes the database takes on disk (for SQLite, once the write-ahead log is folded in:
+    /// a checkpoint between two measurements would otherwise move bytes from one file to another).
+    pub async fn bytes(&self, app: &TestApp) -> u64 {
+        match self {
+            Database::Sqlite(pool) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await.unwrap();
+                ["portal.db", "portal.db-wal"]
+                    .iter()
+                    .filter_map(|name| std::fs::metadata(app.dir.path().join(name)).ok())
+                    .map(|metadata| metadata.len())
+                    .sum()
+            }
+            Database::Postgres(pool) => {
+                let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(pool).await.unwrap();
+                bytes as u64
+            }
+        }
+    }
+
+    /// The plan of `sql`, one step per line, with sequential scans ruled out on PostgreSQL: what
+    /// it shows is whether an index can serve the query, not what a planner picks for ten rows.
+    pub async fn plan(&self, sql: &str) -> Vec<String> {
+        match self {
+            Database::Sqlite(pool) => {
+                let steps = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.unwrap();
+                steps.iter().map(|step| sqlx::Row::get(step, "detail")).collect()
+            }
+            Database::Postgres(pool) => {
+                let mut connection = pool.acquire().await.unwrap();
+                sqlx::query("SET enable_seqscan = off").execute(&mut *connection).await.unwrap();
+                sqlx::query_scalar(&format!("EXPLAIN {sql}")).fetch_all(&mut *connection).await.unwrap()
+            }
+        }
+    }
 }

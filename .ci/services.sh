@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs a command beside a throw-away PostgreSQL and Redis on 127.0.0.1, installed from Debian's
+# packages when missing, and stops both afterwards, whatever the command's outcome.
+#   .ci/services.sh COMMAND...   COMMAND finds the servers' URLs in TWOFA_TEST_POSTGRES and TWOFA_TEST_REDIS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib.sh
+
+PG_PORT="${TWOFA_TEST_PG_PORT:-55432}"
+REDIS_PORT="${TWOFA_TEST_REDIS_PORT:-56379}"
+
+pg_bin() {
+    local found
+    found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+    [ -n "$found" ] || { echo "no PostgreSQL server found" >&2; exit 1; }
+    echo "$found"
+}
+
+# PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user.
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+apt_install postgresql redis-server
+
+data="$(mktemp -d /tmp/leptos-2fa-services.XXXXXX)"
+chmod 755 "$data"
+mkdir -p "$data/pg" "$data/redis"
+[ "$(id -u)" -eq 0 ] && chown postgres "$data/pg"
+bin="$(pg_bin)"
+
+stop() {
+    as_postgres "$bin/pg_ctl" -D "$data/pg" -m immediate stop >/dev/null 2>&1 || true
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    rm -rf "$data"
+}
+trap stop EXIT
+
+log "PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT (data in $data)"
+as_postgres "$bin/initdb" -D "$data/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+# Throw-away data: no fsync. Enough connections for every test portal's pool at once.
+as_postgres "$bin/pg_ctl" -D "$data/pg" -l "$data/pg/server.log" -w start \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $data/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" >/dev/null
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$data/redis" --save "" --appendonly no --daemonize yes \
+    --logfile "$data/redis/server.log" >/dev/null
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+
+export TWOFA_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+export TWOFA_TEST_REDIS="redis://127.0.0.1:$REDIS_PORT"
+"$@"

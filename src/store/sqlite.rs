@@ -1,0 +1,55 @@
+//! The embedded backend: one SQLite file, for a portal on one machine (`sqlite://…`).
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use super::StoreError;
+use super::sessions::SessionStores;
+
+pub struct SqliteBackend {
+    pool: SqlitePool,
+}
+
+/// Sessions live in the portal's own file, table `sessions`.
+const SESSION_TABLE: &str = "sessions";
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database at `url` and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        let backend = SqliteBackend { pool };
+        backend.sql_sessions()?.migrate().await?;
+        Ok(backend)
+    }
+
+    fn sql_sessions(&self) -> Result<SqliteStore, StoreError> {
+        SqliteStore::new(self.pool.clone()).with_table_name(SESSION_TABLE).map_err(StoreError::Sessions)
+    }
+
+    fn session_store(&self) -> Result<SessionStores, StoreError> {
+        Ok(SessionStores::Sqlite(self.sql_sessions()?))
+    }
+
+    /// `BEGIN IMMEDIATE` takes the write lock at once and waits for any other writer.
+    async fn begin_serialized(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// One portal owns an SQLite file: its housekeeping always runs.
+    async fn begin_housekeeping(&self) -> Result<Option<Transaction<'static, Sqlite>>, StoreError> {
+        Ok(Some(self.begin_serialized().await?))
+    }
+}
+
+super::sql::sql_storage!(SqliteBackend, Sqlite);
