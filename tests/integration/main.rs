@@ -14,6 +14,7 @@ mod carrier_lookup;
 mod embedded;
 mod guessing;
 mod input_bounds;
+mod instances;
 mod json_api;
 mod log_hygiene;
 mod outbound_webhooks;

@@ -241,7 +241,7 @@ pub async fn database_url(dir: &std::path::Path) -> String {
 }
 
 /// A database of its own on the PostgreSQL `server`, named after `dir`, created when missing.
-async fn postgres_database(server: &str, dir: &std::path::Path) -> String {
+pub async fn postgres_database(server: &str, dir: &std::path::Path) -> String {
     use sqlx::Connection;
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
