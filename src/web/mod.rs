@@ -107,9 +107,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(routes(state.clone()))
         .layer(sessions);
-    let router = defend(router, &state)
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span));
-    router
+    defend(router, &state).layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span))
 }
 
 async fn not_found() -> StatusCode {
