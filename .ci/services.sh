@@ -23,6 +23,12 @@ as_postgres() {
 
 apt_install postgresql redis-server
 
+# Servers left on these ports by a run that was killed before it could stop them.
+for port in "$PG_PORT" "$REDIS_PORT"; do
+    pid="$(ss -ltnpH "sport = :$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)"
+    if [ -n "$pid" ]; then log "stopping stale server $pid on :$port"; kill "$pid"; sleep 2; fi
+done
+
 data="$(mktemp -d /tmp/leptos-2fa-services.XXXXXX)"
 chmod 755 "$data"
 mkdir -p "$data/pg" "$data/redis"

@@ -155,14 +155,17 @@ pub trait Storage: Send + Sync {
     /// the ones before it, so the highest is the request's (an approval's own check not counted).
     async fn attempts_spent_in_request(&self, subject: &str, request: &str) -> Result<u32, StoreError>;
 
-    async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError>;
+    /// Stores a new verification and the delivery that carries its first code, in one
+    /// transaction, recording its user first if the portal did not know them.
+    async fn insert_verification(&self, v: &Verification, delivery: Option<&DeliveryRecord>) -> Result<(), StoreError>;
 
     /// The verification with its revision, which `update_verification` expects back.
     async fn verification(&self, id: &VerificationId) -> Result<Option<(Verification, i64)>, StoreError>;
 
-    /// Writes back a verification read at `revision`. Returns false when someone changed it meanwhile.
-    /// The whole row is written: what the core never changes is written back as it was read.
-    async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError>;
+    /// Writes back a verification read at `revision`, with the delivery of the code it was just
+    /// given, in one transaction. Returns false, having written nothing, when someone changed it
+    /// meanwhile. The whole row is written: what the core never changes is written back as it was read.
+    async fn update_verification(&self, v: &Verification, revision: i64, delivery: Option<&DeliveryRecord>) -> Result<bool, StoreError>;
 
     /// Whether the approved verification `proof`, owned by `subject` through `started_by` and approved
     /// after `since`, lets its owner add `new`.
@@ -196,8 +199,6 @@ pub trait Storage: Send + Sync {
 
     /// Marks a request nonce as used. False when it was used before and has not expired: a replay.
     async fn claim_nonce(&self, nonce: &str, expires_at: UnixTime, now: UnixTime) -> Result<bool, StoreError>;
-
-    async fn insert_delivery(&self, delivery: &DeliveryRecord, now: UnixTime) -> Result<(), StoreError>;
 
     async fn delivery(&self, token_hash: &str) -> Result<Option<DeliveryRecord>, StoreError>;
 

@@ -46,6 +46,33 @@ macro_rules! sql_storage {
             Ok(times.into_iter().map(crate::domain::UnixTime).collect())
         }
 
+        /// Records a delivery, made at `now`, in the transaction of its verification.
+        async fn insert_delivery(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            delivery: &super::DeliveryRecord,
+            now: crate::domain::UnixTime,
+        ) -> Result<(), super::StoreError> {
+            sqlx::query(
+                "INSERT INTO deliveries (token_hash, verification_id, channel, gateway, provider_id, locale, sealed_code,
+                                         state, sequence, error_code, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+            )
+            .bind(&delivery.token_hash)
+            .bind(delivery.verification_id.as_str())
+            .bind(delivery.channel.as_str())
+            .bind(&delivery.gateway)
+            .bind(&delivery.provider_id)
+            .bind(&delivery.locale)
+            .bind(&delivery.sealed_code)
+            .bind(delivery.progress.state.as_str())
+            .bind(delivery.progress.sequence)
+            .bind(&delivery.error_code)
+            .bind(now.0)
+            .execute(connection)
+            .await?;
+            Ok(())
+        }
+
         #[async_trait::async_trait]
         impl super::Storage for $backend {
             async fn ping(&self) -> Result<(), super::StoreError> {
@@ -148,10 +175,24 @@ macro_rules! sql_storage {
                 Ok(spent.unwrap_or(0).max(0) as u32)
             }
 
-            async fn insert_verification(&self, v: &crate::domain::Verification) -> Result<(), super::StoreError> {
+            async fn insert_verification(
+                &self,
+                v: &crate::domain::Verification,
+                delivery: Option<&super::DeliveryRecord>,
+            ) -> Result<(), super::StoreError> {
                 let (columns, values) = super::rows::verification_columns_and_values();
                 let sql = format!("INSERT INTO verifications ({columns}, revision) VALUES ({values}, 0)");
-                super::sql::bind_verification!(sqlx::query(&sql), v).execute(&self.pool).await?;
+                let mut transaction = self.pool.begin().await?;
+                sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING")
+                    .bind(&v.subject)
+                    .bind(v.created_at.0)
+                    .execute(&mut *transaction)
+                    .await?;
+                super::sql::bind_verification!(sqlx::query(&sql), v).execute(&mut *transaction).await?;
+                if let Some(delivery) = delivery {
+                    insert_delivery(&mut transaction, delivery, v.last_sent_at).await?;
+                }
+                transaction.commit().await?;
                 Ok(())
             }
 
@@ -168,14 +209,27 @@ macro_rules! sql_storage {
                 .transpose()
             }
 
-            async fn update_verification(&self, v: &crate::domain::Verification, revision: i64) -> Result<bool, super::StoreError> {
+            async fn update_verification(
+                &self,
+                v: &crate::domain::Verification,
+                revision: i64,
+                delivery: Option<&super::DeliveryRecord>,
+            ) -> Result<bool, super::StoreError> {
                 let (columns, values) = super::rows::verification_columns_and_values();
                 let revision_read = super::rows::VERIFICATION_COLUMNS.len() + 1;
                 let sql = format!(
                     "UPDATE verifications SET ({columns}) = ({values}), revision = revision + 1 WHERE id = $1 AND revision = ${revision_read}"
                 );
-                let result = super::sql::bind_verification!(sqlx::query(&sql), v).bind(revision).execute(&self.pool).await?;
-                Ok(result.rows_affected() == 1)
+                let mut transaction = self.pool.begin().await?;
+                let result = super::sql::bind_verification!(sqlx::query(&sql), v).bind(revision).execute(&mut *transaction).await?;
+                if result.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if let Some(delivery) = delivery {
+                    insert_delivery(&mut transaction, delivery, v.last_sent_at).await?;
+                }
+                transaction.commit().await?;
+                Ok(true)
             }
 
             async fn enrolment_confirmed(
@@ -337,28 +391,6 @@ macro_rules! sql_storage {
                 .execute(&self.pool)
                 .await?;
                 Ok(result.rows_affected() == 1)
-            }
-
-            async fn insert_delivery(&self, delivery: &super::DeliveryRecord, now: crate::domain::UnixTime) -> Result<(), super::StoreError> {
-                sqlx::query(
-                    "INSERT INTO deliveries (token_hash, verification_id, channel, gateway, provider_id, locale, sealed_code,
-                                             state, sequence, error_code, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-                )
-                .bind(&delivery.token_hash)
-                .bind(delivery.verification_id.as_str())
-                .bind(delivery.channel.as_str())
-                .bind(&delivery.gateway)
-                .bind(&delivery.provider_id)
-                .bind(&delivery.locale)
-                .bind(&delivery.sealed_code)
-                .bind(delivery.progress.state.as_str())
-                .bind(delivery.progress.sequence)
-                .bind(&delivery.error_code)
-                .bind(now.0)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
             }
 
             async fn delivery(&self, token_hash: &str) -> Result<Option<super::DeliveryRecord>, super::StoreError> {

@@ -8,18 +8,33 @@ use std::sync::Arc;
 
 use super::Owner;
 use crate::domain::{Channel, DeliveryProgress, DeliveryState, DeliveryToken};
-use crate::domain::{Clock, CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, Verification, VerificationId};
+use crate::domain::{CodeHasher, CodeSecret, Destination, OtpCode, Policy, Status, UnixTime, VerificationId};
 use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
 use crate::store::{DeliveryRecord, Store};
 use crate::wording::messages;
 
-/// A new code for a verification: the secret to store, and the code itself while we must still
-/// hand it to a gateway.
+/// A new code for a verification: the secret to store and, for our own code, the delivery that
+/// will carry it, stored with the verification before the gateway is called.
 pub struct Minted {
     pub secret: CodeSecret,
-    pub code: Option<OtpCode>,
+    pub carrier: Option<Carrier>,
+}
+
+/// Our code on its way: the delivery record the provider's reports will name, the message, and
+/// the gateway that takes it.
+pub struct Carrier {
+    pub record: DeliveryRecord,
+    pub message: OutboundMessage,
+    pub gateway: Arc<dyn Gateway>,
+}
+
+impl Minted {
+    /// The delivery to store beside the verification.
+    pub fn delivery(&self) -> Option<&DeliveryRecord> {
+        self.carrier.as_ref().map(|carrier| &carrier.record)
+    }
 }
 
 /// What the provider said about a typed code.
@@ -32,11 +47,8 @@ pub enum ProviderVerdict {
 #[async_trait]
 pub trait CodeIssuer: Send + Sync {
     /// A new code to `to` for verification `id`. A provider sends it now, before the
-    /// verification is stored; ours waits for `deliver`.
+    /// verification is stored; ours leaves with its carrier once both are stored.
     async fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError>;
-
-    /// Sends what `mint` made, once the verification is stored; the state it reached, if known.
-    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError>;
 
     /// The provider's verdict on `code` for `owner`'s verification `id`; none when the core
     /// compares it with our own hash.
@@ -51,9 +63,9 @@ pub trait CodeIssuer: Send + Sync {
 }
 
 /// The issuer the gateways the settings built call for.
-pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, clock: Arc<dyn Clock>, service_name: String) -> Arc<dyn CodeIssuer> {
+pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, service_name: String) -> Arc<dyn CodeIssuer> {
     match sender {
-        Sender::Ours(gateway) => Arc::new(OurCodes { gateway, store, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, clock, service_name }),
+        Sender::Ours(gateway) => Arc::new(OurCodes { gateway, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, service_name }),
         Sender::Provider(provider) => Arc::new(ProviderCodes { provider, store }),
     }
 }
@@ -61,58 +73,41 @@ pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy:
 /// Codes we make and keep only as a keyed hash; a gateway carries each under a delivery token.
 struct OurCodes {
     gateway: Arc<dyn Gateway>,
-    store: Store,
     hasher: Arc<CodeHasher>,
     code_length: usize,
     code_ttl: std::time::Duration,
-    clock: Arc<dyn Clock>,
     service_name: String,
 }
 
 #[async_trait]
 impl CodeIssuer for OurCodes {
-    async fn mint(&self, id: &VerificationId, _to: &Destination, _channel: Channel, _locale: Locale) -> Result<Minted, PortalError> {
+    /// Makes the code and the delivery that carries it under a fresh token: the provider's
+    /// reports, and a call's request for its script, name that delivery.
+    async fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError> {
         let code = OtpCode::generate(self.code_length);
-        Ok(Minted { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), code: Some(code) })
-    }
-
-    /// Hands the code to the gateway under a fresh delivery token, and records the delivery that
-    /// the provider's reports (and a call's request for its script) will name.
-    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
-        let Some(code) = minted.code else { return Ok(None) };
         let token = DeliveryToken::generate();
-        let now = self.clock.now();
         let record = DeliveryRecord {
             token_hash: token.lookup_key(),
-            verification_id: verification.id.clone(),
-            channel: verification.channel,
+            verification_id: id.clone(),
+            channel,
             gateway: None,
             provider_id: None,
             locale: locale.as_str().to_owned(),
             // Only a call needs its code back, to read it out when Twilio asks.
-            sealed_code: (verification.channel == Channel::Call).then(|| token.seal(&code)),
+            sealed_code: (channel == Channel::Call).then(|| token.seal(&code)),
             progress: DeliveryProgress { state: DeliveryState::Queued, sequence: None },
             error_code: None,
         };
-        self.store.insert_delivery(&record, now).await?;
         let valid_minutes = self.code_ttl.as_secs().div_ceil(60);
         let message = OutboundMessage {
-            to: verification.destination.clone(),
-            channel: verification.channel,
+            to: to.clone(),
+            channel,
             language: locale.as_str().to_owned(),
-            text: messages::compose(locale, verification.channel, &code, &self.service_name, valid_minutes),
+            text: messages::compose(locale, channel, &code, &self.service_name, valid_minutes),
             token,
         };
-        match self.gateway.deliver(&message).await {
-            Ok(handover) => {
-                self.store.record_handover(&record.token_hash, handover.gateway, handover.provider_id.as_deref(), handover.state, now).await?;
-                Ok(Some(handover.state))
-            }
-            Err(error) => {
-                tracing::warn!(verification = %verification.id, gateway = self.gateway.name(), %error, "delivery failed");
-                Err(error.into())
-            }
-        }
+        let carrier = Carrier { record, message, gateway: self.gateway.clone() };
+        Ok(Minted { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), carrier: Some(carrier) })
     }
 
     async fn verdict(&self, _owner: Owner<'_>, _id: &VerificationId, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
@@ -136,11 +131,7 @@ struct ProviderCodes {
 impl CodeIssuer for ProviderCodes {
     async fn mint(&self, _id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError> {
         let sid = self.provider.send(to, channel, locale.as_str()).await?;
-        Ok(Minted { secret: CodeSecret::Provider(sid), code: None })
-    }
-
-    async fn deliver(&self, _verification: &Verification, _minted: Minted, _locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
-        Ok(None)
+        Ok(Minted { secret: CodeSecret::Provider(sid), carrier: None })
     }
 
     /// Asked only when the core would count the check: else the core refuses it on its own.

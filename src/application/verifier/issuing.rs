@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::issuers::Minted;
+use super::issuers::Carrier;
 use super::{CodeStatus, Grounds, NewCode, Owner, Verifier};
 use crate::domain::{Addition, DeliveryState, Destination, Factors, Purpose, UnixTime, Verification, VerificationId};
 use crate::i18n::Locale;
@@ -42,12 +42,11 @@ impl Verifier {
             owner.start(verification)
         };
         let sent = async {
-            // The user is recorded only once every rule let the code go: a refused call writes nothing.
-            self.store.ensure_user(owner.user, now).await?;
             let minted = self.issuer.mint(&id, &destination, channel, locale).await?;
             let verification = bind(Verification::open(id, owner.user, destination, channel, minted.secret.clone(), now, &self.policy));
-            self.store.insert_verification(&verification).await?;
-            let delivery = self.deliver(&verification, minted, locale).await?;
+            // The user is recorded only once every rule let the code go: a refused call writes nothing.
+            self.store.insert_verification(&verification, minted.delivery()).await?;
+            let delivery = self.deliver(&verification, minted.carrier).await?;
             Ok((verification, delivery))
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
@@ -101,10 +100,10 @@ impl Verifier {
         let slot = self.take_send_slot(&keys).await?;
         let sent = async {
             let minted = self.issuer.mint(id, &current.destination, current.channel, locale).await?;
-            let (verification, outcome) =
-                self.update(owner, id, |verification, now| verification.resend(minted.secret.clone(), now, &self.policy)).await?;
+            let resend = |verification: &mut Verification, now| verification.resend(minted.secret.clone(), now, &self.policy);
+            let (verification, outcome) = self.update_with(owner, id, minted.delivery(), resend).await?;
             outcome?;
-            let delivery = self.deliver(&verification, minted, locale).await?;
+            let delivery = self.deliver(&verification, minted.carrier).await?;
             Ok((verification, delivery))
         };
         let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
@@ -114,13 +113,22 @@ impl Verifier {
         Ok(self.status_of(&verification, now, delivery))
     }
 
-    /// Hands a code that was just stored to its issuer; a code that never left cannot be
-    /// entered, so its verification is closed.
-    async fn deliver(&self, verification: &Verification, minted: Minted, locale: Locale) -> Result<Option<DeliveryState>, PortalError> {
-        let delivered = self.issuer.deliver(verification, minted, locale).await;
-        if delivered.is_err() {
-            self.cancel(Owner::of(verification), &verification.id).await.ok();
+    /// Hands our code, stored with its delivery, to the gateway and records what it answered;
+    /// the state it reached (none for a provider's code, which left as it was made). A code that
+    /// never left cannot be entered, so its verification is closed.
+    async fn deliver(&self, verification: &Verification, carrier: Option<Carrier>) -> Result<Option<DeliveryState>, PortalError> {
+        let Some(Carrier { record, message, gateway }) = carrier else { return Ok(None) };
+        match gateway.deliver(&message).await {
+            Ok(handover) => {
+                let (provider_id, now) = (handover.provider_id.as_deref(), self.clock.now());
+                self.store.record_handover(&record.token_hash, handover.gateway, provider_id, handover.state, now).await?;
+                Ok(Some(handover.state))
+            }
+            Err(error) => {
+                tracing::warn!(verification = %verification.id, gateway = gateway.name(), %error, "delivery failed");
+                self.cancel(Owner::of(verification), &verification.id).await.ok();
+                Err(error.into())
+            }
         }
-        delivered
     }
 }
