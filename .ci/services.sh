@@ -32,7 +32,7 @@ done
 data="$(mktemp -d /tmp/leptos-2fa-services.XXXXXX)"
 chmod 755 "$data"
 mkdir -p "$data/pg" "$data/redis"
-[ "$(id -u)" -eq 0 ] && chown postgres "$data/pg"
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$data/pg"; fi
 bin="$(pg_bin)"
 
 stop() {
