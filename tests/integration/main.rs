@@ -13,6 +13,7 @@ mod binding_factors;
 mod carrier_lookup;
 mod embedded;
 mod guessing;
+mod housekeeping;
 mod input_bounds;
 mod instances;
 mod json_api;
