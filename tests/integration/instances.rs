@@ -261,3 +261,50 @@ async fn a_portal_killed_mid_flow_loses_nothing() {
     let back = browser.post_form(&second, "/finish", &[]).await;
     assert!(back.starts_with("https://app.example/after-2fa?result="), "{back}");
 }
+
+/// A Redis server of the test's own, on a free port, stopped when dropped.
+struct OwnRedis {
+    url: String,
+    process: Child,
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+    }
+}
+
+impl OwnRedis {
+    async fn start() -> OwnRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let process = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (make unit installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return OwnRedis { url: format!("redis://127.0.0.1:{port}"), process };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_whose_redis_is_gone_tells_the_load_balancer() {
+    let redis = OwnRedis::start().await;
+    let url = redis.url.clone();
+    let clock = leptos_2fa::testing::FakeClock::at(support::START);
+    let app = support::spawn_app_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), clock, |settings| {
+        settings.redis_url = Some(url.into());
+    })
+    .await;
+    let health = || async { reqwest::get(app.url("/healthz")).await.unwrap().status().as_u16() };
+    assert_eq!(health().await, 200);
+    assert_eq!(app.begin("gil").await, "/methods", "the session lives in Redis");
+    drop(redis);
+    assert_eq!(health().await, 503, "sessions are unavailable: send users elsewhere");
+}
