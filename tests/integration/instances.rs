@@ -283,9 +283,11 @@ impl OwnRedis {
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server (make unit installs it)");
+        // Owned from here, so that even a failed start stops the process.
+        let redis = OwnRedis { url: format!("redis://127.0.0.1:{port}"), process };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return OwnRedis { url: format!("redis://127.0.0.1:{port}"), process };
+                return redis;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
