@@ -315,3 +315,25 @@ fn a_secret_is_found_whole_and_not_inside_a_longer_number() {
     assert!(!contains_whole("at=1800123456", "123456"));
     assert!(contains_whole("token=abcdef", "abcdef"));
 }
+
+#[test]
+fn a_portal_that_cannot_reach_its_database_or_redis_names_neither_password() {
+    let start = |variable: &str, url: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_leptos-2fa"));
+        command.env("TWOFA_DATA_DIR", dir.path()).env("TWOFA_DATABASE_URL", format!("sqlite://{}/portal.db", dir.path().display()));
+        let output = command.env(variable, url).env("LEPTOS_SITE_ADDR", "127.0.0.1:0").output().unwrap();
+        assert!(!output.status.success(), "{variable}: the portal must not start");
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    };
+    // Port 1: nothing listens there.
+    for (variable, url) in [
+        ("TWOFA_DATABASE_URL", "postgres://twofa:pg-password-42@127.0.0.1:1/twofa"),
+        ("TWOFA_REDIS_URL", "redis://:redis-password-42@127.0.0.1:1"),
+        ("TWOFA_REDIS_URL", "not a URL :redis-password-42@"),
+    ] {
+        let said = start(variable, url);
+        assert!(said.contains("cannot start"), "{said}");
+        assert!(!said.contains("password-42"), "{variable}: {said}");
+    }
+}
