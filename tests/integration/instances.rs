@@ -245,6 +245,26 @@ async fn a_lock_out_reached_through_one_portal_holds_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_racing_through_both_portals_get_one_check_where_one_is_free() {
+    let (first, second) = two_portals(&[("TWOFA_LOCKOUT_FREE_FAILURES", "1")]).await;
+    let (_, phone) = fresh_mobile();
+    let (status, sent) = send(&first, "gus", &phone).await;
+    assert_eq!(status, 200, "{sent}");
+    let code = first.codes_sent_to(&phone).await.remove(0);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let guess = json!({"user_id": "gus", "verification_id": sent["verification_id"], "code": wrong});
+    let client = reqwest::Client::new();
+    let guesses = (0..20).map(|n| {
+        let on = if n % 2 == 0 { &first } else { &second };
+        client.post(on.url("/api/v1/verify")).bearer_auth(API_KEY).json(&guess)
+    });
+    let answers = support::statuses_in_parallel(guesses).await;
+    let checked = answers.iter().filter(|status| **status == 200).count();
+    let waiting = answers.iter().filter(|status| **status == 429).count();
+    assert_eq!((checked, waiting), (1, 19), "one guess is checked, the others wait: {answers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_portal_killed_mid_flow_loses_nothing() {
     let (first, second) = two_portals(&[]).await;
     let browser = Browser::new();
