@@ -65,6 +65,25 @@ pub struct SendSlot(i64);
 /// The rule a send is judged by, on the history read in the send's own transaction.
 pub type SendRule<'a> = dyn Fn(&SendHistory) -> Result<(), SendRefusal> + Send + Sync + 'a;
 
+/// What a send stores with its slot, in the same transaction: the verification it opens (with
+/// its user) or renews, and the delivery that carries its code.
+#[derive(Debug, Clone, Copy)]
+pub struct SendRecords<'a> {
+    pub verification: &'a Verification,
+    /// The revision a renewed verification was read at; none for a new one.
+    pub renews: Option<i64>,
+    pub delivery: &'a DeliveryRecord,
+}
+
+/// What became of a send asking for its slot.
+#[derive(Debug)]
+pub enum Taken {
+    Slot(SendSlot),
+    Refused(SendRefusal),
+    /// The verification to renew changed since it was read: nothing was written.
+    Changed,
+}
+
 /// One code handed to a gateway, and what the provider reported about it since.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
@@ -155,17 +174,15 @@ pub trait Storage: Send + Sync {
     /// the ones before it, so the highest is the request's (an approval's own check not counted).
     async fn attempts_spent_in_request(&self, subject: &str, request: &str) -> Result<u32, StoreError>;
 
-    /// Stores a new verification and the delivery that carries its first code, in one
-    /// transaction, recording its user first if the portal did not know them.
-    async fn insert_verification(&self, v: &Verification, delivery: Option<&DeliveryRecord>) -> Result<(), StoreError>;
+    /// Stores a new verification, recording its user first if the portal did not know them.
+    async fn insert_verification(&self, v: &Verification) -> Result<(), StoreError>;
 
     /// The verification with its revision, which `update_verification` expects back.
     async fn verification(&self, id: &VerificationId) -> Result<Option<(Verification, i64)>, StoreError>;
 
-    /// Writes back a verification read at `revision`, with the delivery of the code it was just
-    /// given, in one transaction. Returns false, having written nothing, when someone changed it
-    /// meanwhile. The whole row is written: what the core never changes is written back as it was read.
-    async fn update_verification(&self, v: &Verification, revision: i64, delivery: Option<&DeliveryRecord>) -> Result<bool, StoreError>;
+    /// Writes back a verification read at `revision`. Returns false when someone changed it meanwhile.
+    /// The whole row is written: what the core never changes is written back as it was read.
+    async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError>;
 
     /// Whether the approved verification `proof`, owned by `subject` through `started_by` and approved
     /// after `since`, lets its owner add `new`.
@@ -181,16 +198,18 @@ pub trait Storage: Send + Sync {
     /// Whether another pending verification still uses the provider's verification `sid`.
     async fn provider_sid_pending_elsewhere(&self, sid: &str, except: &VerificationId, now: UnixTime) -> Result<bool, StoreError>;
 
-    /// Takes a send slot if `allowed` lets one go now: the history is read and the slot written in
-    /// one transaction that no other send runs beside, on this portal or any other sharing the
-    /// database, so concurrent sends cannot both pass on one free slot. The refusal comes back
-    /// inside `Ok`, beside the history it was judged on.
+    /// Takes a send slot if `allowed` lets one go now, and stores `records` with it: the history
+    /// is read, and the slot and records written, in one transaction that no other send runs
+    /// beside, on this portal or any other sharing the database, so concurrent sends cannot both
+    /// pass on one free slot, and a send is stored whole or not at all. What became of it comes
+    /// back beside the history it was judged on.
     async fn take_send_slot(
         &self,
         send: &SlotKeys<'_>,
         since: UnixTime,
         allowed: &SendRule<'_>,
-    ) -> Result<(SendHistory, Result<SendSlot, SendRefusal>), StoreError>;
+        records: Option<SendRecords<'_>>,
+    ) -> Result<(SendHistory, Taken), StoreError>;
 
     /// Gives back a slot whose code never left (the gateway refused or failed).
     async fn release_send_slot(&self, slot: SendSlot) -> Result<(), StoreError>;

@@ -46,6 +46,37 @@ macro_rules! sql_storage {
             Ok(times.into_iter().map(crate::domain::UnixTime).collect())
         }
 
+        /// Records the verification's user, if new, and the verification.
+        async fn insert_verification(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            v: &crate::domain::Verification,
+        ) -> Result<(), super::StoreError> {
+            sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING")
+                .bind(&v.subject)
+                .bind(v.created_at.0)
+                .execute(&mut *connection)
+                .await?;
+            let (columns, values) = super::rows::verification_columns_and_values();
+            let sql = format!("INSERT INTO verifications ({columns}, revision) VALUES ({values}, 0)");
+            super::sql::bind_verification!(sqlx::query(&sql), v).execute(connection).await?;
+            Ok(())
+        }
+
+        /// Writes back a verification read at `revision`; false when it changed meanwhile.
+        async fn update_verification<'c>(
+            executor: impl sqlx::Executor<'c, Database = $db>,
+            v: &crate::domain::Verification,
+            revision: i64,
+        ) -> Result<bool, super::StoreError> {
+            let (columns, values) = super::rows::verification_columns_and_values();
+            let revision_read = super::rows::VERIFICATION_COLUMNS.len() + 1;
+            let sql = format!(
+                "UPDATE verifications SET ({columns}) = ({values}), revision = revision + 1 WHERE id = $1 AND revision = ${revision_read}"
+            );
+            let result = super::sql::bind_verification!(sqlx::query(&sql), v).bind(revision).execute(executor).await?;
+            Ok(result.rows_affected() == 1)
+        }
+
         /// Records a delivery, made at `now`, in the transaction of its verification.
         async fn insert_delivery(
             connection: &mut <$db as sqlx::Database>::Connection,
@@ -175,23 +206,9 @@ macro_rules! sql_storage {
                 Ok(spent.unwrap_or(0).max(0) as u32)
             }
 
-            async fn insert_verification(
-                &self,
-                v: &crate::domain::Verification,
-                delivery: Option<&super::DeliveryRecord>,
-            ) -> Result<(), super::StoreError> {
-                let (columns, values) = super::rows::verification_columns_and_values();
-                let sql = format!("INSERT INTO verifications ({columns}, revision) VALUES ({values}, 0)");
+            async fn insert_verification(&self, v: &crate::domain::Verification) -> Result<(), super::StoreError> {
                 let mut transaction = self.pool.begin().await?;
-                sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING")
-                    .bind(&v.subject)
-                    .bind(v.created_at.0)
-                    .execute(&mut *transaction)
-                    .await?;
-                super::sql::bind_verification!(sqlx::query(&sql), v).execute(&mut *transaction).await?;
-                if let Some(delivery) = delivery {
-                    insert_delivery(&mut transaction, delivery, v.last_sent_at).await?;
-                }
+                insert_verification(&mut transaction, v).await?;
                 transaction.commit().await?;
                 Ok(())
             }
@@ -209,27 +226,8 @@ macro_rules! sql_storage {
                 .transpose()
             }
 
-            async fn update_verification(
-                &self,
-                v: &crate::domain::Verification,
-                revision: i64,
-                delivery: Option<&super::DeliveryRecord>,
-            ) -> Result<bool, super::StoreError> {
-                let (columns, values) = super::rows::verification_columns_and_values();
-                let revision_read = super::rows::VERIFICATION_COLUMNS.len() + 1;
-                let sql = format!(
-                    "UPDATE verifications SET ({columns}) = ({values}), revision = revision + 1 WHERE id = $1 AND revision = ${revision_read}"
-                );
-                let mut transaction = self.pool.begin().await?;
-                let result = super::sql::bind_verification!(sqlx::query(&sql), v).bind(revision).execute(&mut *transaction).await?;
-                if result.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                if let Some(delivery) = delivery {
-                    insert_delivery(&mut transaction, delivery, v.last_sent_at).await?;
-                }
-                transaction.commit().await?;
-                Ok(true)
+            async fn update_verification(&self, v: &crate::domain::Verification, revision: i64) -> Result<bool, super::StoreError> {
+                update_verification(&self.pool, v, revision).await
             }
 
             async fn enrolment_confirmed(
@@ -276,7 +274,8 @@ macro_rules! sql_storage {
                 send: &super::SlotKeys<'_>,
                 since: crate::domain::UnixTime,
                 allowed: &super::SendRule<'_>,
-            ) -> Result<(crate::domain::SendHistory, Result<super::SendSlot, crate::domain::SendRefusal>), super::StoreError> {
+                records: Option<super::SendRecords<'_>>,
+            ) -> Result<(crate::domain::SendHistory, super::Taken), super::StoreError> {
                 use crate::domain::{Conversion, PastSend, SendHistory, UnixTime};
                 let mut transaction = self.begin_serialized().await?;
                 let hour_ago = UnixTime(send.at.0 - 3600);
@@ -342,7 +341,18 @@ macro_rules! sql_storage {
                     .await?;
                 history.everyone_last_hour = everyone as u32;
                 if let Err(refusal) = allowed(&history) {
-                    return Ok((history, Err(refusal)));
+                    return Ok((history, super::Taken::Refused(refusal)));
+                }
+                if let Some(records) = records {
+                    match records.renews {
+                        None => insert_verification(&mut transaction, records.verification).await?,
+                        // Changed since it was read: nothing is written, and the caller judges it again.
+                        Some(revision) if !update_verification(&mut *transaction, records.verification, revision).await? => {
+                            return Ok((history, super::Taken::Changed));
+                        }
+                        Some(_) => {}
+                    }
+                    insert_delivery(&mut transaction, records.delivery, records.verification.last_sent_at).await?;
                 }
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO send_slots (subject, destination, channel, taken_at, request_ref, client_net, number_block, country,
@@ -362,7 +372,7 @@ macro_rules! sql_storage {
                 .fetch_one(&mut *transaction)
                 .await?;
                 transaction.commit().await?;
-                Ok((history, Ok(super::SendSlot(id))))
+                Ok((history, super::Taken::Slot(super::SendSlot(id))))
             }
 
             async fn release_send_slot(&self, slot: super::SendSlot) -> Result<(), super::StoreError> {

@@ -266,3 +266,18 @@ async fn a_country_whose_codes_are_not_entered_gets_no_new_numbers_and_the_opera
         .any(|event| matches!(event, leptos_2fa::events::Event::ConversionAlarm { held: false, sent: 4, entered: 0, .. }));
     assert!(reported);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_parallel_resends_of_one_code_send_one_and_store_one_delivery() {
+    let app = support::spawn_app().await;
+    let e164 = app.reach_token_page("una").await;
+    app.advance(31);
+    let resend = || app.client.post(app.url("/api/resend_code")).header(reqwest::header::ACCEPT, "text/html").form(&[] as &[(&str, &str)]);
+    let answers = statuses_in_parallel((0..20).map(|_| resend())).await;
+    assert!(answers.iter().all(|status| *status == 302 || *status == 303), "{answers:?}");
+    assert_eq!(app.codes_sent_to(&e164).len(), 2, "the first code and one resend");
+    let database = support::Database::of(&app).await;
+    assert_eq!(database.number("SELECT COUNT(*) FROM deliveries").await, Some(2), "each code with its one delivery");
+    assert_eq!(database.number("SELECT COUNT(*) FROM send_slots").await, Some(2), "each code with its one slot");
+    assert_eq!(database.number("SELECT sends FROM verifications").await, Some(2));
+}

@@ -15,11 +15,13 @@ use crate::refusal::PortalError;
 use crate::store::{DeliveryRecord, Store};
 use crate::wording::messages;
 
-/// A new code for a verification: the secret to store and, for our own code, the delivery that
-/// will carry it, stored with the verification before the gateway is called.
-pub struct Minted {
-    pub secret: CodeSecret,
-    pub carrier: Option<Carrier>,
+/// A new code for a verification.
+pub enum Minted {
+    /// Ours, kept as a keyed hash, and the carrier that takes it to the user: both are stored
+    /// with the send's slot before anything leaves.
+    Ours { secret: CodeSecret, carrier: Box<Carrier> },
+    /// A provider's, which the provider makes as it sends it, once the slot is taken.
+    AtProvider(Arc<dyn CodeProvider>),
 }
 
 /// Our code on its way: the delivery record the provider's reports will name, the message, and
@@ -30,12 +32,6 @@ pub struct Carrier {
     pub gateway: Arc<dyn Gateway>,
 }
 
-impl Minted {
-    /// The delivery to store beside the verification.
-    pub fn delivery(&self) -> Option<&DeliveryRecord> {
-        self.carrier.as_ref().map(|carrier| &carrier.record)
-    }
-}
 
 /// What the provider said about a typed code.
 pub enum ProviderVerdict {
@@ -46,9 +42,8 @@ pub enum ProviderVerdict {
 
 #[async_trait]
 pub trait CodeIssuer: Send + Sync {
-    /// A new code to `to` for verification `id`. A provider sends it now, before the
-    /// verification is stored; ours leaves with its carrier once both are stored.
-    async fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError>;
+    /// A new code to `to` for verification `id`; nothing leaves yet.
+    fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Minted;
 
     /// The provider's verdict on `code` for `owner`'s verification `id`; none when the core
     /// compares it with our own hash.
@@ -83,7 +78,7 @@ struct OurCodes {
 impl CodeIssuer for OurCodes {
     /// Makes the code and the delivery that carries it under a fresh token: the provider's
     /// reports, and a call's request for its script, name that delivery.
-    async fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError> {
+    fn mint(&self, id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Minted {
         let code = OtpCode::generate(self.code_length);
         let token = DeliveryToken::generate();
         let record = DeliveryRecord {
@@ -106,8 +101,8 @@ impl CodeIssuer for OurCodes {
             text: messages::compose(locale, channel, &code, &self.service_name, valid_minutes),
             token,
         };
-        let carrier = Carrier { record, message, gateway: self.gateway.clone() };
-        Ok(Minted { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), carrier: Some(carrier) })
+        let carrier = Box::new(Carrier { record, message, gateway: self.gateway.clone() });
+        Minted::Ours { secret: CodeSecret::Hash(self.hasher.hash(id, &code)), carrier }
     }
 
     async fn verdict(&self, _owner: Owner<'_>, _id: &VerificationId, _code: &OtpCode, _now: UnixTime, _policy: &Policy) -> Result<Option<ProviderVerdict>, PortalError> {
@@ -129,9 +124,8 @@ struct ProviderCodes {
 
 #[async_trait]
 impl CodeIssuer for ProviderCodes {
-    async fn mint(&self, _id: &VerificationId, to: &Destination, channel: Channel, locale: Locale) -> Result<Minted, PortalError> {
-        let sid = self.provider.send(to, channel, locale.as_str()).await?;
-        Ok(Minted { secret: CodeSecret::Provider(sid), carrier: None })
+    fn mint(&self, _id: &VerificationId, _to: &Destination, _channel: Channel, _locale: Locale) -> Minted {
+        Minted::AtProvider(self.provider.clone())
     }
 
     /// Asked only when the core would count the check: else the core refuses it on its own.

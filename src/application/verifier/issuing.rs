@@ -2,12 +2,14 @@
 
 use std::net::IpAddr;
 
-use super::issuers::Carrier;
-use super::{CodeStatus, Grounds, NewCode, Owner, Verifier};
-use crate::domain::{Addition, DeliveryState, Destination, Factors, Purpose, UnixTime, Verification, VerificationId};
+use leptos_i18n::Locale as _;
+
+use super::issuers::{Carrier, Minted};
+use super::{CodeStatus, Grounds, NewCode, Owner, UPDATE_RETRIES, Verifier};
+use crate::domain::{Addition, CodeSecret, DeliveryState, Destination, Factors, Purpose, UnixTime, Verification, VerificationId};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
-use crate::store::SlotKeys;
+use crate::store::{SendRecords, SendSlot, SlotKeys};
 
 impl Verifier {
     /// Starts a verification for `new.owner` and sends its first code. A destination that is not
@@ -33,23 +35,32 @@ impl Verifier {
             to_a_factor: purpose == Purpose::Challenge,
             ..self.slot_keys(owner.user, &id, &destination, channel, client, now)
         };
-        let slot = self.take_send_slot(&keys).await?;
-        let bind = |mut verification: Verification| {
+        let open = |secret| {
+            let mut verification = Verification::open(id.clone(), owner.user, destination.clone(), channel, secret, now, &self.policy);
             verification.purpose = purpose;
             verification.enrols = enrols.clone();
             verification.request = request.map(str::to_owned);
             verification.attempts = attempts;
             owner.start(verification)
         };
-        let sent = async {
-            let minted = self.issuer.mint(&id, &destination, channel, locale).await?;
-            let verification = bind(Verification::open(id, owner.user, destination, channel, minted.secret.clone(), now, &self.policy));
-            // The user is recorded only once every rule let the code go: a refused call writes nothing.
-            self.store.insert_verification(&verification, minted.delivery()).await?;
-            let delivery = self.deliver(&verification, minted.carrier).await?;
-            Ok((verification, delivery))
+        // The user is recorded only once every rule let the code go: a refused call writes nothing.
+        let (verification, delivery) = match self.issuer.mint(&id, &destination, channel, locale) {
+            Minted::Ours { secret, carrier } => {
+                let verification = open(secret);
+                let records = SendRecords { verification: &verification, renews: None, delivery: &carrier.record };
+                // Only a renewal finds its verification changed: a new one is ours alone.
+                let slot = self.take_send_slot(&keys, Some(records)).await?.ok_or(PortalError::Unavailable)?;
+                let delivered = self.deliver(&verification, *carrier).await;
+                (verification, Some(self.spend_slot(slot, delivered).await?))
+            }
+            Minted::AtProvider(provider) => {
+                let slot = self.take_provider_slot(&keys).await?;
+                let sid = provider.send(&destination, channel, locale.as_str()).await.map_err(PortalError::from);
+                let verification = open(CodeSecret::Provider(self.spend_slot(slot, sid).await?));
+                self.store.insert_verification(&verification).await?;
+                (verification, None)
+            }
         };
-        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, "code sent");
         Ok(self.status_of(&verification, now, delivery))
@@ -89,40 +100,70 @@ impl Verifier {
         client: Option<IpAddr>,
         locale: Locale,
     ) -> Result<CodeStatus, PortalError> {
-        let (current, _) = self.load_owned(owner, id).await?;
+        let (first_read, _) = self.load_owned(owner, id).await?;
         let now = self.clock.now();
-        current.ensure_resendable(now, &self.policy)?;
+        first_read.ensure_resendable(now, &self.policy)?;
         let keys = SlotKeys {
-            request: current.request.as_deref(),
-            to_a_factor: current.purpose == Purpose::Challenge,
-            ..self.slot_keys(owner.user, id, &current.destination, current.channel, client, now)
+            request: first_read.request.as_deref(),
+            to_a_factor: first_read.purpose == Purpose::Challenge,
+            ..self.slot_keys(owner.user, id, &first_read.destination, first_read.channel, client, now)
         };
-        let slot = self.take_send_slot(&keys).await?;
-        let sent = async {
-            let minted = self.issuer.mint(id, &current.destination, current.channel, locale).await?;
-            let resend = |verification: &mut Verification, now| verification.resend(minted.secret.clone(), now, &self.policy);
-            let (verification, outcome) = self.update_with(owner, id, minted.delivery(), resend).await?;
-            outcome?;
-            let delivery = self.deliver(&verification, minted.carrier).await?;
-            Ok((verification, delivery))
+        let (verification, delivery) = match self.issuer.mint(id, &first_read.destination, first_read.channel, locale) {
+            Minted::Ours { secret, carrier } => {
+                let (verification, slot) = self.renew_with_slot(owner, id, &keys, secret, &carrier).await?;
+                let delivered = self.deliver(&verification, *carrier).await;
+                (verification, Some(self.spend_slot(slot, delivered).await?))
+            }
+            Minted::AtProvider(provider) => {
+                let slot = self.take_provider_slot(&keys).await?;
+                let sent = async {
+                    let sid = provider.send(&first_read.destination, first_read.channel, locale.as_str()).await?;
+                    let resend = |verification: &mut Verification, now| verification.resend(CodeSecret::Provider(sid.clone()), now, &self.policy);
+                    let (verification, outcome) = self.update(owner, id, resend).await?;
+                    outcome?;
+                    Ok(verification)
+                };
+                (self.spend_slot(slot, sent.await).await?, None)
+            }
         };
-        let (verification, delivery) = self.spend_slot(slot, sent.await).await?;
         let now = verification.last_sent_at;
         self.sent(&verification);
         tracing::info!(verification = %verification.id, sends = verification.sends, "code resent");
         Ok(self.status_of(&verification, now, delivery))
     }
 
-    /// Hands our code, stored with its delivery, to the gateway and records what it answered;
-    /// the state it reached (none for a provider's code, which left as it was made). A code that
-    /// never left cannot be entered, so its verification is closed.
-    async fn deliver(&self, verification: &Verification, carrier: Option<Carrier>) -> Result<Option<DeliveryState>, PortalError> {
-        let Some(Carrier { record, message, gateway }) = carrier else { return Ok(None) };
+    /// Renews `id` with our new code and takes its send's slot, in one transaction: read again
+    /// and judged again whenever a concurrent request changed it meanwhile.
+    async fn renew_with_slot(
+        &self,
+        owner: Owner<'_>,
+        id: &VerificationId,
+        keys: &SlotKeys<'_>,
+        secret: CodeSecret,
+        carrier: &Carrier,
+    ) -> Result<(Verification, SendSlot), PortalError> {
+        for _ in 0..UPDATE_RETRIES {
+            let (mut verification, revision) = self.load_owned(owner, id).await?;
+            verification.ensure_resendable(keys.at, &self.policy)?;
+            verification.resend(secret.clone(), keys.at, &self.policy)?;
+            let records = SendRecords { verification: &verification, renews: Some(revision), delivery: &carrier.record };
+            if let Some(slot) = self.take_send_slot(keys, Some(records)).await? {
+                return Ok((verification, slot));
+            }
+        }
+        tracing::error!(verification = %id, "verification kept changing under concurrent resends");
+        Err(PortalError::Unavailable)
+    }
+
+    /// Hands our code, stored with its delivery, to the gateway and records what it answered:
+    /// the state it reached. A code that never left cannot be entered, so its verification is closed.
+    async fn deliver(&self, verification: &Verification, carrier: Carrier) -> Result<DeliveryState, PortalError> {
+        let Carrier { record, message, gateway } = carrier;
         match gateway.deliver(&message).await {
             Ok(handover) => {
                 let (provider_id, now) = (handover.provider_id.as_deref(), self.clock.now());
                 self.store.record_handover(&record.token_hash, handover.gateway, provider_id, handover.state, now).await?;
-                Ok(Some(handover.state))
+                Ok(handover.state)
             }
             Err(error) => {
                 tracing::warn!(verification = %verification.id, gateway = gateway.name(), %error, "delivery failed");

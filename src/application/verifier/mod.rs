@@ -23,7 +23,7 @@ use crate::gateways::{OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
 use crate::view::PendingCode;
-use crate::store::{DeliveryRecord, Store};
+use crate::store::Store;
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -214,27 +214,11 @@ impl Verifier {
     where
         F: Fn(&mut Verification, UnixTime) -> Result<(), DomainError>,
     {
-        self.update_with(owner, id, None, change).await
-    }
-
-    /// As `update`, storing `delivery` in the same transaction when the change succeeds: a new
-    /// code and the delivery that carries it are written together or not at all.
-    pub(super) async fn update_with<F>(
-        &self,
-        owner: Owner<'_>,
-        id: &VerificationId,
-        delivery: Option<&DeliveryRecord>,
-        change: F,
-    ) -> Result<(Verification, Result<(), DomainError>), PortalError>
-    where
-        F: Fn(&mut Verification, UnixTime) -> Result<(), DomainError>,
-    {
         for _ in 0..UPDATE_RETRIES {
             let (mut verification, revision) = self.load_owned(owner, id).await?;
             let before = verification.clone();
             let outcome = change(&mut verification, self.clock.now());
-            let delivery = delivery.filter(|_| outcome.is_ok());
-            if (verification == before && delivery.is_none()) || self.store.update_verification(&verification, revision, delivery).await? {
+            if verification == before || self.store.update_verification(&verification, revision).await? {
                 return Ok((verification, outcome));
             }
         }

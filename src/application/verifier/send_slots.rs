@@ -11,7 +11,7 @@ use crate::domain::{
     conversion_alarm, ensure_send_allowed,
 };
 use crate::refusal::PortalError;
-use crate::store::{SendSlot, SlotKeys};
+use crate::store::{SendRecords, SendSlot, SlotKeys, Taken};
 
 impl Verifier {
     pub(super) fn sent(&self, verification: &Verification) {
@@ -52,15 +52,17 @@ impl Verifier {
         }
     }
 
-    /// Takes the send slot for a code before any gateway is called (see `Storage::take_send_slot`).
-    /// Each refusal is logged with the limit that made it, and told to the host as `SendRefused`.
-    pub(super) async fn take_send_slot(&self, keys: &SlotKeys<'_>) -> Result<SendSlot, PortalError> {
+    /// Takes the send slot for a code before any gateway is called, storing `records` with it
+    /// (see `Storage::take_send_slot`); none when the verification `records` renews changed since
+    /// it was read. Each refusal is logged with the limit that made it, and told to the host as
+    /// `SendRefused`.
+    pub(super) async fn take_send_slot(&self, keys: &SlotKeys<'_>, records: Option<SendRecords<'_>>) -> Result<Option<SendSlot>, PortalError> {
         let to_a_factor = keys.to_a_factor;
         let longest_window = self.policy.send_window.max(self.policy.user_send_window);
         let since = UnixTime(keys.at.0 - longest_window.as_secs() as i64);
         let facts = SendFacts { channel: keys.channel, to_a_factor };
         let allowed = |history: &SendHistory| ensure_send_allowed(history, facts, keys.at, &self.policy);
-        let (history, taken) = self.store.take_send_slot(keys, since, &allowed).await?;
+        let (history, taken) = self.store.take_send_slot(keys, since, &allowed, records).await?;
         if let (true, Some(country)) = (conversion_alarm(history.country, &self.policy), &keys.country) {
             let held = self.policy.send_limits.conversion.hold && !to_a_factor;
             let Conversion { sent, entered } = history.country;
@@ -68,8 +70,9 @@ impl Verifier {
             self.events.emit(Event::ConversionAlarm { country: country.clone(), sent, entered, held });
         }
         match taken {
-            Ok(slot) => Ok(slot),
-            Err(SendRefusal { limit, error }) => {
+            Taken::Slot(slot) => Ok(Some(slot)),
+            Taken::Changed => Ok(None),
+            Taken::Refused(SendRefusal { limit, error }) => {
                 let channel = keys.channel;
                 if limit == SendLimit::HourlyBudget {
                     tracing::error!(limit = limit.as_str(), %channel, "the hourly sending budget is spent: no code goes out until the hour has passed");
@@ -80,6 +83,12 @@ impl Verifier {
                 Err(error.into())
             }
         }
+    }
+
+    /// The slot of a provider's code, which is stored once the provider has sent it.
+    pub(super) async fn take_provider_slot(&self, keys: &SlotKeys<'_>) -> Result<SendSlot, PortalError> {
+        // With nothing to renew, nothing can have changed.
+        self.take_send_slot(keys, None).await?.ok_or(PortalError::Unavailable)
     }
 
     /// Keeps the slot of a code that left; gives it back when the code never did.
