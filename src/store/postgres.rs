@@ -15,6 +15,10 @@ pub struct PostgresBackend {
 const SEND_LIMITS_LOCK: i64 = 0x0002_fa00_0000_0001;
 /// The advisory lock of the one portal clearing away old rows.
 const HOUSEKEEPING_LOCK: i64 = 0x0002_fa00_0000_0002;
+/// The longest a send waits for the others' checks: past it the user is told to try again, and
+/// the waiting request gives its connection back, rather than every pool filling with waiters
+/// behind a stalled holder.
+const SEND_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '5s'";
 
 impl PostgresBackend {
     /// Connects and applies the migrations: sqlx's migrator holds an advisory lock while it
@@ -34,6 +38,7 @@ impl PostgresBackend {
     /// A transaction that waits for every other send's check, on any portal, to commit.
     async fn begin_serialized(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         let mut transaction = self.pool.begin().await?;
+        sqlx::query(SEND_LOCK_TIMEOUT).execute(&mut *transaction).await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SEND_LIMITS_LOCK).execute(&mut *transaction).await?;
         Ok(transaction)
     }

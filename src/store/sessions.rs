@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_redis_store::RedisStore;
-use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, PerformanceConfig, Pool, ReconnectPolicy};
+use fred::prelude::{ClientLike, Config, PerformanceConfig, Pool, ReconnectPolicy};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::StoreError;
@@ -25,9 +25,10 @@ pub enum SessionStores {
 }
 
 impl SessionStores {
-    /// Connects to Redis at `url`, reconnecting with growing pauses whenever it goes away.
+    /// Connects to Redis at `url` (`rediss://` over TLS), reconnecting with growing pauses
+    /// whenever it goes away.
     pub async fn redis(url: &str) -> Result<Self, StoreError> {
-        let redis = |error: tower_sessions_redis_store::fred::error::Error| StoreError::Redis(error.to_string());
+        let redis = |error: fred::error::Error| StoreError::Redis(error.to_string());
         // The URL may hold a password: the error names neither.
         let config = Config::from_url(url).map_err(|_| StoreError::Redis("TWOFA_REDIS_URL is not a Redis URL".into()))?;
         let reconnect = ReconnectPolicy::new_exponential(0, 100, 10_000, 2);

@@ -63,7 +63,9 @@ impl Verifier {
         let facts = SendFacts { channel: keys.channel, to_a_factor };
         let allowed = |history: &SendHistory| ensure_send_allowed(history, facts, keys.at, &self.policy);
         let (history, taken) = self.store.take_send_slot(keys, since, &allowed, records).await?;
-        if let (true, Some(country)) = (conversion_alarm(history.country, &self.policy), &keys.country) {
+        // A send judged again (its verification changed) raises its alarm when it is judged for good.
+        let judged = !matches!(taken, Taken::Changed);
+        if let (true, true, Some(country)) = (judged, conversion_alarm(history.country, &self.policy), &keys.country) {
             let held = self.policy.send_limits.conversion.hold && !to_a_factor;
             let Conversion { sent, entered } = history.country;
             tracing::error!(country, sent, entered, held, "codes to this country are rarely entered: SMS pumping?");
