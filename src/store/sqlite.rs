@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file, for a portal on one machine (`sqlite://…`).
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use tower_sessions_sqlx_store::SqliteStore;
@@ -21,6 +21,9 @@ impl SqliteBackend {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // With the write-ahead log, NORMAL syncs at checkpoints rather than at each commit: a
+            // crash of the portal loses nothing, a power cut may lose the last moments' writes.
+            .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true);
         if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)

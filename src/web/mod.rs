@@ -1,5 +1,6 @@
 //! The HTTP application: Leptos pages and server functions, plus the plain routes around them.
 
+mod assets;
 pub mod csrf;
 pub mod dev;
 pub mod entry;
@@ -106,8 +107,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .with_state(state.clone())
         .merge(routes(state.clone()))
-        .layer(sessions);
-    defend(router, &state).layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(assets::no_store))
+        .merge(assets::site_files(&state.leptos_options));
+    defend(router, &state)
+        .layer(assets::compression())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::logging::request_span))
 }
 
 async fn not_found() -> StatusCode {

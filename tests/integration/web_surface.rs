@@ -356,3 +356,39 @@ async fn a_callback_signed_with_a_shared_key_by_hmac_sha256_is_taken_and_a_tampe
     let page = visible_text(&app.page_text("/verify").await);
     assert!(page.contains("Delivered to your phone") && !page.contains("Not delivered"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_travel_compressed_and_unstored_and_site_files_travel_once() {
+    use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, IF_MODIFIED_SINCE, LAST_MODIFIED};
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    let wasm = b"\0asm leptos-2fa ".repeat(4_000);
+    std::fs::write(site.path().join("pkg/leptos-2fa.wasm"), &wasm).unwrap();
+    std::fs::write(site.path().join("pkg/leptos-2fa.css.br"), b"precompressed by the build").unwrap();
+    std::fs::write(site.path().join("pkg/leptos-2fa.css"), b"body { margin: 0 }").unwrap();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = support::spawn_app_serving(site.path().to_str().unwrap(), dir, FakeClock::at(START), |_| {}).await;
+    app.reach_token_page("zed").await;
+
+    let get = |path: &str, encoding: &str| app.client.get(app.url(path)).header(ACCEPT_ENCODING, encoding.to_owned());
+    let plain = get("/verify", "identity").send().await.unwrap();
+    assert_eq!(plain.headers()[CACHE_CONTROL], "no-store", "a flow's page is never stored");
+    let plain_size = plain.bytes().await.unwrap().len();
+    let page = get("/verify", "br").send().await.unwrap();
+    assert_eq!((page.headers()[CONTENT_ENCODING].to_str().unwrap(), page.headers()[CACHE_CONTROL].to_str().unwrap()), ("br", "no-store"));
+    let compressed_size = page.bytes().await.unwrap().len();
+    assert!(compressed_size * 2 < plain_size, "the page travels compressed: {compressed_size} of {plain_size} bytes");
+
+    let first = get("/pkg/leptos-2fa.wasm", "gzip").send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!((first.headers()[CONTENT_ENCODING].to_str().unwrap(), first.headers()[CACHE_CONTROL].to_str().unwrap()), ("gzip", "no-cache"));
+    let modified = first.headers()[LAST_MODIFIED].clone();
+    assert!(first.bytes().await.unwrap().len() * 10 < wasm.len());
+    let again = get("/pkg/leptos-2fa.wasm", "gzip").header(IF_MODIFIED_SINCE, modified).send().await.unwrap();
+    assert_eq!(again.status(), 304, "an unchanged file is not sent again");
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let style = get("/pkg/leptos-2fa.css", "br, gzip").send().await.unwrap();
+    assert_eq!(style.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(&style.bytes().await.unwrap()[..], b"precompressed by the build", "the build's own compression is served as is");
+}
