@@ -15,10 +15,10 @@ export HOST_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/host-target
 .PHONY: run test tools test-tools unit unit-matrix e2e build lint
 
 run: tools
-	cargo leptos serve --release --project leptos-2fa
+	cargo leptos serve --release --precompress --project leptos-2fa
 
 build: tools
-	cargo leptos build --release --project leptos-2fa
+	cargo leptos build --release --precompress --project leptos-2fa
 
 tools:
 	bash .ci/tools.sh build
@@ -54,7 +54,7 @@ e2e:
 	CARGO_TARGET_DIR=$(HOST_TARGET_DIR) cargo leptos build --release --project host-site
 	TWOFA_DATA_DIR=$(E2E_DATA) TWOFA_DATABASE_URL=sqlite://$(E2E_DATA)/e2e.db TWOFA_LOG=warn \
 	  TWOFA_MAX_SENDS_PER_CLIENT=10000 \
-	  cargo leptos end-to-end --release --project leptos-2fa
+	  cargo leptos end-to-end --release --precompress --project leptos-2fa
 
 lint:
 	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --all-targets -- -D warnings

@@ -86,6 +86,8 @@ export default defineConfig({
         LEPTOS_SITE_ADDR: new URL(HOST_SITE_URL).host,
         LEPTOS_SITE_ROOT: 'target/host-site',
         LEPTOS_OUTPUT_NAME: 'host-site',
+        // Its own build names its files without hashes; the portal's settings are inherited.
+        LEPTOS_HASH_FILES: 'false',
         TWOFA_PUBLIC_URL: HOST_SITE_URL,
         TWOFA_DATA_DIR: path.join(data, 'host-site'),
         TWOFA_DATABASE_URL: `sqlite://${path.join(data, 'host-site', '2fa.db')}`,

@@ -367,7 +367,7 @@ async fn pages_travel_compressed_and_unstored_and_site_files_travel_once() {
     std::fs::write(site.path().join("pkg/leptos-2fa.css.br"), b"precompressed by the build").unwrap();
     std::fs::write(site.path().join("pkg/leptos-2fa.css"), b"body { margin: 0 }").unwrap();
     let dir = Arc::new(tempfile::tempdir().unwrap());
-    let app = support::spawn_app_serving(site.path().to_str().unwrap(), dir, FakeClock::at(START), |_| {}).await;
+    let app = support::spawn_app_serving((site.path().to_str().unwrap(), false), dir, FakeClock::at(START), |_| {}).await;
     app.reach_token_page("zed").await;
 
     let get = |path: &str, encoding: &str| app.client.get(app.url(path)).header(ACCEPT_ENCODING, encoding.to_owned());
@@ -391,4 +391,16 @@ async fn pages_travel_compressed_and_unstored_and_site_files_travel_once() {
     let style = get("/pkg/leptos-2fa.css", "br, gzip").send().await.unwrap();
     assert_eq!(style.headers()[CONTENT_ENCODING], "br");
     assert_eq!(&style.bytes().await.unwrap()[..], b"precompressed by the build", "the build's own compression is served as is");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_files_named_by_their_content_are_kept_for_good() {
+    use reqwest::header::CACHE_CONTROL;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/leptos-2fa.0a1b2c3d.wasm"), b"\0asm").unwrap();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = support::spawn_app_serving((site.path().to_str().unwrap(), true), dir, FakeClock::at(START), |_| {}).await;
+    let file = app.client.get(app.url("/pkg/leptos-2fa.0a1b2c3d.wasm")).send().await.unwrap();
+    assert_eq!(file.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
 }

@@ -41,11 +41,13 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, clock: FakeClock) -> TestApp {
 
 /// Starts a portal whose settings `configure` adjusts (the gateway, its provider's URL, ...).
 pub async fn spawn_app_with(dir: Arc<TempDir>, clock: FakeClock, configure: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_serving("target/site", dir, clock, configure).await
+    spawn_app_serving(("target/site", false), dir, clock, configure).await
 }
 
-/// As `spawn_app_with`, serving the built site (`/pkg`) from `site_root`.
-pub async fn spawn_app_serving(site_root: &str, dir: Arc<TempDir>, clock: FakeClock, configure: impl FnOnce(&mut Settings)) -> TestApp {
+/// As `spawn_app_with`, serving the built site (`/pkg`) from `site.0`, whose files' names carry
+/// content hashes if `site.1`.
+pub async fn spawn_app_serving(site: (&str, bool), dir: Arc<TempDir>, clock: FakeClock, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (site_root, hash_files) = site;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let mut settings = Settings {
@@ -57,7 +59,8 @@ pub async fn spawn_app_serving(site_root: &str, dir: Arc<TempDir>, clock: FakeCl
         ..Settings::default()
     };
     configure(&mut settings);
-    let options = LeptosOptions::builder().output_name("leptos-2fa").site_root(site_root).site_addr(address).build();
+    let options =
+        LeptosOptions::builder().output_name("leptos-2fa").site_root(site_root).hash_files(hash_files).site_addr(address).build();
     let state = AppState::build_with_clock(settings, options, Arc::new(clock.clone())).await.unwrap();
     let router = leptos_2fa::web::router(state.clone());
     let settings = state.application.settings.clone();
