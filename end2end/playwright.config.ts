@@ -25,6 +25,8 @@ function portal(url: string, gateway: string, settings: Record<string, string>) 
     env: {
       ...process.env,
       LEPTOS_SITE_ADDR: host,
+      // The release build names its files by content hash (hash.txt beside the binary).
+      LEPTOS_HASH_FILES: 'true',
       TWOFA_PUBLIC_URL: url,
       TWOFA_DATA_DIR: path.join(data, gateway),
       TWOFA_DATABASE_URL: `sqlite://${path.join(data, gateway, 'portal.db')}`,
