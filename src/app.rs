@@ -1,7 +1,7 @@
 //! The HTML shell and the root component with the portal's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
@@ -20,6 +20,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="referrer" content="same-origin"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
+                // The release build's style sheet has a content hash in its name.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -38,7 +40,6 @@ pub fn App() -> impl IntoView {
     view! {
         <I18nContextProvider cookie_options=locale_cookie_options()>
             <DocumentTitle/>
-            <Stylesheet id="leptos" href="/pkg/leptos-2fa.css"/>
             <Router>
                 <Routes fallback=NotFound>
                     <TwoFactorRoutes/>

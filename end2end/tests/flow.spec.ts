@@ -143,6 +143,16 @@ test('a user verifies an e-mail address with the code from the e-mail', async ({
   await expect(page.locator('[data-verified-user]')).toHaveText(/passed two-step verification by e-mail/);
 });
 
+test('the style sheet is the content-hashed one from the build, and it applies', async ({ page }) => {
+  await page.goto('/demo');
+  const sheets = await page.evaluate(() =>
+    Array.from(document.styleSheets).filter((sheet) => sheet.href?.includes('/pkg/')).map((sheet) => [sheet.href, sheet.cssRules.length] as const),
+  );
+  expect(sheets).toHaveLength(1);
+  expect(sheets[0][0]).toMatch(/\/pkg\/leptos-2fa\.[\w-]+\.css$/);
+  expect(sheets[0][1]).toBeGreaterThan(20);
+});
+
 test('on a phone-sized screen every page fits without sideways scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await signInThroughDemo(page, 'small');
