@@ -14,7 +14,8 @@ use crate::refusal::PortalError;
 use crate::view::{FailureReason, Notice, PhoneInput, Step};
 
 /// Runs `command` on the session's journey and saves what it changed, refusal or not (a refusal
-/// may end the pending code), unless storage failed or there is no journey to save.
+/// may end the pending code), unless storage failed or there is no journey to save. A command
+/// that changed nothing (a wrong code, a refused resend) writes no session.
 async fn on_journey<F>(session: &Session, command: F) -> Result<Moved, PortalError>
 where
     F: AsyncFnOnce(&mut Journey) -> Result<Moved, PortalError>,
@@ -23,8 +24,9 @@ where
     if let Some(ended) = journey.ended() {
         return Ok(Moved::to(ended));
     }
+    let before = journey.clone();
     let result = command(&mut journey).await;
-    if !matches!(result, Err(PortalError::Unavailable | PortalError::NoActiveRequest)) {
+    if journey != before && !matches!(result, Err(PortalError::Unavailable | PortalError::NoActiveRequest)) {
         journey.save(session).await?;
     }
     result
