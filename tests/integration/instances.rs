@@ -6,12 +6,12 @@
 
 use leptos_2fa::handoff::{ClientKeys, REQUEST_AUDIENCE, RequestClaims};
 use leptos_2fa::testing::UnixTime;
-use reqwest::header::{ACCEPT, AUTHORIZATION, ORIGIN, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::{self, fresh_mobile, location};
+use crate::support::{self, BROWSER_ACCEPT, fresh_mobile, location};
 
 const SECRET_KEY: &str = "instances-secret-key-shared-by-every-portal-0123";
 const CLIENT_SECRET: &str = "instances-client-secret-shared-by-every-portal-01";
@@ -106,17 +106,7 @@ struct Browser {
 
 impl Browser {
     fn new() -> Self {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(ORIGIN, PUBLIC_URL.parse().unwrap());
-        headers.insert(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8".parse().unwrap());
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
-        Browser { client }
+        Browser { client: support::browser_client(PUBLIC_URL) }
     }
 
     async fn begin(&self, on: &Portal, user: &str) -> (String, RequestClaims) {
@@ -130,18 +120,18 @@ impl Browser {
             email: None,
         };
         let token = ClientKeys::new(&CLIENT_SECRET.to_owned().into()).sign_request(&claims);
-        let response = self.client.get(on.url(&format!("/start?request={token}"))).send().await.unwrap();
+        let response = self.client.get(on.url(&format!("/start?request={token}"))).header(ACCEPT, BROWSER_ACCEPT).send().await.unwrap();
         (location(&response), claims)
     }
 
     async fn post_form(&self, on: &Portal, path: &str, fields: &[(&str, &str)]) -> String {
-        let response = self.client.post(on.url(path)).form(fields).send().await.unwrap();
+        let response = self.client.post(on.url(path)).header(ACCEPT, BROWSER_ACCEPT).form(fields).send().await.unwrap();
         assert!(response.status().is_redirection(), "POST {path} answered {}", response.status());
         location(&response)
     }
 
     async fn page(&self, on: &Portal, path: &str) -> String {
-        let response = self.client.get(on.url(path)).header("accept-language", "en").send().await.unwrap();
+        let response = self.client.get(on.url(path)).header(ACCEPT, BROWSER_ACCEPT).header("accept-language", "en").send().await.unwrap();
         assert_eq!(response.status(), 200, "GET {path}");
         support::visible_text(&response.text().await.unwrap())
     }

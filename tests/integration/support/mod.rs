@@ -26,7 +26,7 @@ pub struct TestApp {
 }
 
 /// What a browser sends: leptos_axum redirects with a 302 only when HTML is accepted.
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 
 pub const START: UnixTime = UnixTime(1_800_000_000);
 
