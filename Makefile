@@ -12,7 +12,7 @@ export E2E_DATA := $(CARGO_TARGET_DIR)/e2e-data
 # settings to the Leptos crates at compile time, so one folder for both would rebuild them each time.
 export HOST_TARGET_DIR ?= $(HOME)/.cache/leptos-2fa/host-target
 
-.PHONY: run test tools test-tools unit unit-matrix e2e build lint
+.PHONY: run test tools test-tools unit unit-matrix e2e build lint bench
 
 run: tools
 	cargo leptos serve --release --precompress --project leptos-2fa
@@ -56,6 +56,16 @@ e2e:
 	  TWOFA_MAX_SENDS_PER_CLIENT=10000 \
 	  cargo leptos end-to-end --release --precompress --project leptos-2fa
 
+# The release portal under load on 127.0.0.1 (bench/): every figure beside its budget (BENCHMARKS.md).
+# The load driver builds in release without the portal's crates; the Twilio stand-in is the tests' build.
+bench: tools
+	command -v oha >/dev/null || cargo install oha --locked
+	cargo leptos build --release --precompress --project leptos-2fa
+	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --example twilio_standin
+	cargo build --release -p leptos-2fa-bench
+	$(CARGO_TARGET_DIR)/release/leptos-2fa-bench
+
 lint:
 	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --all-targets -- -D warnings
 	RUSTFLAGS="--cfg erase_components" cargo clippy -p host-site --features ssr -- -D warnings
+	RUSTFLAGS="--cfg erase_components" cargo clippy -p leptos-2fa-bench -- -D warnings

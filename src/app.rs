@@ -22,7 +22,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // The release build's style sheet has a content hash in its name.
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -88,10 +88,12 @@ fn TwoFactorScope() -> impl IntoView {
     }
 }
 
+/// The title as a plain string: `leptos_meta` reads it once the page has rendered, when a
+/// closure over the language signal may find it already disposed (a panic under load).
 #[component]
 fn DocumentTitle() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <Title text=move || t_string!(i18n, layout.title).to_string()/> }
+    view! { <Title text=t_string!(i18n, layout.title).to_string()/> }
 }
 
 /// The language cookie applies to the whole site and is remembered for a year.

@@ -82,12 +82,21 @@ pub fn full_page_redirects() {
     });
 }
 
-/// The portal's browser entry point.
+/// The portal's browser entry point: its pages are rendered on the server and only their islands
+/// (the resend countdown, the delivery line) run here.
 #[cfg(all(feature = "hydrate", feature = "portal"))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    // Some redirect targets (`/start`, the relying app) are not Leptos routes at all.
-    full_page_redirects();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    // Leptos' loader hydrates the page's islands right after this returns, in microtasks: by the
+    // next task they are live, and the page says so to its styles and tests.
+    leptos::prelude::set_timeout(
+        || {
+            let card = leptos::prelude::document().query_selector("[data-hydrated]");
+            if let Ok(Some(card)) = card {
+                let _ = card.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -202,3 +202,16 @@ test('a user with a number adds an e-mail address: the number gets a code first,
   await expect.poll(async () => (await sentCount(page.request, phone.e164))).toBe(2);
   expect(violations).toEqual([]);
 });
+
+test('the browser build carries the islands only: no sentence of any language ships in it', async ({ page }) => {
+  await page.goto('/demo');
+  const wasm = await page.locator('link[rel="preload"][href$=".wasm"]').getAttribute('href');
+  expect(wasm).toMatch(/^\/pkg\/leptos-2fa\.[\w-]+\.wasm$/);
+  const bytes = await (await page.request.get(wasm!)).body();
+  expect(bytes.length).toBeGreaterThan(10_000);
+  const text = bytes.toString('latin1');
+  // A page sentence and a refusal, in each shipped language: the server words them all.
+  for (const sentence of ['This code is not right', 'Ce code n’est pas le bon', 'How should we send your code', 'You can ask for a new code']) {
+    expect(text.includes(Buffer.from(sentence, 'utf8').toString('latin1')), sentence).toBe(false);
+  }
+});

@@ -41,11 +41,13 @@ export async function latestCode(request: APIRequestContext, to: string, notBefo
   let found: string | undefined;
   await expect
     .poll(async () => {
-      const response = await request.get(`${outbox}?format=json`);
+      const response = await request.get(`${outbox}?format=json&to=${encodeURIComponent(to)}`);
       expect(response.ok()).toBeTruthy();
       const entries: OutboxEntry[] = await response.json();
-      const entry = entries.filter((e) => e.to === to)[0];
-      const codes = entries.filter((e) => e.to === to).length;
+      // The outbox lists only what went to `to`.
+      expect(entries.every((e) => e.to === to)).toBeTruthy();
+      const entry = entries[0];
+      const codes = entries.length;
       if (!entry || codes <= notBefore) return undefined;
       found = entry.body.match(/\b(\d{6})\b/)?.[1] ?? entry.body.match(/(\d(?:, \d){5})/)?.[1]?.replace(/, /g, '');
       return found;

@@ -17,6 +17,7 @@ pub fn Frame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let hydrated = RwSignal::new(false);
     // Effects run only in the browser: the flag tells tests and styles that the page is interactive.
+    // The portal's pages are islands: its browser entry point (`hydrate`) sets the flag there.
     Effect::new(move |_| hydrated.set(true));
     if use_context::<PortalChrome>().is_none() {
         return view! {
@@ -48,11 +49,9 @@ pub fn Frame(children: Children) -> impl IntoView {
 #[component]
 fn LanguagePicker() -> impl IntoView {
     let i18n = use_i18n();
-    let location = use_location();
-    let back = move || {
-        let search = location.search.get();
-        if search.is_empty() { location.pathname.get() } else { format!("{}?{}", location.pathname.get(), search) }
-    };
+    // The page's path only: its query may hold what a link put there (the failure page never
+    // shows such text, and neither does the form), and every page reads its state from the session.
+    let back = use_location().pathname;
     view! {
         <form class="language" method="post" action="/locale">
             <label for="language-select">{t!(i18n, layout.language)}</label>
@@ -68,7 +67,7 @@ fn LanguagePicker() -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <input type="hidden" name="back" prop:value=back/>
+            <input type="hidden" name="back" value=back/>
             <button type="submit" class="button secondary small">{t!(i18n, layout.apply_language)}</button>
         </form>
     }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use super::delivery::DeliveryLine;
@@ -81,11 +82,45 @@ fn TokenForm(view: PortalView, pending: PendingCode) -> impl IntoView {
     }
 }
 
-/// "Send a new code": counts down the cooldown where JavaScript runs; without it the server
-/// answers an early click with the seconds left.
+/// "Send a new code": a plain form; where JavaScript runs, its button waits out the cooldown.
+/// Without it the server answers an early click with the seconds left.
 #[component]
 fn ResendForm(resend: ServerAction<ResendCode>, seconds: u64) -> impl IntoView {
     let i18n = use_i18n();
+    let label = t_string!(i18n, verify.resend).to_string();
+    let waiting = Countdown::split(&t_string!(i18n, verify.resend_in, seconds = Countdown::MARK));
+    view! {
+        <ActionForm action=resend attr:class="resend">
+            <ResendButton label seconds waiting/>
+        </ActionForm>
+    }
+}
+
+/// "You can ask for a new code in N s." around its number, worded by the server so that no
+/// catalogue of sentences ships to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Countdown {
+    before: String,
+    after: String,
+}
+
+impl Countdown {
+    /// Stands for the number while the server words the sentence.
+    const MARK: &str = "\u{1}";
+
+    fn split(sentence: &str) -> Self {
+        let (before, after) = sentence.split_once(Self::MARK).unwrap_or((sentence, ""));
+        Countdown { before: before.to_owned(), after: after.to_owned() }
+    }
+
+    fn with(&self, seconds: u64) -> String {
+        format!("{}{seconds}{}", self.before, self.after)
+    }
+}
+
+/// The button and its countdown: an island, the only part of the form that runs in the browser.
+#[island]
+fn ResendButton(label: String, seconds: u64, waiting: Countdown) -> impl IntoView {
     let remaining = RwSignal::new(seconds);
     let counting = RwSignal::new(false);
     Effect::new(move |_| {
@@ -98,19 +133,14 @@ fn ResendForm(resend: ServerAction<ResendCode>, seconds: u64) -> impl IntoView {
         }
     });
     view! {
-        <ActionForm action=resend attr:class="resend">
-            <button
-                type="submit"
-                class="button secondary"
-                disabled=move || resend.pending().get() || (counting.get() && remaining.get() > 0)
-            >
-                {t!(i18n, verify.resend)}
-            </button>
-            <Show when=move || { remaining.get() > 0 }>
-                <span class="hint" aria-live="polite">
-                    {move || t_string!(i18n, verify.resend_in, seconds = remaining.get())}
-                </span>
-            </Show>
-        </ActionForm>
+        <button type="submit" class="button secondary" disabled=move || { counting.get() && remaining.get() > 0 }>
+            {label}
+        </button>
+        <Show when=move || { remaining.get() > 0 }>
+            <span class="hint" aria-live="polite">{
+                let waiting = waiting.clone();
+                move || waiting.with(remaining.get())
+            }</span>
+        </Show>
     }
 }

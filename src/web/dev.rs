@@ -20,12 +20,17 @@ const DEMO_REQUEST_SECONDS: i64 = 300;
 pub struct OutboxQuery {
     #[serde(default)]
     format: String,
+    /// Only what went to this number or address.
+    to: Option<String>,
 }
 
 /// `/dev/outbox`: what the console gateway sent, newest first, as HTML or JSON.
 pub async fn outbox(State(app): State<Application>, Query(query): Query<OutboxQuery>) -> Response {
     let Some(outbox) = &app.outbox else { return StatusCode::NOT_FOUND.into_response() };
-    let entries = outbox.entries();
+    let mut entries = outbox.entries();
+    if let Some(to) = &query.to {
+        entries.retain(|entry| &entry.to == to);
+    }
     if query.format == "json" {
         return Json(entries).into_response();
     }
