@@ -61,6 +61,14 @@ pub struct SlotKeys<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendSlot(i64);
 
+/// A check of a code that spent an attempt: the audit trail's row (table `attempts`).
+#[derive(Debug, Clone, Copy)]
+pub struct CheckRecord {
+    pub at: UnixTime,
+    /// `approved`, `wrong` or `locked`.
+    pub outcome: &'static str,
+}
+
 
 /// The rule a send is judged by, on the history read in the send's own transaction.
 pub type SendRule<'a> = dyn Fn(&SendHistory) -> Result<(), SendRefusal> + Send + Sync + 'a;
@@ -182,7 +190,8 @@ pub trait Storage: Send + Sync {
 
     /// Writes back a verification read at `revision`. Returns false when someone changed it meanwhile.
     /// The whole row is written: what the core never changes is written back as it was read.
-    async fn update_verification(&self, v: &Verification, revision: i64) -> Result<bool, StoreError>;
+    /// A check that spent an attempt is recorded in the same transaction (`check`).
+    async fn update_verification(&self, v: &Verification, revision: i64, check: Option<CheckRecord>) -> Result<bool, StoreError>;
 
     /// Whether the approved verification `proof`, owned by `subject` through `started_by` and approved
     /// after `since`, lets its owner add `new`.
@@ -214,7 +223,6 @@ pub trait Storage: Send + Sync {
     /// Gives back a slot whose code never left (the gateway refused or failed).
     async fn release_send_slot(&self, slot: SendSlot) -> Result<(), StoreError>;
 
-    async fn record_attempt(&self, id: &VerificationId, at: UnixTime, outcome: &str) -> Result<(), StoreError>;
 
     /// Marks a request nonce as used. False when it was used before and has not expired: a replay.
     async fn claim_nonce(&self, nonce: &str, expires_at: UnixTime, now: UnixTime) -> Result<bool, StoreError>;

@@ -9,6 +9,8 @@ use super::sessions::SessionStores;
 
 pub struct PostgresBackend {
     pool: PgPool,
+    /// The same pool: PostgreSQL runs writers side by side.
+    writer: PgPool,
 }
 
 /// The advisory lock every send's limit check holds until its slot is written, on every portal.
@@ -26,7 +28,7 @@ impl PostgresBackend {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PostgresBackend { pool })
+        Ok(PostgresBackend { writer: pool.clone(), pool })
     }
 
     /// The session table is created by our own migrations (`tower_sessions.session`, the store's
@@ -37,7 +39,7 @@ impl PostgresBackend {
 
     /// A transaction that waits for every other send's check, on any portal, to commit.
     async fn begin_serialized(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer.begin().await?;
         sqlx::query(SEND_LOCK_TIMEOUT).execute(&mut *transaction).await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SEND_LIMITS_LOCK).execute(&mut *transaction).await?;
         Ok(transaction)
@@ -45,7 +47,7 @@ impl PostgresBackend {
 
     /// None when another portal is housekeeping now: it would only delete the same rows.
     async fn begin_housekeeping(&self) -> Result<Option<Transaction<'static, Postgres>>, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer.begin().await?;
         let ours: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(HOUSEKEEPING_LOCK).fetch_one(&mut *transaction).await?;
         Ok(ours.then_some(transaction))

@@ -1,8 +1,8 @@
 //! The SQL both backends run, written once. Where the dialects agree (numbered parameters,
 //! `ON CONFLICT`, `RETURNING`, row-value `SET`, times as Unix seconds), the text is shared; each
 //! backend module supplies only what differs: how a write that must not race begins
-//! (`begin_serialized`), how one instance claims the housekeeping (`begin_housekeeping`), and
-//! its session table. `sql_storage!(Backend, Database)` implements `Storage` for a backend on
+//! (`begin_serialized`), how one instance claims the housekeeping (`begin_housekeeping`), its
+//! session table, and the pool writes go through (`writer`; reads use `pool`). `sql_storage!(Backend, Database)` implements `Storage` for a backend on
 //! its concrete sqlx types, so each query is checked against the database it runs on; no
 //! `sqlx::Any`.
 
@@ -119,7 +119,7 @@ macro_rules! sql_storage {
                 sqlx::query("INSERT INTO users (id, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (id) DO NOTHING")
                     .bind(id)
                     .bind(now.0)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -143,7 +143,7 @@ macro_rules! sql_storage {
                 at: crate::domain::UnixTime,
             ) -> Result<bool, super::StoreError> {
                 let sql = super::save_destination_sql(destination, purpose);
-                let saved = sqlx::query(&sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.pool).await?;
+                let saved = sqlx::query(&sql).bind(destination.key()).bind(at.0).bind(user).execute(&self.writer).await?;
                 Ok(saved.rows_affected() == 1)
             }
 
@@ -167,7 +167,7 @@ macro_rules! sql_storage {
                 .bind(streak.last_at.map(|at| at.0))
                 .bind(user)
                 .bind(revision)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(result.rows_affected() == 1)
             }
@@ -179,7 +179,7 @@ macro_rules! sql_storage {
                      WHERE id = $1",
                 )
                 .bind(user)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -189,7 +189,7 @@ macro_rules! sql_storage {
                     "UPDATE users SET failed_checks = 0, last_failed_at = NULL, streak_revision = streak_revision + 1 WHERE id = $1",
                 )
                 .bind(user)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(result.rows_affected() == 1)
             }
@@ -207,7 +207,7 @@ macro_rules! sql_storage {
             }
 
             async fn insert_verification(&self, v: &crate::domain::Verification) -> Result<(), super::StoreError> {
-                let mut transaction = self.pool.begin().await?;
+                let mut transaction = self.writer.begin().await?;
                 insert_verification(&mut transaction, v).await?;
                 transaction.commit().await?;
                 Ok(())
@@ -226,8 +226,26 @@ macro_rules! sql_storage {
                 .transpose()
             }
 
-            async fn update_verification(&self, v: &crate::domain::Verification, revision: i64) -> Result<bool, super::StoreError> {
-                update_verification(&self.pool, v, revision).await
+            async fn update_verification(
+                &self,
+                v: &crate::domain::Verification,
+                revision: i64,
+                check: Option<super::CheckRecord>,
+            ) -> Result<bool, super::StoreError> {
+                let Some(check) = check else { return update_verification(&self.writer, v, revision).await };
+                let mut transaction = self.writer.begin().await?;
+                // A lost race rolls back with the transaction, recording nothing.
+                if !update_verification(&mut *transaction, v, revision).await? {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO attempts (verification_id, checked_at, outcome) VALUES ($1, $2, $3)")
+                    .bind(v.id.as_str())
+                    .bind(check.at.0)
+                    .bind(check.outcome)
+                    .execute(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+                Ok(true)
             }
 
             async fn enrolment_confirmed(
@@ -376,17 +394,7 @@ macro_rules! sql_storage {
             }
 
             async fn release_send_slot(&self, slot: super::SendSlot) -> Result<(), super::StoreError> {
-                sqlx::query("DELETE FROM send_slots WHERE id = $1").bind(slot.0).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn record_attempt(&self, id: &crate::domain::VerificationId, at: crate::domain::UnixTime, outcome: &str) -> Result<(), super::StoreError> {
-                sqlx::query("INSERT INTO attempts (verification_id, checked_at, outcome) VALUES ($1, $2, $3)")
-                    .bind(id.as_str())
-                    .bind(at.0)
-                    .bind(outcome)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query("DELETE FROM send_slots WHERE id = $1").bind(slot.0).execute(&self.writer).await?;
                 Ok(())
             }
 
@@ -398,7 +406,7 @@ macro_rules! sql_storage {
                 .bind(nonce)
                 .bind(expires_at.0)
                 .bind(now.0)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(result.rows_affected() == 1)
             }
@@ -436,7 +444,7 @@ macro_rules! sql_storage {
                 .bind(state.as_str())
                 .bind(now.0)
                 .bind(token_hash)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -445,7 +453,7 @@ macro_rules! sql_storage {
                 sqlx::query("UPDATE deliveries SET provider_id = $1 WHERE token_hash = $2 AND provider_id IS NULL")
                     .bind(provider_id)
                     .bind(token_hash)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -482,7 +490,7 @@ macro_rules! sql_storage {
                     .bind(now.0)
                     .bind(token_hash)
                     .bind(revision)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     if result.rows_affected() == 1 {
                         return Ok(Some(super::ReportOutcome::Applied));

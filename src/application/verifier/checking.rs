@@ -28,26 +28,13 @@ impl Verifier {
     async fn check_counted(&self, owner: Owner<'_>, id: &VerificationId, code: &OtpCode) -> Result<Approval, PortalError> {
         let verdict = self.issuer.verdict(owner, id, code, self.clock.now(), &self.policy).await?;
         let subject = owner.user;
-        let (verification, outcome) = self
-            .update(owner, id, |verification, now| match &verdict {
-                None => verification.check(code, &self.hasher, now, &self.policy),
-                Some(ProviderVerdict::Matches(matches)) => verification.record_check(*matches, now, &self.policy),
-                Some(ProviderVerdict::Ended(status)) => verification.end_at_provider(*status, now),
-            })
-            .await?;
+        let change = |verification: &mut crate::domain::Verification, now| match &verdict {
+            None => verification.check(code, &self.hasher, now, &self.policy),
+            Some(ProviderVerdict::Matches(matches)) => verification.record_check(*matches, now, &self.policy),
+            Some(ProviderVerdict::Ended(status)) => verification.end_at_provider(*status, now),
+        };
+        let (verification, outcome) = self.update_recording(owner, id, change, spent_attempt).await?;
         let now = self.clock.now();
-        let spent_an_attempt = !matches!(
-            outcome,
-            Err(DomainError::Expired | DomainError::AlreadyApproved | DomainError::Canceled | DomainError::NotFound)
-        );
-        if spent_an_attempt {
-            let label = match &outcome {
-                Ok(()) => "approved",
-                Err(DomainError::MaxAttemptsReached) => "locked",
-                Err(_) => "wrong",
-            };
-            self.store.record_attempt(id, now, label).await?;
-        }
         let provider_sid = verification.provider_sid().map(str::to_owned);
         if let Err(error) = outcome {
             if matches!(error, DomainError::WrongCode { .. } | DomainError::MaxAttemptsReached) {
@@ -138,5 +125,16 @@ impl Verifier {
             tracing::info!("a user's failure streak was lifted");
         }
         Ok(known)
+    }
+}
+
+/// How a check's outcome is recorded when it spent an attempt; a verification that had already
+/// ended spends none.
+fn spent_attempt(outcome: &Result<(), DomainError>) -> Option<&'static str> {
+    match outcome {
+        Err(DomainError::Expired | DomainError::AlreadyApproved | DomainError::Canceled | DomainError::NotFound) => None,
+        Ok(()) => Some("approved"),
+        Err(DomainError::MaxAttemptsReached) => Some("locked"),
+        Err(_) => Some("wrong"),
     }
 }

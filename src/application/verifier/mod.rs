@@ -23,7 +23,7 @@ use crate::gateways::{OutboundMessage, Sender};
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
 use crate::view::PendingCode;
-use crate::store::Store;
+use crate::store::{CheckRecord, Store};
 use leptos_i18n::Locale as _;
 
 /// Optimistic updates retry this often when concurrent requests touch the same verification.
@@ -214,11 +214,29 @@ impl Verifier {
     where
         F: Fn(&mut Verification, UnixTime) -> Result<(), DomainError>,
     {
+        self.update_recording(owner, id, change, |_| None).await
+    }
+
+    /// `update`, writing with the verification the record of a check when `recorded` names the
+    /// outcome as one that spent an attempt.
+    pub(super) async fn update_recording<F, R>(
+        &self,
+        owner: Owner<'_>,
+        id: &VerificationId,
+        change: F,
+        recorded: R,
+    ) -> Result<(Verification, Result<(), DomainError>), PortalError>
+    where
+        F: Fn(&mut Verification, UnixTime) -> Result<(), DomainError>,
+        R: Fn(&Result<(), DomainError>) -> Option<&'static str>,
+    {
         for _ in 0..UPDATE_RETRIES {
             let (mut verification, revision) = self.load_owned(owner, id).await?;
             let before = verification.clone();
-            let outcome = change(&mut verification, self.clock.now());
-            if verification == before || self.store.update_verification(&verification, revision).await? {
+            let now = self.clock.now();
+            let outcome = change(&mut verification, now);
+            let check = recorded(&outcome).map(|outcome| CheckRecord { at: now, outcome });
+            if (verification == before && check.is_none()) || self.store.update_verification(&verification, revision, check).await? {
                 return Ok((verification, outcome));
             }
         }
