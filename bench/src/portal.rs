@@ -94,35 +94,59 @@ impl Portal {
         body.split(|c: char| !c.is_ascii_digit()).find(|word| word.len() == 6).map(str::to_owned)
     }
 
-    /// Stores `count` more pending verifications, copies of one the load left, as a busy portal
-    /// would hold them (straight into its database: sending that many would take the whole run).
+    /// Stores `count` more pending verifications, each of a user of its own, copies of one the
+    /// load left, as a busy portal would hold them (straight into its database: sending that
+    /// many codes would take the whole run).
     pub async fn store_pending_verifications(&self, count: u64) {
-        use sqlx::{Connection, Row};
+        use sqlx::Connection;
         let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.database)).await.unwrap();
-        let columns: Vec<String> = sqlx::query("SELECT name FROM pragma_table_info('verifications')")
-            .fetch_all(&mut db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get::<String, _>(0))
-            .collect();
-        let values: Vec<String> = columns
-            .iter()
-            .map(|column| match column.as_str() {
-                "id" => "'bench-' || n.i".to_owned(),
-                "status" => "'pending'".to_owned(),
-                "expires_at" => "expires_at + 86400".to_owned(),
-                other => other.to_owned(),
-            })
-            .collect();
-        let insert = format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
-             INSERT INTO verifications ({}) SELECT {} FROM n, (SELECT * FROM verifications LIMIT 1)",
-            columns.join(", "),
-            values.join(", ")
-        );
-        sqlx::query(&insert).execute(&mut db).await.unwrap();
+        let plans: [Copies; 2] = [
+            (
+                "users",
+                "SELECT * FROM users WHERE id = (SELECT subject FROM verifications LIMIT 1)",
+                &[("id", "'bench-user-' || n.i")],
+            ),
+            (
+                "verifications",
+                "SELECT * FROM verifications LIMIT 1",
+                &[
+                    ("id", "'bench-' || n.i"),
+                    ("subject", "'bench-user-' || n.i"),
+                    ("status", "'pending'"),
+                    ("expires_at", "expires_at + 86400"),
+                ],
+            ),
+        ];
+        for (table, template, changed) in plans {
+            let columns = table_columns(&mut db, table).await;
+            let values: Vec<String> = columns
+                .iter()
+                .map(|column| changed.iter().find(|(c, _)| c == column).map(|(_, v)| (*v).to_owned()).unwrap_or_else(|| format!("t.{column}")))
+                .collect();
+            let insert = format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+                 INSERT INTO {table} ({}) SELECT {} FROM n, ({template}) AS t",
+                columns.join(", "),
+                values.join(", ")
+            );
+            sqlx::query(&insert).execute(&mut db).await.unwrap();
+        }
     }
+}
+
+/// Rows to add to `table`: copies of the row `template` selects, with the columns that change
+/// (SQL over the copy's number `n.i`).
+type Copies = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+async fn table_columns(db: &mut sqlx::SqliteConnection, table: &str) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect()
 }
 
 impl Drop for Portal {
