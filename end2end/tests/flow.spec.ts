@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { cspViolations, hydrated, latestCode, sentCount, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
+import { cspViolations, hydrated, unhydratedIslands, latestCode, sentCount, shot, signInThroughDemo, uniqueFrenchMobile, uniqueUser, wrongCode } from './helpers';
 
 interface Texts {
   methodsTitle: RegExp;
@@ -50,6 +50,7 @@ const french: Texts = {
 async function verifyThroughTheDemo(page: Page, texts: Texts, javaScript: boolean, label: string) {
   const info = test.info();
   const violations = cspViolations(page);
+  const missing = unhydratedIslands(page);
   const phone = uniqueFrenchMobile();
   const user = await signInThroughDemo(page, label, javaScript);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(texts.methodsTitle);
@@ -88,8 +89,9 @@ async function verifyThroughTheDemo(page: Page, texts: Texts, javaScript: boolea
   await expect(page.locator('[data-verified-user]')).toHaveAttribute('data-verified-user', user);
   await expect(page.locator('[data-verified-user]')).toHaveText(texts.verifiedBy);
   await shot(page, info, `${label}-07-back-in-the-app`);
-  // Every page hydrated (or posted its forms) under the security headers' policy.
+  // Every page hydrated (or posted its forms) under the security headers' policy, every island with it.
   expect(violations).toEqual([]);
+  expect(missing).toEqual([]);
 }
 
 test.describe('with JavaScript', () => {

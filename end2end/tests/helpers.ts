@@ -29,6 +29,16 @@ export function cspViolations(page: Page): string[] {
   return violations;
 }
 
+/** Collects the islands the browser build could not hydrate (Leptos' loader says so in the
+ *  console): the server's and the browser's build must name each island alike. */
+export function unhydratedIslands(page: Page): string[] {
+  const missing: string[] = [];
+  page.on('console', (message) => {
+    if (/Could not find WASM function for the island/.test(message.text())) missing.push(message.text());
+  });
+  return missing;
+}
+
 /** Waits for WASM to take over the page, when JavaScript runs. */
 export async function hydrated(page: Page, javaScript: boolean) {
   if (javaScript) {

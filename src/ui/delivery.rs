@@ -68,17 +68,13 @@ impl DeliveryWording {
     }
 }
 
-/// The line itself: an island that asks the server while reports may still come.
-// On the server the island only draws; `channel` serves the browser's polling.
-#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+/// The line itself: an island that asks the server while reports may still come. Its source
+/// must read the same in the server's and the browser's build: Leptos names an island by a hash
+/// of it, and a `cfg` here would give the two builds different names.
 #[island]
 fn DeliveryProgress(channel: Channel, state: DeliveryState, wording: DeliveryWording) -> impl IntoView {
     let current = RwSignal::new(state);
-    // Effects run only in the browser.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        follow_reports(channel, current);
-    });
+    Effect::new(move |_| follow_reports(channel, current));
     let failed = move || current.get().failed();
     let switch = wording.switch.clone().map(|(other, label)| {
         // A plain form: the server answers it with the token page, as without JavaScript.
@@ -99,25 +95,30 @@ fn DeliveryProgress(channel: Channel, state: DeliveryState, wording: DeliveryWor
     }
 }
 
-/// Asks the server every few seconds while the provider may still report.
-#[cfg(feature = "hydrate")]
+/// Asks the server every few seconds while the provider may still report. Effects run only in
+/// the browser: the server's build has nothing to follow.
 fn follow_reports(channel: Channel, current: RwSignal<DeliveryState>) {
-    let awaits_reports = move || current.get_untracked().expects_reports(channel);
-    if !awaits_reports() {
-        return;
-    }
-    let ask = move || {
-        if awaits_reports() {
-            leptos::task::spawn_local(async move {
-                if let Some(state) = fetch_delivery_state().await {
-                    current.set(state);
-                }
-            });
+    #[cfg(feature = "hydrate")]
+    {
+        let awaits_reports = move || current.get_untracked().expects_reports(channel);
+        if !awaits_reports() {
+            return;
         }
-    };
-    if let Ok(handle) = set_interval_with_handle(ask, POLL_EVERY) {
-        on_cleanup(move || handle.clear());
+        let ask = move || {
+            if awaits_reports() {
+                leptos::task::spawn_local(async move {
+                    if let Some(state) = fetch_delivery_state().await {
+                        current.set(state);
+                    }
+                });
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(ask, POLL_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (channel, current);
 }
 
 /// `poll_delivery`'s answer (`"delivered"`, or `null` when there is no news) by a bare `fetch`:
