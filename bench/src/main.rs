@@ -39,6 +39,9 @@ async fn main() {
     report.section("Memory at idle");
     report.memory("RSS at idle", console.rss_kib(), None);
 
+    report.section("A phone on a weak network (Chromium: 4× slower CPU, 400 kbit/s, 400 ms)");
+    report::weak_network(&mut report, &console).await;
+
     report.section("Token page: GET /verify with a live flow (oha)");
     let visitor = Visitor::new(&console);
     visitor.reach_token_page(&console).await;

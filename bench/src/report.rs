@@ -110,3 +110,31 @@ pub async fn bundle(report: &mut Report, portal: &Portal) {
     report.check("WASM served compressed", encoding == "br", &format!("Content-Encoding: {encoding}"));
     report.check("WASM cached immutably", caching.contains("immutable"), &format!("Cache-Control: {caching}"));
 }
+
+/// `end2end/weak-network.mjs` against the portal: the token page opened cold, and a first walk
+/// through a sign-in. Needs the browser tests' tools (`make test-tools`); skipped without them.
+pub async fn weak_network(report: &mut Report, portal: &Portal) {
+    let url = portal.url("");
+    let run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg("weak-network.mjs").arg(url).current_dir("end2end").output()
+    });
+    let output = match run.await.unwrap() {
+        Ok(output) if output.status.success() => output,
+        Ok(output) => {
+            println!("skipped: {}", String::from_utf8_lossy(&output.stderr).lines().next().unwrap_or("the walk failed"));
+            return;
+        }
+        Err(error) => {
+            println!("skipped: node is not installed ({error}); make test-tools installs it");
+            return;
+        }
+    };
+    let figures: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the walk's JSON");
+    let number = |name: &str| figures[name].as_u64().unwrap_or(u64::MAX);
+    let usable = number("coldTokenPageUsableMs");
+    println!("{:<45} {usable:>9} ms   (no budget)", "token page cold: code field usable");
+    let hydrated = number("coldTokenPageHydratedMs");
+    report.check("token page cold: islands live", hydrated <= 3_000, &format!("{hydrated} ms   budget: ≤ 3000 ms"));
+    let bytes = number("firstWalkBytes");
+    report.check("first walk through a sign-in", bytes <= 100_000, &format!("{bytes} B   budget: ≤ 100000 B"));
+}
