@@ -16,6 +16,8 @@ pub struct Figures {
     pub answered: u64,
     /// Unexpected answers and failed requests.
     pub errors: u64,
+    /// What the first of them answered.
+    pub first_error: Option<String>,
 }
 
 /// oha against one URL for `duration`; any status but 2xx counts as an error.
@@ -32,19 +34,23 @@ pub async fn oha(url: &str, clients: usize, duration: Duration, headers: &[Strin
     let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("run oha (make bench installs it)");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("oha's JSON report");
     let seconds = report["summary"]["total"].as_f64().unwrap_or(f64::NAN);
-    let (mut answered, mut errors) = (0, 0);
+    let (mut answered, mut errors, mut first_error) = (0, 0, None);
     for (status, count) in report["statusCodeDistribution"].as_object().into_iter().flatten() {
         let count = count.as_u64().unwrap_or(0);
-        if status.starts_with('2') { answered += count } else { errors += count }
+        if status.starts_with('2') {
+            answered += count;
+        } else {
+            errors += count;
+            first_error.get_or_insert_with(|| format!("status {status}"));
+        }
     }
     // Requests still in flight when the time is up are cut off by oha itself, not refused.
-    errors += report["errorDistribution"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(error, _)| !error.contains("aborted due to deadline"))
-        .filter_map(|(_, n)| n.as_u64())
-        .sum::<u64>();
+    for (error, count) in report["errorDistribution"].as_object().into_iter().flatten() {
+        if !error.contains("aborted due to deadline") {
+            errors += count.as_u64().unwrap_or(0);
+            first_error.get_or_insert_with(|| error.clone());
+        }
+    }
     let latency = &report["metrics"]["latency_ms"];
     Figures {
         per_second: answered as f64 / seconds,
@@ -52,11 +58,20 @@ pub async fn oha(url: &str, clients: usize, duration: Duration, headers: &[Strin
         p99_ms: latency["p99"].as_f64().unwrap_or(f64::NAN),
         answered,
         errors,
+        first_error,
     }
 }
 
-/// A timed step: which one, how long it took, and whether it answered as expected.
-type Sample = (&'static str, Duration, bool);
+/// A timed step: which one, how long it took, and whether it answered as expected (else what it answered).
+type Sample = (&'static str, Duration, Result<(), String>);
+
+/// A step that should have led to `wanted`.
+fn led_to(at: Option<String>, wanted: &str) -> Result<(), String> {
+    match at {
+        Some(at) if at == wanted => Ok(()),
+        other => Err(format!("{} instead of {wanted}", other.unwrap_or_else(|| "no answer".into()))),
+    }
+}
 
 /// `clients` workers, each running `round` (untimed set-up, then timed steps) again and again
 /// until `duration` is over. Returns every sample and the time it all took.
@@ -88,7 +103,7 @@ where
 /// The figures of one kind of step.
 fn figures(samples: &[Sample], step: &str, elapsed: Duration) -> Figures {
     let of_step = || samples.iter().filter(|(kind, _, _)| *kind == step);
-    let mut times: Vec<f64> = of_step().filter(|(_, _, ok)| *ok).map(|(_, time, _)| time.as_secs_f64() * 1000.0).collect();
+    let mut times: Vec<f64> = of_step().filter(|(_, _, ok)| ok.is_ok()).map(|(_, time, _)| time.as_secs_f64() * 1000.0).collect();
     times.sort_by(f64::total_cmp);
     let percentile = |p: f64| times.get(((times.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN);
     Figures {
@@ -96,7 +111,8 @@ fn figures(samples: &[Sample], step: &str, elapsed: Duration) -> Figures {
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
         answered: times.len() as u64,
-        errors: of_step().filter(|(_, _, ok)| !ok).count() as u64,
+        errors: of_step().filter(|(_, _, ok)| ok.is_err()).count() as u64,
+        first_error: of_step().find_map(|(_, _, ok)| ok.clone().err()),
     }
 }
 
@@ -116,14 +132,14 @@ pub async fn wrong_codes(portal: &Arc<Portal>, clients: usize, duration: Duratio
         let portal = portal.clone();
         async move {
             let visitor = Visitor::new(&portal);
-            if visitor.reach_token_page_with(&portal, &Phone::unique()).await.is_err() {
-                return vec![(WRONG_CODE, Duration::ZERO, false)];
+            if let Err(error) = visitor.reach_token_page_with(&portal, &Phone::unique()).await {
+                return vec![(WRONG_CODE, Duration::ZERO, Err(error))];
             }
             let mut samples = Vec::new();
             for _ in 0..WRONG_CODES_PER_FLOW {
                 let wrong = format!("{:06}", rand::random_range(0..1_000_000u32));
                 let (time, at) = timed(visitor.post(&portal, "/api/check_code", &[("code", &wrong)])).await;
-                samples.push((WRONG_CODE, time, at.as_deref() == Some("/verify")));
+                samples.push((WRONG_CODE, time, led_to(at, "/verify")));
             }
             samples
         }
@@ -146,11 +162,9 @@ pub async fn cycles(portal: &Arc<Portal>, clients: usize, duration: Duration) ->
             let (time, passed) = timed(async {
                 let visitor = Visitor::new(&portal);
                 let phone = Phone::unique();
-                if visitor.reach_token_page_with(&portal, &phone).await.is_err() {
-                    return false;
-                }
-                let Some(code) = portal.latest_code(&visitor.client, &phone.e164).await else { return false };
-                visitor.post(&portal, "/api/check_code", &[("code", &code)]).await.as_deref() == Some("/success")
+                visitor.reach_token_page_with(&portal, &phone).await?;
+                let code = portal.latest_code(&visitor.client, &phone.e164).await.ok_or("no code was sent")?;
+                led_to(visitor.post(&portal, "/api/check_code", &[("code", &code)]).await, "/success")
             })
             .await;
             vec![(CYCLE, time, passed)]
@@ -176,7 +190,7 @@ pub async fn api(portal: &Arc<Portal>, clients: usize, duration: Duration) -> (F
                 body["verification_id"].as_str().map(str::to_owned)
             })
             .await;
-            let Some(id) = sent else { return vec![(API_SEND, send_time, false)] };
+            let Some(id) = sent else { return vec![(API_SEND, send_time, Err("no verification_id".into()))] };
             let verify = serde_json::json!({ "code": "000000", "user_id": user, "verification_id": id });
             let (verify_time, checked) = timed(async {
                 let response = client.post(portal.url("/api/v1/verify")).bearer_auth(API_KEY).json(&verify).send().await.ok()?;
@@ -184,7 +198,11 @@ pub async fn api(portal: &Arc<Portal>, clients: usize, duration: Duration) -> (F
                 body["verified"].as_bool()
             })
             .await;
-            vec![(API_SEND, send_time, true), (API_VERIFY, verify_time, checked == Some(false))]
+            let checked = match checked {
+                Some(false) => Ok(()),
+                other => Err(format!("verified: {other:?}")),
+            };
+            vec![(API_SEND, send_time, Ok(())), (API_VERIFY, verify_time, checked)]
         }
     })
     .await;

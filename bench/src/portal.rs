@@ -168,7 +168,6 @@ pub fn twilio_settings(standin: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-
 /// One browser: its own cookies, never following redirects (each step's answer is one).
 pub struct Visitor {
     pub client: reqwest::Client,
@@ -211,10 +210,14 @@ impl Visitor {
         self.step(self.client.post(portal.url(path)).form(fields)).await
     }
 
+    /// Where the answer leads; else its status, or why there was none.
     async fn step(&self, request: reqwest::RequestBuilder) -> Option<String> {
-        let response = request.send().await.ok()?;
-        let location = response.headers().get("location")?.to_str().ok()?.to_owned();
-        Some(location)
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => return Some(format!("no answer ({error})")),
+        };
+        let location = response.headers().get("location").and_then(|value| value.to_str().ok());
+        Some(location.map(str::to_owned).unwrap_or_else(|| format!("status {}", response.status())))
     }
 
     /// Starts a flow for a new user and asks for a text to a new number: the token page.

@@ -38,7 +38,7 @@ impl Report {
         }
         if figures.errors > 0 {
             self.judge(&format!("{what}: no errors"), false);
-            budgets.push("no errors MISSED".into());
+            budgets.push(format!("no errors MISSED (first: {})", figures.first_error.as_deref().unwrap_or("a failed request")));
         }
         println!(
             "{what:<45} {:>9.0} /s   p50 {:>7.2} ms   p99 {:>7.2} ms   {:>7} ok {:>5} errors   {}",
