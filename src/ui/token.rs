@@ -101,7 +101,8 @@ fn ResendForm(resend: ServerAction<ResendCode>, seconds: u64) -> impl IntoView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Countdown {
     before: String,
-    after: String,
+    /// None: the sentence does not say the number (then it is shown as it is).
+    after: Option<String>,
 }
 
 impl Countdown {
@@ -109,12 +110,34 @@ impl Countdown {
     const MARK: &str = "\u{1}";
 
     fn split(sentence: &str) -> Self {
-        let (before, after) = sentence.split_once(Self::MARK).unwrap_or((sentence, ""));
-        Countdown { before: before.to_owned(), after: after.to_owned() }
+        match sentence.split_once(Self::MARK) {
+            Some((before, after)) => Countdown { before: before.to_owned(), after: Some(after.to_owned()) },
+            None => Countdown { before: sentence.to_owned(), after: None },
+        }
     }
 
     fn with(&self, seconds: u64) -> String {
-        format!("{}{seconds}{}", self.before, self.after)
+        match &self.after {
+            Some(after) => format!("{}{seconds}{after}", self.before),
+            None => self.before.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Countdown;
+
+    #[test]
+    fn the_countdown_puts_each_second_where_the_sentence_has_its_number() {
+        let countdown = Countdown::split(&format!("Nouveau code dans {} s.", Countdown::MARK));
+        assert_eq!(countdown.with(27), "Nouveau code dans 27 s.");
+        assert_eq!(countdown.with(1), "Nouveau code dans 1 s.");
+    }
+
+    #[test]
+    fn a_sentence_without_the_number_is_shown_as_it_is() {
+        assert_eq!(Countdown::split("Wait a moment.").with(12), "Wait a moment.");
     }
 }
 
