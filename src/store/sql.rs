@@ -2,9 +2,9 @@
 //! `ON CONFLICT`, `RETURNING`, row-value `SET`, times as Unix seconds), the text is shared; each
 //! backend module supplies only what differs: how a write that must not race begins
 //! (`begin_serialized`), how one instance claims the housekeeping (`begin_housekeeping`), its
-//! session table, and the pool writes go through (`writer`; reads use `pool`). `sql_storage!(Backend, Database)` implements `Storage` for a backend on
-//! its concrete sqlx types, so each query is checked against the database it runs on; no
-//! `sqlx::Any`.
+//! session table, and the pool writes go through (`writer`; reads use `pool`).
+//! `sql_storage!(Backend, Database)` implements `Storage` for a backend on its concrete sqlx
+//! types, so each query is checked against the database it runs on; no `sqlx::Any`.
 
 /// Binds a verification to `$1`… in the order of `rows::VERIFICATION_COLUMNS`.
 macro_rules! bind_verification {

@@ -23,7 +23,7 @@ pub fn DeliveryLine(channel: Channel, state: DeliveryState, methods: Vec<Channel
 /// Every sentence the line may show for this code, worded by the server: the browser gets these
 /// few strings instead of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryWording {
+struct DeliveryWording {
     states: Vec<(DeliveryState, String)>,
     /// The other phone channel, offered when the code did not get through.
     switch: Option<(Channel, String)>,

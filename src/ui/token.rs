@@ -99,7 +99,7 @@ fn ResendForm(resend: ServerAction<ResendCode>, seconds: u64) -> impl IntoView {
 /// "You can ask for a new code in N s." around its number, worded by the server so that no
 /// catalogue of sentences ships to the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Countdown {
+struct Countdown {
     before: String,
     /// None: the sentence does not say the number (then it is shown as it is).
     after: Option<String>,
