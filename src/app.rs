@@ -38,7 +38,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(PortalChrome);
     view! {
-        <I18nContextProvider cookie_options=locale_cookie_options()>
+        <I18nContextProvider cookie_options=locale_cookie_options() ssr_lang_header_getter=accepted_language()>
             <DocumentTitle/>
             <Router>
                 <Routes fallback=NotFound>
@@ -80,7 +80,12 @@ fn TwoFactorScope() -> impl IntoView {
         view! { <Outlet/> }.into_any()
     } else {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false cookie_options=locale_cookie_options()>
+            <I18nContextProvider
+                set_lang_attr_on_html=false
+                set_dir_attr_on_html=false
+                cookie_options=locale_cookie_options()
+                ssr_lang_header_getter=accepted_language()
+            >
                 <Outlet/>
             </I18nContextProvider>
         }
@@ -101,4 +106,18 @@ fn locale_cookie_options() -> leptos_i18n::context::CookieOptions<crate::i18n::L
     leptos_i18n::context::CookieOptions::default()
         .path("/")
         .max_age(365 * 24 * 60 * 60 * 1000_i64)
+}
+
+/// The language leptos_i18n falls back on after the picker's cookie: the portal's best match
+/// for the browser's `Accept-Language` (quality values, regions and scripts), which leptos_i18n's
+/// own reading of the header ignores.
+fn accepted_language() -> leptos_i18n::context::UseLocalesOptions {
+    let options = leptos_i18n::context::UseLocalesOptions::default();
+    #[cfg(feature = "ssr")]
+    let options = options.ssr_lang_header_getter(|| {
+        use leptos_i18n::Locale as _;
+        let request = use_context::<axum::http::request::Parts>()?;
+        crate::extract::locale::accepted_locale(&request.headers).map(|locale| locale.as_str().to_owned())
+    });
+    options
 }

@@ -25,6 +25,9 @@ pub const SIGNED_TOKEN: usize = 8 * 1024;
 /// A JSON body of `/api/v1`: room for every field at its bound.
 pub const API_BODY: usize = 16 * 1024;
 
+/// A relying application's name, as its button shows it.
+pub const APP_NAME: usize = 64;
+
 /// Whether `text` fits in `max` bytes.
 pub fn fits(text: &str, max: usize) -> bool {
     text.len() <= max

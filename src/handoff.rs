@@ -35,6 +35,9 @@ pub struct RequestClaims {
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The application's name, for "Continue to …" (else `TWOFA_APPLICATION_NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
 }
 
 /// What the portal answers once the user passed the second factor.
@@ -137,6 +140,7 @@ impl ClientKeys {
         expires_at: UnixTime,
         phone: Option<String>,
         email: Option<String>,
+        app_name: Option<String>,
     ) -> NewRequest {
         let nonce = random_token::<NONCE_BYTES>();
         let token = self.sign_request(&RequestClaims {
@@ -147,6 +151,7 @@ impl ClientKeys {
             aud: REQUEST_AUDIENCE.to_owned(),
             phone,
             email,
+            app_name,
         });
         NewRequest { token, nonce }
     }
@@ -166,7 +171,8 @@ impl ClientKeys {
             && bounds::is_identifier(&claims.nonce, bounds::NONCE)
             && bounds::fits(&claims.return_url, bounds::URL)
             && claims.phone.as_deref().is_none_or(|phone| bounds::fits(phone, bounds::PHONE_INPUT))
-            && claims.email.as_deref().is_none_or(|email| bounds::fits(email, bounds::EMAIL));
+            && claims.email.as_deref().is_none_or(|email| bounds::fits(email, bounds::EMAIL))
+            && claims.app_name.as_deref().is_none_or(|name| bounds::is_identifier(name, bounds::APP_NAME));
         if !within_bounds {
             return Err(IdentityError::OversizedClaim);
         }
@@ -226,6 +232,7 @@ mod tests {
             aud: REQUEST_AUDIENCE.into(),
             phone: None,
             email: None,
+            app_name: None,
         }
     }
 
@@ -238,7 +245,7 @@ mod tests {
 
     #[test]
     fn a_new_request_carries_a_fresh_nonce_and_verifies() {
-        let new = || keys().sign_new_request("alice".into(), "https://app.example/done".into(), UnixTime(1_000), Some("+33612345678".into()), None);
+        let new = || keys().sign_new_request("alice".into(), "https://app.example/done".into(), UnixTime(1_000), Some("+33612345678".into()), None, None);
         let (first, second) = (new(), new());
         assert_ne!(first.nonce, second.nonce);
         let claims = keys().verify_request(&first.token, UnixTime(999)).unwrap();
@@ -297,6 +304,8 @@ mod tests {
             RequestClaims { phone: Some("1".repeat(bounds::PHONE_INPUT + 1)), ..request(1_000) },
             RequestClaims { email: Some("e".repeat(bounds::EMAIL + 1)), ..request(1_000) },
             RequestClaims { sub: "ali\u{202e}ce".into(), ..request(1_000) },
+            RequestClaims { app_name: Some("A".repeat(bounds::APP_NAME + 1)), ..request(1_000) },
+            RequestClaims { app_name: Some("Acme\u{202e}".into()), ..request(1_000) },
         ];
         for claims in oversized {
             assert_eq!(keys().verify_request(&keys().sign_request(&claims), UnixTime(500)), Err(IdentityError::OversizedClaim), "{claims:?}");
@@ -344,7 +353,7 @@ mod properties {
             phone in option::of(text(bounds::PHONE_INPUT)),
             email in option::of(text(bounds::EMAIL)),
         ) {
-            let claims = RequestClaims { sub, return_url, nonce, exp: NOW.0 + lifetime, aud: REQUEST_AUDIENCE.into(), phone, email };
+            let claims = RequestClaims { sub, return_url, nonce, exp: NOW.0 + lifetime, aud: REQUEST_AUDIENCE.into(), phone, email, app_name: None };
             let mut signed = serde_json::to_value(&claims).unwrap();
             if let Some(issued) = issued {
                 signed["iat"] = (NOW.0 + issued).into();

@@ -87,16 +87,16 @@ declare_refusals! {
     InvalidEmail: 400, "invalid_email", errors.invalid_email, "invalid e-mail address";
     InvalidCode: 400, "invalid_verification_code", errors.invalid_code, "the code may only contain digits";
     CodeLength { expected: usize }: 400, "invalid_verification_code",
-        { expected } => errors.code_length(expected = *expected), "the code must have {expected} digits";
+        { expected } => errors.code_length(count = *expected), "the code must have {expected} digits";
     WrongCode { attempts_left: u32 }: 400, "incorrect_verification_code",
-        { attempts_left } => errors.wrong_code(attempts_left = *attempts_left), "wrong code";
+        { .. } => errors.wrong_code, "wrong code";
     MaxAttemptsReached: 423 blocking, "max_attempts_reached", errors.max_attempts_reached, "too many attempts";
     VerificationExpired: 410 blocking, "verification_expired", errors.verification_expired, "verification expired";
     CodeAlreadyUsed: 409, "verification_already_approved", errors.code_already_used, "code already used";
     ResendCooldown { retry_in: u64 }: 429 [retry_in], "resend_cooldown",
-        { retry_in } => errors.resend_cooldown(seconds = *retry_in), "resend too soon";
+        { retry_in } => errors.resend_cooldown(count = *retry_in), "resend too soon";
     TooManySends { retry_in: u64 }: 429 [retry_in], "max_sends_reached",
-        { retry_in } => errors.too_many_sends(minutes = retry_in.div_ceil(60)), "too many codes sent";
+        { retry_in } => errors.too_many_sends(count = retry_in.div_ceil(60)), "too many codes sent";
     VerificationNotFound: 404, "verification_not_found", errors.verification_not_found, "verification not found";
     VerificationCanceled: 409 blocking, "verification_canceled", errors.verification_canceled, "verification canceled";
     MethodNotAllowed: 403, "method_not_allowed", errors.method_not_allowed, "method not allowed";
@@ -109,7 +109,7 @@ declare_refusals! {
     RecipientOptedOut: 403, "recipient_opted_out", errors.recipient_opted_out, "the recipient opted out of text messages";
     DestinationBlocked: 403, "destination_blocked", errors.destination_blocked, "the destination is blocked for now";
     ProviderBusy { retry_in: Option<u64> }: 429 [retry_in], "twilio_rate_limited",
-        { retry_in: Some(seconds) } => errors.provider_busy_for(seconds = *seconds) | { retry_in: None } => errors.provider_busy,
+        { retry_in: Some(seconds) } => errors.provider_busy_for(count = *seconds) | { retry_in: None } => errors.provider_busy,
         "too many requests for this destination";
     DestinationRequired: 400, "missing_user_data", errors.destination_required, "a phone number or e-mail address is needed for this method";
     RegistrationNotAllowed: 403, "registration_not_allowed", errors.registration_not_allowed,
@@ -122,7 +122,7 @@ declare_refusals! {
         "this request has sent codes to as many destinations as it may";
     SendingPaused: 503, "sending_paused", errors.sending_paused, "sending is paused for now";
     CheckWait { retry_in: u64 }: 429 [retry_in], "too_many_failed_checks",
-        { retry_in } => errors.check_wait(seconds = *retry_in), "too many wrong codes in a row: wait before the next check";
+        { retry_in } => errors.check_wait(count = *retry_in), "too many wrong codes in a row: wait before the next check";
     UserLocked: 423, "user_locked", errors.user_locked,
         "too many wrong codes in a row: locked until the application or the operator lifts it";
     FactorConfirmationRequired: 403, "factor_confirmation_required", errors.factor_confirmation_required,
@@ -141,6 +141,29 @@ declare_refusals! {
     Overloaded: 503, "overloaded", errors.overloaded, "too many requests at once: the server turned this one away";
     Unavailable: 503, "unavailable", errors.unavailable, "the service is unavailable";
     Network: 503, "unavailable", errors.network, "the server could not be reached";
+}
+
+/// The form field a refusal is about: the page marks that field invalid and ties the sentence to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Code,
+    PhoneNumber,
+    Email,
+}
+
+impl PortalError {
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            PortalError::WrongCode { .. } | PortalError::InvalidCode | PortalError::CodeLength { .. } => Some(Field::Code),
+            PortalError::InvalidPhoneNumber
+            | PortalError::MobileNumberRequired
+            | PortalError::NumberTypeNotAllowed
+            | PortalError::PhoneCountryNotAllowed
+            | PortalError::InvalidCarrierType => Some(Field::PhoneNumber),
+            PortalError::InvalidEmail => Some(Field::Email),
+            _ => None,
+        }
+    }
 }
 
 /// A wait a refusal tells, in seconds: always known, or known only when a provider said.
@@ -194,8 +217,8 @@ mod tests {
     fn a_refusal_with_two_sentences_chooses_its_key_by_its_fields() {
         assert_eq!(PortalError::ProviderBusy { retry_in: None }.text_key(), ("errors.provider_busy", vec![]));
         let busy_for = PortalError::ProviderBusy { retry_in: Some(60) };
-        assert_eq!(busy_for.text_key(), ("errors.provider_busy_for", vec![("seconds", "60".to_owned())]));
-        assert_eq!(PortalError::TooManySends { retry_in: 61 }.text_key().1, vec![("minutes", "2".to_owned())]);
+        assert_eq!(busy_for.text_key(), ("errors.provider_busy_for", vec![("count", "60".to_owned())]));
+        assert_eq!(PortalError::TooManySends { retry_in: 61 }.text_key().1, vec![("count", "2".to_owned())]);
         assert!(PortalError::TEXT_KEYS.contains(&"errors.provider_busy_for"));
     }
 }

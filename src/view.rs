@@ -136,8 +136,8 @@ pub struct PortalView {
     pub channel: Option<Channel>,
     pub pending: Option<PendingCode>,
     pub failure: Option<FailureReason>,
-    /// Host of the relying application, for "back to …" links.
-    pub return_host: Option<String>,
+    /// The relying application's name, for "Continue to …" buttons.
+    pub application_name: Option<String>,
     pub notice: Option<ShownNotice>,
     /// Values for the phone form: what was typed, else the registered number.
     pub phone_input: PhoneInput,
@@ -170,4 +170,10 @@ pub struct CountryOption {
     pub code: String,
     pub name: String,
     pub calling_code: u16,
+}
+
+/// A phone number, address or code inside a sentence, isolated left to right (U+2066 … U+2069):
+/// in right-to-left text its `+`, dots and spaces would otherwise be reordered.
+pub fn left_to_right(text: &str) -> String {
+    format!("\u{2066}{text}\u{2069}")
 }

@@ -104,6 +104,9 @@ pub struct NewRequest {
     pub phone_number: Option<String>,
     #[schema(max_length = 254)]
     pub email: Option<String>,
+    /// The application's name, on the user's "Continue to …" button (else `TWOFA_APPLICATION_NAME`).
+    #[schema(min_length = 1, max_length = 64)]
+    pub app_name: Option<String>,
     /// Seconds the returned link stays valid (default 300, at most 900: longer is cut to 900).
     pub expires_in: Option<u64>,
 }
@@ -541,7 +544,7 @@ async fn create_request(State(app): State<Application>, caller: Caller, headers:
     if caller != Caller::ApiClient {
         return refusal(&app, locale, PortalError::InvalidApiKey).into_response();
     }
-    match crate::application::requests::create(&app, request.user_id, request.return_url, request.phone_number, request.email, request.expires_in) {
+    match crate::application::requests::create(&app, request.user_id, request.return_url, request.phone_number, request.email, request.app_name, request.expires_in) {
         Ok((url, expires_at)) => (StatusCode::CREATED, Json(CreatedRequest { url, expires_at: expires_at.0 })).into_response(),
         Err(error) => refusal(&app, locale, error).into_response(),
     }

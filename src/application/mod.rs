@@ -18,6 +18,7 @@ pub use verifier::{Approval, CodeStatus, Grounds, NewCode, Owner, Verifier};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
+use crate::wording::messages::Signature;
 use crate::config::{ConfigError, Settings};
 use crate::events::Events;
 use crate::domain::{Clock, CodeHasher, SystemClock};
@@ -80,7 +81,7 @@ impl Application {
             hasher,
             settings.policy(),
             clock,
-            settings.service_name.clone(),
+            Signature { service: settings.service_name.clone(), site_host: settings.public_url.host_str().map(str::to_owned) },
             events.clone(),
         );
         Ok(Application {

@@ -15,9 +15,11 @@ pub fn create(
     return_url: String,
     phone: Option<String>,
     email: Option<String>,
+    app_name: Option<String>,
     lifetime_secs: Option<u64>,
 ) -> Result<(String, UnixTime), PortalError> {
-    if !bounds::is_identifier(&user_id, bounds::USER_ID) {
+    let name_fits = app_name.as_deref().is_none_or(|name| bounds::is_identifier(name, bounds::APP_NAME));
+    if !bounds::is_identifier(&user_id, bounds::USER_ID) || !name_fits {
         return Err(PortalError::InvalidRequest);
     }
     if !app.allows_return_url(&return_url) {
@@ -27,7 +29,7 @@ pub fn create(
     let email = email.map(|e| EmailAddress::parse(&e)).transpose()?;
     let lifetime = lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS).clamp(1, REQUEST_MAX_LIFETIME.as_secs());
     let expires_at = UnixTime(app.verifier.now().0 + lifetime as i64);
-    let token = app.client_keys.sign_new_request(user_id, return_url, expires_at, phone.map(String::from), email.map(String::from)).token;
+    let token = app.client_keys.sign_new_request(user_id, return_url, expires_at, phone.map(String::from), email.map(String::from), app_name).token;
     let start = format!("{}/start", app.settings.public_url.as_str().trim_end_matches('/'));
     Ok((with_query_param(&start, "request", &token), expires_at))
 }

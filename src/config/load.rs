@@ -64,6 +64,7 @@ const TEXT_SETTINGS: &[&str] = &[
     "api_key",
     "webhook_secret",
     "service_name",
+    "application_name",
     "smtp_from",
 ];
 

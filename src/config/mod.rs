@@ -62,6 +62,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub public_url: url::Url,
     pub service_name: String,
+    /// The relying application's name on the "Continue" button, for requests that name none.
+    pub application_name: Option<String>,
     #[serde(deserialize_with = "load::comma_list")]
     pub methods: Vec<Channel>,
     /// Countries (ISO 3166) whose phone numbers may receive codes; empty: all.
@@ -215,6 +217,7 @@ impl Default for Settings {
             data_dir: "data".into(),
             public_url: url::Url::parse("http://127.0.0.1:3000").expect("a valid default URL"),
             service_name: "leptos-2fa".into(),
+            application_name: None,
             methods: Channel::DEFAULT_METHODS.to_vec(),
             allowed_return_origins: Vec::new(),
             trusted_origins: Vec::new(),

@@ -25,6 +25,7 @@ impl OtpCode {
         let digits: String = input
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '‑' | '–'))
+            .map(western_digit)
             .collect();
         if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(CodeFormatError::NotDigits);
@@ -81,6 +82,16 @@ impl CodeHasher {
     }
 }
 
+/// The digit 0–9 of a keyboard that types another script's digits (Arabic-Indic, Persian,
+/// Devanagari, Bengali, Thai, full-width): a user types the code as their phone shows digits.
+fn western_digit(c: char) -> char {
+    const ZEROS: [u32; 6] = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0xFF10];
+    ZEROS
+        .iter()
+        .find_map(|&zero| (zero..zero + 10).contains(&(c as u32)).then(|| char::from(b'0' + (c as u32 - zero) as u8)))
+        .unwrap_or(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +116,13 @@ mod tests {
     fn spaces_and_dashes_in_a_typed_code_are_ignored() {
         assert_eq!(OtpCode::parse(" 123-456 ", 6).unwrap().expose(), "123456");
         assert_eq!(OtpCode::parse("12 34 56", 6).unwrap().expose(), "123456");
+    }
+
+    #[test]
+    fn a_code_typed_in_arabic_persian_or_full_width_digits_is_the_same_code() {
+        assert_eq!(OtpCode::parse("٤٨٢ ٩١٣", 6).unwrap().expose(), "482913");
+        assert_eq!(OtpCode::parse("۴۸۲۹۱۳", 6).unwrap().expose(), "482913");
+        assert_eq!(OtpCode::parse("４８２９１３", 6).unwrap().expose(), "482913");
     }
 
     #[test]

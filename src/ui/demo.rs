@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::layout::Frame;
+use super::layout::{Frame, PageHeading};
 use super::notice::ErrorPanel;
 use crate::domain::Channel;
 use crate::i18n::{t, t_string, use_i18n};
@@ -15,7 +15,7 @@ pub fn DemoPage() -> impl IntoView {
     view! {
         <Frame>
             <p class="eyebrow">{t!(i18n, demo.title)}</p>
-            <h1>{t!(i18n, demo.title)}</h1>
+            <PageHeading text=t_string!(i18n, demo.title).to_string()/>
             <p class="lead">{t!(i18n, demo.intro)}</p>
             <form class="form" method="post" action="/demo/start">
                 <div class="field">
@@ -54,7 +54,7 @@ pub fn DemoReturnPage() -> impl IntoView {
                             };
                             view! {
                                 <div class="outcome success">
-                                    <h1>{t!(i18n, demo.result_title)}</h1>
+                                    <PageHeading text=t_string!(i18n, demo.result_title).to_string()/>
                                     <p class="lead" data-verified-user=user.clone()>
                                         {t_string!(i18n, demo.verified, user = user.clone(), method = by)}
                                     </p>
@@ -64,11 +64,11 @@ pub fn DemoReturnPage() -> impl IntoView {
                             .into_any()
                         }
                         Ok(DemoOutcome::Declined) => view! {
-                            <h1>{t!(i18n, demo.result_title)}</h1>
+                            <PageHeading text=t_string!(i18n, demo.result_title).to_string()/>
                             <p class="notice error" role="alert">{t!(i18n, demo.declined)}</p>
                         }.into_any(),
                         Ok(DemoOutcome::Rejected) => view! {
-                            <h1>{t!(i18n, demo.result_title)}</h1>
+                            <PageHeading text=t_string!(i18n, demo.result_title).to_string()/>
                             <p class="notice error" role="alert">{t!(i18n, demo.rejected)}</p>
                         }.into_any(),
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),

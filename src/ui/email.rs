@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
 use super::journey_page::JourneyPage;
-use super::notice::NoticeBanner;
+use super::layout::PageHeading;
+use super::notice::{FieldFault, NoticeBanner};
 use super::outcome::SkipForm;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::refusal::Field;
 use crate::view::{PortalView, Step};
 use crate::server_fns::RegisterEmail;
 
@@ -15,16 +17,26 @@ pub fn EmailPage() -> impl IntoView {
     let render = move |view: PortalView| {
         let other_method = (view.methods.len() > 1).then(|| view.href(Step::ChooseMethod));
         let skip = view.clone();
+        let fault = FieldFault::of(&view.notice, Field::Email);
         view! {
-            <h1>
-                {if view.has_email { t!(i18n, email.title_change).into_any() } else { t!(i18n, email.title_register).into_any() }}
-            </h1>
-            <p class="lead">{t!(i18n, email.intro)}</p>
-            <NoticeBanner notice=view.notice.clone()/>
+            <PageHeading text=if view.has_email { t_string!(i18n, email.title_change) } else { t_string!(i18n, email.title_register) }.to_string()/>
+            <p class="lead" id="email-intro">{t!(i18n, email.intro)}</p>
+            <NoticeBanner notice=view.notice.clone() field=Field::Email/>
             <ActionForm action=register attr:class="form" attr:novalidate=true>
                 <div class="field">
                     <label for="email">{t!(i18n, email.address)}</label>
-                    <input id="email" name="email" type="email" autocomplete="email" required autofocus value=view.email_input.clone()/>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="email"
+                        dir="ltr"
+                        required
+                        autofocus=fault.field_takes_focus()
+                        aria-invalid=fault.aria_invalid()
+                        aria-describedby=fault.described_by("email-intro")
+                        value=view.email_input.clone()
+                    />
                 </div>
                 <button type="submit" class="button primary" disabled=move || register.pending().get()>
                     {t!(i18n, email.submit)}

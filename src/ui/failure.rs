@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::journey_page::JourneyPage;
+use super::layout::PageHeading;
 use super::icons::{self, Icon};
 use super::outcome::FinishForm;
 use crate::i18n::{t, t_string, use_i18n};
@@ -27,8 +28,8 @@ pub fn FailurePage() -> impl IntoView {
         let came_with_request = reason.is_some_and(FailureReason::came_with_request);
         let can_retry = reason.is_some_and(FailureReason::can_retry);
         let back = came_with_request.then(|| {
-            let label = match view.return_host.clone() {
-                Some(host) => t_string!(i18n, failure.back_to, host = host),
+            let label = match view.application_name.clone() {
+                Some(app) => t_string!(i18n, failure.back_to, app = app),
                 None => t_string!(i18n, failure.back).to_string(),
             };
             // The main action when there is no second try.
@@ -38,7 +39,7 @@ pub fn FailurePage() -> impl IntoView {
         view! {
             <div class="outcome failure">
                 <Icon path=icons::FAILURE class="outcome-icon"/>
-                <h1>{t!(i18n, failure.title)}</h1>
+                <PageHeading text=t_string!(i18n, failure.title).to_string()/>
                 <p class="lead" data-reason=format!("{reason:?}")>{explanation}</p>
                 <div class="actions">
                     {can_retry.then(|| view! {

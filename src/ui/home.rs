@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::journey_page::JourneyPage;
-use crate::i18n::{t, use_i18n};
+use super::layout::PageHeading;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::view::{PortalView, Step};
 
 /// Shown to a visitor who came without a request from a relying application.
@@ -10,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     let render = move |view: PortalView| {
         view! {
-            <h1>{t!(i18n, home.title)}</h1>
+            <PageHeading text=t_string!(i18n, home.title).to_string()/>
             <p>{t!(i18n, home.body)}</p>
             {view.demo.then(|| view! { <p><a class="button" href="/demo">{t!(i18n, home.demo)}</a></p> })}
         }

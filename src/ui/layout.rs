@@ -3,7 +3,9 @@ use leptos_i18n::Locale as _;
 use leptos_router::hooks::use_location;
 
 use super::icons::{self, Icon};
-use crate::i18n::{Locale, t, td_string, use_i18n};
+use leptos_meta::Title;
+
+use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 
 /// Present in the portal: pages get the portal's header and footer. In a host site they sit
 /// in the host's own layout instead.
@@ -60,7 +62,8 @@ fn LanguagePicker() -> impl IntoView {
                     .iter()
                     .map(|&locale| {
                         view! {
-                            <option value=locale.as_str() selected=move || i18n.get_locale() == locale>
+                            // Each language's name in itself, marked as such for screen readers.
+                            <option value=locale.as_str() lang=locale.as_str() selected=move || i18n.get_locale() == locale>
                                 {td_string!(locale, language_name)}
                             </option>
                         }
@@ -73,6 +76,19 @@ fn LanguagePicker() -> impl IntoView {
     }
 }
 
+/// The page's heading, which is also its document title (after the portal's name), so every page
+/// and tab says where the user is.
+#[component]
+pub fn PageHeading(text: String) -> impl IntoView {
+    let i18n = use_i18n();
+    // A plain string: see `DocumentTitle`.
+    let title = format!("{text} – {}", t_string!(i18n, layout.title));
+    view! {
+        <Title text=title/>
+        <h1>{text}</h1>
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -82,7 +98,7 @@ pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Frame>
-            <h1>{t!(i18n, home.title)}</h1>
+            <PageHeading text=t_string!(i18n, home.title).to_string()/>
             <p>{t!(i18n, home.body)}</p>
         </Frame>
     }

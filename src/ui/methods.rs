@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
 use super::journey_page::JourneyPage;
+use super::layout::PageHeading;
 use super::icons::{self, Icon};
 use super::notice::NoticeBanner;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::view::{MethodOption, PortalView, Step};
+use crate::view::{MethodOption, PortalView, Step, left_to_right};
 use crate::server_fns::ChooseMethod;
 
 /// The method picker. With one method it only asks before sending.
@@ -20,9 +21,7 @@ pub fn MethodsPage() -> impl IntoView {
         let change_email = (known(false) && view.can_change_email)
             .then(|| view! { <a href=view.href(Step::RegisterEmail)>{t!(i18n, verify.change_email)}</a> });
         view! {
-            <h1>
-                {if single { t!(i18n, methods.single_title).into_any() } else { t!(i18n, methods.title).into_any() }}
-            </h1>
+            <PageHeading text=if single { t_string!(i18n, methods.single_title) } else { t_string!(i18n, methods.title) }.to_string()/>
             <p class="lead">{t!(i18n, methods.intro)}</p>
             <NoticeBanner notice=view.notice/>
             <ul class="methods">
@@ -43,7 +42,7 @@ fn MethodButton(option: MethodOption, choose: ServerAction<ChooseMethod>) -> imp
     let i18n = use_i18n();
     let channel = option.channel;
     let target = match (&option.destination, channel.uses_phone()) {
-        (Some(destination), _) => t_string!(i18n, methods.to_destination, destination = destination.clone()),
+        (Some(destination), _) => t_string!(i18n, methods.to_destination, destination = left_to_right(destination)),
         (None, true) => t_string!(i18n, methods.new_phone).to_string(),
         (None, false) => t_string!(i18n, methods.new_email).to_string(),
     };

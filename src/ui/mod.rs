@@ -14,3 +14,4 @@ pub mod outcome;
 pub mod phone;
 pub mod success;
 pub mod token;
+pub mod web_otp;

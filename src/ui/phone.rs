@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
 use super::journey_page::JourneyPage;
-use super::notice::NoticeBanner;
+use super::layout::PageHeading;
+use super::notice::{FieldFault, NoticeBanner};
 use super::outcome::SkipForm;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::refusal::Field;
 use crate::view::{PortalView, Step};
 use crate::server_fns::{RegisterPhone, country_options};
 
@@ -17,12 +19,11 @@ pub fn PhonePage() -> impl IntoView {
         let selected = view.phone_input.country.clone();
         let other_method = (view.methods.len() > 1).then(|| view.href(Step::ChooseMethod));
         let skip = view.clone();
+        let fault = FieldFault::of(&view.notice, Field::PhoneNumber);
         view! {
-            <h1>
-                {if view.has_phone { t!(i18n, phone.title_change).into_any() } else { t!(i18n, phone.title_register).into_any() }}
-            </h1>
+            <PageHeading text=if view.has_phone { t_string!(i18n, phone.title_change) } else { t_string!(i18n, phone.title_register) }.to_string()/>
             <p class="lead">{t!(i18n, phone.intro)}</p>
-            <NoticeBanner notice=view.notice.clone()/>
+            <NoticeBanner notice=view.notice.clone() field=Field::PhoneNumber/>
             <ActionForm action=register attr:class="form" attr:novalidate=true>
                 <div class="field">
                     <label for="country">{t!(i18n, phone.country)}</label>
@@ -60,9 +61,11 @@ pub fn PhonePage() -> impl IntoView {
                         type="tel"
                         inputmode="tel"
                         autocomplete="tel-national"
+                        dir="ltr"
                         required
-                        autofocus
-                        aria-describedby="number-hint"
+                        autofocus=fault.field_takes_focus()
+                        aria-invalid=fault.aria_invalid()
+                        aria-describedby=fault.described_by("number-hint")
                         value=view.phone_input.number.clone()
                     />
                     <p class="hint" id="number-hint">{t!(i18n, phone.number_hint)}</p>

@@ -3,13 +3,15 @@
 use axum::Form;
 use html_escape::encode_text;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::domain::{PhoneNumber, UnixTime};
+use crate::extract::locale::locale_of;
 use crate::gateways::OutboxEntry;
+use crate::i18n::td_string;
 use crate::application::Application;
 use crate::server_fns::DEMO_NONCE_KEY;
 
@@ -72,7 +74,7 @@ pub struct DemoSignIn {
 }
 
 /// The demo application signs a request for the user and sends them to the portal.
-pub async fn start_demo(State(app): State<Application>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
+pub async fn start_demo(State(app): State<Application>, session: Session, headers: HeaderMap, Form(form): Form<DemoSignIn>) -> Response {
     let user: String = form.user.trim().chars().take(64).collect();
     if user.is_empty() {
         return Redirect::to("/demo").into_response();
@@ -80,7 +82,9 @@ pub async fn start_demo(State(app): State<Application>, session: Session, Form(f
     let return_url = app.settings.public_url.join("/demo/return").map(String::from).unwrap_or_default();
     let expires_at = UnixTime(app.verifier.now().0 + DEMO_REQUEST_SECONDS);
     let phone = PhoneNumber::parse(None, &form.phone).ok().map(String::from);
-    let request = app.client_keys.sign_new_request(user, return_url, expires_at, phone, None);
+    // The demo names itself in the user's language, as an application may in its request.
+    let name = td_string!(locale_of(&headers), demo.title).to_string();
+    let request = app.client_keys.sign_new_request(user, return_url, expires_at, phone, None, Some(name));
     if let Err(error) = session.insert(DEMO_NONCE_KEY, &request.nonce).await {
         tracing::error!(%error, "demo: cannot keep the nonce");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();

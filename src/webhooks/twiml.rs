@@ -4,23 +4,24 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use crate::domain::OtpCode;
-use crate::wording::messages::Spoken;
+use crate::wording::messages::{Spoken, Voice};
 
 /// Seconds the callee has to press a key.
 const KEY_TIMEOUT: u32 = 10;
 
 struct Twiml {
     xml: String,
-    language: &'static str,
+    voice: Voice,
 }
 
 impl Twiml {
     fn new(spoken: &Spoken) -> Self {
-        Twiml { xml: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>"), language: spoken.language }
+        Twiml { xml: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>"), voice: spoken.voice }
     }
 
     fn say(mut self, words: &str) -> Self {
-        self.xml.push_str(&format!("<Say language=\"{}\">{}</Say>", self.language, text(words)));
+        let Voice { name, language } = self.voice;
+        self.xml.push_str(&format!("<Say voice=\"{name}\" language=\"{language}\">{}</Say>", text(words)));
         self
     }
 
@@ -35,7 +36,7 @@ impl Twiml {
             "<Gather input=\"dtmf\" numDigits=\"1\" timeout=\"{KEY_TIMEOUT}\" finishOnKey=\"\" action=\"{}\" method=\"POST\">",
             attr(action)
         ));
-        let mut inner = prompt(Twiml { xml: String::new(), language: self.language });
+        let mut inner = prompt(Twiml { xml: String::new(), voice: self.voice });
         inner.xml.push_str("</Gather>");
         self.xml.push_str(&inner.xml);
         self
@@ -113,7 +114,7 @@ mod tests {
         let gather = parts.iter().position(|p| p.starts_with("<Gather")).unwrap();
         let gather_end = parts.iter().position(|p| p == "</Gather>").unwrap();
         assert!(parts[gather..gather_end].iter().any(|p| p.contains("Press any key")));
-        assert_eq!(parts.iter().filter(|p| p.starts_with("<Say language=\"en-US\"")).count(), 3);
+        assert_eq!(parts.iter().filter(|p| p.starts_with("<Say voice=\"alice\" language=\"en-US\"")).count(), 3);
         assert!(xml.ends_with("<Hangup/></Response>"));
     }
 
@@ -123,7 +124,7 @@ mod tests {
         let xml = code(&spoken, &OtpCode::parse("007319", 6).unwrap(), "https://x/code");
         let said: Vec<String> = parse(&xml)
             .windows(2)
-            .filter(|pair| pair[0].starts_with("<Say language=\"fr-FR\""))
+            .filter(|pair| pair[0].starts_with("<Say voice=\"alice\" language=\"fr-FR\""))
             .map(|pair| pair[1].clone())
             .filter(|text| text.len() == 1)
             .collect();

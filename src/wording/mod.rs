@@ -4,6 +4,9 @@
 
 pub mod messages;
 
+#[cfg(test)]
+mod catalogue;
+
 use std::collections::BTreeMap;
 
 use crate::domain::Channel;
@@ -37,7 +40,8 @@ pub type MessageOverrides = BTreeMap<String, BTreeMap<String, String>>;
 
 /// The locale-file keys a site may override without a rebuild besides the refusals
 /// (`PortalError::TEXT_KEYS`): every notice and the method names. Placeholders are written as in
-/// the locale files: `{{ seconds }}`.
+/// the locale files; a sentence with plural forms is overridden by one sentence for every number
+/// (`{{ count }}`).
 const OVERRIDABLE_BESIDES_REFUSALS: &[&str] = &[
     "notice.code_sent",
     "notice.code_resent",
@@ -124,19 +128,19 @@ mod tests {
 
     #[test]
     fn an_override_replaces_the_sentence_in_its_language_only() {
-        let site = overrides("errors.resend_cooldown", "Hold on for {{ seconds }} seconds.");
+        let site = overrides("errors.resend_cooldown", "Hold on for {{ count }} s.");
         let error = PortalError::ResendCooldown { retry_in: 12 };
-        assert_eq!(Wording::new(Locale::en, &site).error(&error), "Hold on for 12 seconds.");
+        assert_eq!(Wording::new(Locale::en, &site).error(&error), "Hold on for 12 s.");
         assert_eq!(Wording::new(Locale::fr, &site).error(&error), error.text(Locale::fr));
-        assert_eq!(Wording::new(Locale::en, &site).notice(&Notice::Error(error)), "Hold on for 12 seconds.");
+        assert_eq!(Wording::new(Locale::en, &site).notice(&Notice::Error(error)), "Hold on for 12 s.");
     }
 
     #[test]
     fn a_refusal_reads_its_sentence_with_its_placeholder_filled() {
         let too_many = PortalError::TooManySends { retry_in: 61 };
-        assert_eq!(too_many.text(Locale::en), "Too many codes were sent to this destination. Try again in 2 min.");
+        assert_eq!(too_many.text(Locale::en), "Too many codes were sent to this destination. Try again in 2 minutes.");
         let busy = PortalError::ProviderBusy { retry_in: Some(60) };
-        assert_eq!(busy.text(Locale::en), "Too many requests for this destination right now. Try again in 60 s, or choose another method.");
+        assert_eq!(busy.text(Locale::en), "Too many requests for this destination right now. Try again in 60 seconds, or choose another method.");
         assert_eq!(PortalError::InvalidEmail.text(Locale::en), "This e-mail address is not valid.");
     }
 

@@ -118,6 +118,7 @@ impl Browser {
             aud: REQUEST_AUDIENCE.to_owned(),
             phone: None,
             email: None,
+            app_name: None,
         };
         let token = ClientKeys::new(&CLIENT_SECRET.to_owned().into()).sign_request(&claims);
         let response = self.client.get(on.url(&format!("/start?request={token}"))).header(ACCEPT, BROWSER_ACCEPT).send().await.unwrap();

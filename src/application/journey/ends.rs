@@ -50,7 +50,11 @@ async fn accept_request(app: &Application, token: &str) -> Result<ActiveRequest,
     Ok(ActiveRequest {
         subject: claims.sub,
         reference: claims.nonce.clone(),
-        return_to: ReturnTo::Application { url: claims.return_url, nonce: claims.nonce },
+        return_to: ReturnTo::Application {
+            url: claims.return_url,
+            nonce: claims.nonce,
+            name: claims.app_name.or_else(|| app.settings.application_name.clone()),
+        },
         rules: app.settings.user_rules(),
         vouched: Factors { phone, email },
     })
@@ -135,7 +139,7 @@ pub async fn finish(app: &Application, session: &Session) -> Result<Option<Strin
     let journey = Journey::load(session).await?;
     let Some(request) = &journey.request else { return Ok(None) };
     let target = match (&journey.outcome, &request.return_to) {
-        (Some(Outcome::Verified(passed)), ReturnTo::Application { url, nonce }) => {
+        (Some(Outcome::Verified(passed)), ReturnTo::Application { url, nonce, .. }) => {
             let token = app.client_keys.sign_result(&request.subject, passed, nonce, app.verifier.now());
             with_query_param(url, "result", &token)
         }

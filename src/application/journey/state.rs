@@ -41,7 +41,13 @@ pub struct ActiveRequest {
 pub enum ReturnTo {
     /// A relying application of the portal: the result goes back to `url`, signed, with the
     /// request's nonce.
-    Application { url: String, nonce: String },
+    Application {
+        url: String,
+        nonce: String,
+        /// Its name, for "Continue to …": the request's, else the configured one.
+        #[serde(default)]
+        name: Option<String>,
+    },
     /// A page of the site the pages are embedded in; the session keeps the passed factor.
     HostPage { path: String },
 }
@@ -53,10 +59,10 @@ impl ActiveRequest {
         ActiveRequest { subject, return_to: ReturnTo::HostPage { path }, rules, vouched, reference }
     }
 
-    /// The host of the relying application, for "back to …" links; none when embedded.
-    pub fn application_host(&self) -> Option<String> {
+    /// The relying application's name, for "Continue to …"; none when embedded or unnamed.
+    pub fn application_name(&self) -> Option<String> {
         match &self.return_to {
-            ReturnTo::Application { url, .. } => url::Url::parse(url).ok()?.host_str().map(str::to_owned),
+            ReturnTo::Application { name, .. } => name.clone(),
             ReturnTo::HostPage { .. } => None,
         }
     }

@@ -83,7 +83,7 @@ pub async fn view(
             Some(Outcome::Failed(reason)) => Some(reason),
             _ => None,
         },
-        return_host: journey.request.as_ref().and_then(ActiveRequest::application_host),
+        application_name: journey.request.as_ref().and_then(ActiveRequest::application_name),
         notice: flash.notice.map(|notice| ShownNotice { text: wording.notice(&notice), notice }),
         phone_input: flash.phone_input.unwrap_or(PhoneInput { country: default_country, number: String::new() }),
         email_input: flash.email_input.unwrap_or_default(),

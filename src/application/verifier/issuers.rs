@@ -13,7 +13,7 @@ use crate::gateways::{CodeProvider, Gateway, GatewayError, OutboundMessage, Send
 use crate::i18n::Locale;
 use crate::refusal::PortalError;
 use crate::store::{DeliveryRecord, Store};
-use crate::wording::messages;
+use crate::wording::messages::{self, Signature};
 
 /// A new code for a verification.
 pub enum Minted {
@@ -58,9 +58,9 @@ pub trait CodeIssuer: Send + Sync {
 }
 
 /// The issuer the gateways the settings built call for.
-pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, service_name: String) -> Arc<dyn CodeIssuer> {
+pub fn for_sender(sender: Sender, store: Store, hasher: Arc<CodeHasher>, policy: &Policy, signature: Signature) -> Arc<dyn CodeIssuer> {
     match sender {
-        Sender::Ours(gateway) => Arc::new(OurCodes { gateway, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, service_name }),
+        Sender::Ours(gateway) => Arc::new(OurCodes { gateway, hasher, code_length: policy.code_length, code_ttl: policy.code_ttl, signature }),
         Sender::Provider(provider) => Arc::new(ProviderCodes { provider, store }),
     }
 }
@@ -71,7 +71,7 @@ struct OurCodes {
     hasher: Arc<CodeHasher>,
     code_length: usize,
     code_ttl: std::time::Duration,
-    service_name: String,
+    signature: Signature,
 }
 
 #[async_trait]
@@ -98,7 +98,7 @@ impl CodeIssuer for OurCodes {
             to: to.clone(),
             channel,
             language: locale.as_str().to_owned(),
-            text: messages::compose(locale, channel, &code, &self.service_name, valid_minutes),
+            text: messages::compose(locale, channel, &code, &self.signature, valid_minutes),
             token,
         };
         let carrier = Box::new(Carrier { record, message, gateway: self.gateway.clone() });

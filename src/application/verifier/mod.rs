@@ -10,7 +10,7 @@ mod issuing;
 mod owner;
 mod send_slots;
 
-use crate::wording::messages;
+use crate::wording::messages::{self, Signature};
 use issuers::CodeIssuer;
 pub use owner::Owner;
 use crate::domain::{Channel, DeliveryState};
@@ -89,7 +89,7 @@ pub struct Verifier {
     hasher: Arc<CodeHasher>,
     policy: Policy,
     clock: Arc<dyn Clock>,
-    service_name: String,
+    signature: Signature,
     events: Events,
 }
 
@@ -100,12 +100,12 @@ impl Verifier {
         hasher: CodeHasher,
         policy: Policy,
         clock: Arc<dyn Clock>,
-        service_name: String,
+        signature: Signature,
         events: Events,
     ) -> Self {
         let hasher = Arc::new(hasher);
-        let issuer = issuers::for_sender(sender, store.clone(), hasher.clone(), &policy, service_name.clone());
-        Verifier { store, issuer, hasher, policy, clock, service_name, events }
+        let issuer = issuers::for_sender(sender, store.clone(), hasher.clone(), &policy, signature.clone());
+        Verifier { store, issuer, hasher, policy, clock, signature, events }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -189,7 +189,7 @@ impl Verifier {
                 to: factor.clone(),
                 channel: if matches!(factor, Destination::Phone(_)) { Channel::Sms } else { Channel::Email },
                 language: locale.as_str().to_owned(),
-                text: messages::factor_added(locale, factor, &self.service_name, &approval.destination.masked()),
+                text: messages::factor_added(locale, factor, &self.signature.service, &approval.destination.masked()),
                 token: DeliveryToken::generate(),
             };
             if let Err(error) = gateway.deliver(&message).await {

@@ -49,6 +49,24 @@ impl TwilioVerify {
     }
 }
 
+/// Verify's locale for a UI locale, from Verify's list of supported languages: its region when
+/// Verify has that one (our Portuguese is Brazilian, Traditional Chinese goes to `zh-HK`), else its
+/// language.
+fn verify_locale(language: &str) -> Option<&'static str> {
+    const LOCALES: &[(&str, &str)] = &[
+        ("af", "af"), ("ar", "ar"), ("bg", "bg"), ("bn", "bn"), ("ca", "ca"), ("cs", "cs"), ("da", "da"), ("de", "de"),
+        ("el", "el"), ("en", "en"), ("en-gb", "en-GB"), ("es", "es"), ("et", "et"), ("fi", "fi"), ("fr", "fr"),
+        ("he", "he"), ("hi", "hi"), ("hr", "hr"), ("hu", "hu"), ("id", "id"), ("it", "it"), ("ja", "ja"), ("ko", "ko"),
+        ("lt", "lt"), ("lv", "lv"), ("ms", "ms"), ("nb", "nb"), ("nl", "nl"), ("pl", "pl"), ("pt", "pt-BR"),
+        ("pt-br", "pt-BR"), ("pt-pt", "pt"), ("ro", "ro"), ("ru", "ru"), ("sk", "sk"), ("sl", "sl"), ("sv", "sv"),
+        ("th", "th"), ("tl", "tl"), ("tr", "tr"), ("uk", "uk"), ("vi", "vi"), ("zh", "zh"), ("zh-hans", "zh-CN"),
+        ("zh-cn", "zh-CN"), ("zh-hant", "zh-HK"), ("zh-hk", "zh-HK"), ("zh-tw", "zh-HK"),
+    ];
+    let tag = language.to_ascii_lowercase().replace('_', "-");
+    let find = |key: &str| LOCALES.iter().find(|(k, _)| *k == key).map(|(_, locale)| *locale);
+    find(&tag).or_else(|| find(tag.split('-').next().unwrap_or_default()))
+}
+
 #[async_trait]
 impl CodeProvider for TwilioVerify {
     fn name(&self) -> &'static str {
@@ -56,12 +74,15 @@ impl CodeProvider for TwilioVerify {
     }
 
     async fn send(&self, to: &Destination, channel: Channel, language: &str) -> Result<String, GatewayError> {
-        let fields = [
+        let mut fields = vec![
             ("To", to.key().to_owned()),
             ("Channel", channel.as_str().to_owned()),
-            ("Locale", language.to_owned()),
             ("CustomFriendlyName", self.friendly_name.clone()),
         ];
+        // Without one of its locales Verify picks the language by the number's country.
+        if let Some(locale) = verify_locale(language) {
+            fields.push(("Locale", locale.to_owned()));
+        }
         let verification: Verification =
             self.client.create("Verifications", &fields).await.map_err(|error| self.refused(error, Some(channel)))?;
         Ok(verification.sid)
@@ -81,5 +102,19 @@ impl CodeProvider for TwilioVerify {
             Ok(_) | Err(TwilioError::NotFound) => Ok(()),
             Err(error) => Err(self.refused(error, None)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verify_locale;
+
+    #[test]
+    fn verify_gets_its_own_locale_for_ours_or_none_and_picks_by_country() {
+        assert_eq!(verify_locale("pt"), Some("pt-BR"));
+        assert_eq!(verify_locale("zh-Hant"), Some("zh-HK"));
+        assert_eq!(verify_locale("zh-Hans"), Some("zh-CN"));
+        assert_eq!(verify_locale("de-AT"), Some("de"));
+        assert_eq!(verify_locale("fa"), None);
     }
 }

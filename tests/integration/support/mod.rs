@@ -113,6 +113,7 @@ impl TestApp {
             aud: REQUEST_AUDIENCE.to_owned(),
             phone: phone.map(str::to_owned),
             email: None,
+            app_name: None,
         }
     }
 
