@@ -150,7 +150,7 @@ async fn the_wait_reaches_the_pages_with_its_own_message() {
     assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/verify");
     assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code(&phone))]).await, "/verify");
     let page = crate::support::visible_text(&app.page_text("/verify").await);
-    assert!(page.contains("Too many wrong codes in a row. Wait 30 s before trying another one."), "{page}");
+    assert!(page.contains("Too many wrong codes in a row. Wait 30 seconds before trying another one."), "{page}");
     app.advance(30);
     assert_eq!(app.post_form("/api/check_code", &[("code", &app.latest_code(&phone))]).await, "/success");
 }

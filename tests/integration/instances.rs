@@ -166,7 +166,7 @@ async fn a_verification_started_on_one_portal_is_finished_on_the_other() {
     let (national, e164) = fresh_mobile();
     assert_eq!(browser.post_form(&first, "/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
     let token_page = browser.page(&second, "/verify").await;
-    assert!(token_page.contains("Your code is on its way."), "{token_page}");
+    assert!(token_page.contains("Enter the 6-digit code from the text message"), "{token_page}");
 
     let code = first.codes_sent_to(&e164).await.remove(0);
     assert_eq!(browser.post_form(&second, "/api/check_code", &[("code", &code)]).await, "/success");

@@ -90,7 +90,7 @@ async fn a_site_drives_the_whole_verification_by_json() {
     let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": wrong }))).await;
     assert_eq!(status, 200);
     assert_eq!((checked["verified"].as_bool(), checked["attempts_left"].as_u64()), (Some(false), Some(4)));
-    assert_eq!(checked["display"], "This code is not right. Attempts left: 4.");
+    assert_eq!(checked["display"], "This code is not right. Check it and try again.");
 
     let (status, checked) = api.call("post", "/api/v1/verify", Some(json!({ "code": code }))).await;
     assert_eq!(status, 200);

@@ -30,7 +30,9 @@ async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result()
     let (national, e164) = fresh_mobile();
     assert_eq!(app.post_form("/api/register_phone", &[("country", "FR"), ("number", &national)]).await, "/verify");
     let token_page = visible_text(&app.page_text("/verify").await);
-    assert!(token_page.contains("Your code is on its way."), "{token_page}");
+    // The delivery line says how far the code got: no "on its way" beside "Delivered".
+    assert!(token_page.contains("Enter the 6-digit code from the text message to"), "{token_page}");
+    assert!(token_page.contains("Delivered to your phone.") && !token_page.contains("on its way"), "{token_page}");
     assert!(token_page.contains(&e164[e164.len() - 2..]), "{token_page}");
 
     let code = app.latest_code(&e164);
@@ -38,7 +40,8 @@ async fn a_user_registers_a_phone_verifies_it_and_returns_with_a_signed_result()
     assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
     let success = visible_text(&app.page_text("/success").await);
     assert!(success.contains("You are verified"), "{success}");
-    assert!(success.contains("Continue to app.example"), "{success}");
+    // The application's name from its signed request, not its host.
+    assert!(success.contains("Continue to Acme Mail"), "{success}");
 
     let back = app.post_form("/finish", &[]).await;
     let back = url::Url::parse(&back).unwrap();
@@ -67,7 +70,8 @@ async fn a_known_phone_number_gets_its_code_from_the_picker() {
     let claims = app.request_claims("carol", Some(&e164));
     assert_eq!(app.begin_with(&claims).await, "/methods");
     let page = app.page_text("/methods").await;
-    let masked = format!("to +33\u{a0}•\u{a0}••\u{a0}••\u{a0}••\u{a0}{}", &e164[e164.len() - 2..]);
+    // Kept left to right (U+2066 … U+2069) even inside right-to-left text.
+    let masked = format!("to \u{2066}+33\u{a0}•\u{a0}••\u{a0}••\u{a0}••\u{a0}{}\u{2069}", &e164[e164.len() - 2..]);
     assert!(page.contains(&masked), "the known number is shown masked: {page}");
     assert_eq!(app.post_form("/api/choose_method", &[("channel", "call")]).await, "/verify");
     let code = app.latest_code_spoken(&e164);
@@ -203,11 +207,11 @@ async fn letters_or_an_over_long_code_are_refused_without_spending_an_attempt() 
     app.post_form("/api/check_code", &[("code", "12a456")]).await;
     let page = visible_text(&app.page_text("/verify").await);
     assert!(page.contains("The code is made of digits only."), "{page}");
-    assert!(page.contains("Attempts left: 5"), "{page}");
+    assert!(page.contains("5 attempts left"), "{page}");
     app.post_form("/api/check_code", &[("code", "1234567")]).await;
     let page = visible_text(&app.page_text("/verify").await);
     assert!(page.contains("The code has 6 digits."), "{page}");
-    assert!(page.contains("Attempts left: 5"), "{page}");
+    assert!(page.contains("5 attempts left"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,13 +223,16 @@ async fn a_wrong_code_shows_the_attempts_left_and_the_fifth_ends_on_the_failure_
     for left in (1..=4).rev() {
         assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/verify");
         let page = visible_text(&app.page_text("/verify").await);
-        assert!(page.contains(&format!("This code is not right. Attempts left: {left}.")), "{page}");
+        // The refusal once, the attempts left once.
+        assert!(page.contains("This code is not right. Check it and try again."), "{page}");
+        let attempts = if left == 1 { "1 attempt left".to_owned() } else { format!("{left} attempts left") };
+        assert_eq!(page.matches(&attempts).count(), 1, "{page}");
     }
     assert_eq!(app.post_form("/api/check_code", &[("code", wrong)]).await, "/failure");
     let page = visible_text(&app.page_text("/failure").await);
     assert!(page.contains("Too many wrong codes were entered"), "{page}");
     assert!(!page.contains("Try again"), "wrong codes count for the whole request: {page}");
-    assert!(page.contains("Back to app.example"), "{page}");
+    assert!(page.contains("Back to Acme Mail"), "{page}");
     assert_eq!(app.get_location("/verify").await, "/failure", "the token page is closed");
 
     assert_eq!(app.post_form("/api/restart", &[]).await, "/failure");
@@ -252,13 +259,13 @@ async fn a_new_code_too_soon_is_refused_with_the_seconds_left_then_sent_after_th
     app.advance(12);
     assert_eq!(app.post_form("/api/resend_code", &[]).await, "/verify");
     let page = visible_text(&app.page_text("/verify").await);
-    assert!(page.contains("Please wait 18 s before asking for a new code."), "{page}");
+    assert!(page.contains("Please wait 18 seconds before asking for a new code."), "{page}");
     assert_eq!(app.codes_sent_to(&e164).len(), 1);
 
     app.advance(18);
     app.post_form("/api/resend_code", &[]).await;
     let page = visible_text(&app.page_text("/verify").await);
-    assert!(page.contains("A new code is on its way."), "{page}");
+    assert!(page.contains("You asked for a new code: the previous one no longer works."), "{page}");
     let codes = app.codes_sent_to(&e164);
     assert_eq!(codes.len(), 2);
     assert_eq!(app.post_form("/api/check_code", &[("code", &codes[0])]).await, "/success");
@@ -276,7 +283,7 @@ async fn a_sixth_code_to_one_number_within_ten_minutes_is_refused() {
     app.advance(30);
     app.post_form("/api/resend_code", &[]).await;
     let page = visible_text(&app.page_text("/verify").await);
-    assert!(page.contains("Too many codes were sent to this destination. Try again in 8 min."), "{page}");
+    assert!(page.contains("Too many codes were sent to this destination. Try again in 8 minutes."), "{page}");
     assert_eq!(app.codes_sent_to(&e164).len(), 5);
 }
 
@@ -430,6 +437,20 @@ async fn pages_follow_the_browser_language_and_the_picker() {
     let french = visible_text(&french.text().await.unwrap());
     assert!(french.contains("Comment recevoir votre code ?"), "{french}");
 
+    // Quality values order the languages, q=0 refuses one; a region or a script falls back to the
+    // language shipped; a right-to-left language turns the whole document.
+    let page_in = |accepted: &'static str| {
+        let request = app.client.get(app.url("/methods")).header("accept", "text/html").header("accept-language", accepted);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(page_in("fr;q=0, en").await.contains("How should we send your code?"));
+    assert!(page_in("de;q=0.3, it;q=0.8").await.contains(r#"<html lang="it""#));
+    assert!(page_in("pt-BR,pt;q=0.9").await.contains(r#"<html lang="pt""#));
+    assert!(page_in("zh-Hant-TW").await.contains(r#"<html lang="zh-Hant""#));
+    let arabic = page_in("ar-EG").await;
+    assert!(arabic.contains(r#"<html lang="ar" dir="rtl">"#), "{arabic}");
+    assert!(arabic.contains("<title>"), "{arabic}");
+
     let back = app.post_form("/locale", &[("locale", "fr"), ("back", "/methods")]).await;
     assert_eq!(back, "/methods");
     let picked = visible_text(&app.page_text("/methods").await);
@@ -445,7 +466,11 @@ async fn the_outbox_lists_messages_as_json_with_the_documented_fields() {
     let entry = &entries[0];
     assert_eq!(entry["to"], e164.as_str());
     assert_eq!(entry["channel"], "sms");
-    assert!(entry["body"].as_str().unwrap().contains("is your leptos-2fa verification code"));
+    let body = entry["body"].as_str().unwrap();
+    assert!(body.contains("is your leptos-2fa verification code"));
+    // The origin-bound last line phones and the WebOTP API read: `@host #code`.
+    let host = url::Url::parse(&app.url("/")).unwrap().host_str().unwrap().to_owned();
+    assert!(body.ends_with(&format!("\n\n@{host} #{}", app.latest_code(&e164))), "{body}");
     assert!(entry["sent_at"].as_str().unwrap().ends_with('Z'));
     let html = app.page_text("/dev/outbox").await;
     assert!(html.contains(&e164));

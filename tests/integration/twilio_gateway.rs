@@ -73,7 +73,7 @@ async fn a_whatsapp_message_goes_to_the_whatsapp_address_of_the_number() {
     assert_eq!(message.to, format!("whatsapp:{to}"));
     assert_eq!(message.from.as_deref(), Some(format!("whatsapp:{FROM}").as_str()));
     let page = visible_text(&app.page_text("/verify").await);
-    assert!(page.contains("We sent a WhatsApp message with a 6-digit code"), "{page}");
+    assert!(page.contains("Enter the 6-digit code from the WhatsApp message"), "{page}");
     let code = code_texted_to(&standin, &message.to);
     assert_eq!(app.post_form("/api/check_code", &[("code", &code)]).await, "/success");
 }

@@ -95,7 +95,7 @@ async fn a_wrong_code_counts_an_attempt_and_fires_verification_failed() {
     let send = last_send(&standin);
     let wrong: String = send.code.chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect();
     assert_eq!(app.post_form("/api/check_code", &[("code", &wrong)]).await, "/verify");
-    assert!(visible_text(&app.page_text("/verify").await).contains("This code is not right. Attempts left: 4."));
+    assert!(visible_text(&app.page_text("/verify").await).contains("This code is not right. Check it and try again."));
     assert!(drain(&mut events).iter().any(|e| matches!(e, Event::VerificationFailed { provider_sid: Some(sid), .. } if *sid == send.sid)));
     assert_eq!(standin.verify_checks(&send.sid), 1);
 }

@@ -113,7 +113,7 @@ impl TestApp {
             aud: REQUEST_AUDIENCE.to_owned(),
             phone: phone.map(str::to_owned),
             email: None,
-            app_name: None,
+            app_name: Some("Acme Mail".to_owned()),
         }
     }
 
