@@ -35,6 +35,8 @@ function portal(url: string, gateway: string, settings: Record<string, string>) 
       TWOFA_TWILIO_AUTH_TOKEN: 'standin-auth-token-0123456789',
       TWOFA_CLIENT_SECRET: CLIENT_SECRET,
       TWOFA_LOG: 'warn',
+      // The name on the way back, for requests that give none.
+      TWOFA_APPLICATION_NAME: 'Acme Mail',
       ...settings,
     } as Record<string, string>,
     reuseExistingServer: false,

@@ -49,7 +49,7 @@ for (const javaScript of [true, false]) {
       await page.getByLabel('Verification code').fill('12ab56');
       await page.getByRole('button', { name: 'Verify', exact: true }).click();
       await expect(page.getByRole('alert')).toHaveText('The code is made of digits only.');
-      await expect(page.locator('.attempts')).toHaveText('Attempts left: 5');
+      await expect(page.locator('.attempts')).toHaveText('5 attempts left');
       await page.getByLabel('Verification code').fill('1234567890');
       await page.getByRole('button', { name: 'Verify', exact: true }).click();
       await expect(page.getByRole('alert')).toHaveText('The code has 6 digits.');
@@ -70,7 +70,8 @@ for (const javaScript of [true, false]) {
       for (let left = 4; left >= 1; left--) {
         await page.getByLabel('Verification code').fill(wrong);
         await page.getByRole('button', { name: 'Verify', exact: true }).click();
-        await expect(page.getByRole('alert')).toHaveText(`This code is not right. Attempts left: ${left}.`);
+        await expect(page.getByRole('alert')).toHaveText('This code is not right. Check it and try again.');
+        await expect(page.locator('.attempts')).toHaveText(left === 1 ? '1 attempt left' : `${left} attempts left`);
         await hydrated(page, javaScript);
       }
       await page.getByLabel('Verification code').fill(wrong);
@@ -91,13 +92,17 @@ for (const javaScript of [true, false]) {
       if (javaScript) {
         await expect(resend).toBeDisabled();
         const hint = page.locator('.resend .hint');
-        await expect(hint).toHaveText(/You can ask for a new code in \d+ s\./);
+        await expect(hint).toHaveText(/You can ask for a new code in \d+ seconds\./);
         // The countdown keeps its distance from the button (the island's wrapper is out of the layout).
         const [button, words] = [await resend.boundingBox(), await hint.boundingBox()];
         expect(words!.x - (button!.x + button!.width)).toBeGreaterThanOrEqual(8);
       } else {
+        // Without JavaScript the button only looks unavailable; an early click is told the wait.
+        await expect(resend).toHaveAttribute('aria-disabled', 'true');
         await resend.click();
-        await expect(page.getByRole('alert')).toHaveText(/Please wait \d+ s before asking for a new code\./);
+        await expect(page.getByRole('alert')).toHaveText(/Please wait \d+ seconds before asking for a new code\./);
+        // That refusal is about no field: it takes the focus itself.
+        await expect(page.getByRole('alert')).toBeFocused();
         expect(await sentCount(page.request, phone.e164)).toBe(1);
       }
     });

@@ -25,9 +25,9 @@ const english: Texts = {
   sendCode: /Send code/,
   codeLabel: 'Verification code',
   verify: /^Verify$/,
-  wrong: /This code is not right\. Attempts left: 4\./,
+  wrong: /This code is not right\. Check it and try again\./,
   successTitle: /You are verified/,
-  continueTo: /Continue to 127\.0\.0\.1/,
+  continueTo: /Continue to Demo application/,
   verifiedBy: /passed two-step verification by text message/,
 };
 
@@ -40,9 +40,9 @@ const french: Texts = {
   sendCode: /Envoyer le code/,
   codeLabel: 'Code de vérification',
   verify: /^Vérifier$/,
-  wrong: /Ce code n’est pas le bon\. Essais restants : 4\./,
+  wrong: /Ce code n’est pas le bon\. Vérifiez-le et réessayez\./,
   successTitle: /Vous êtes vérifié/,
-  continueTo: /Continuer vers 127\.0\.0\.1/,
+  continueTo: /Continuer vers /,
   verifiedBy: /a passé la vérification en deux étapes par SMS/,
 };
 
@@ -135,7 +135,7 @@ test('a user verifies an e-mail address with the code from the e-mail', async ({
   await page.getByRole('button', { name: english.sendCode }).click();
 
   await expect(page).toHaveURL(/\/verify$/);
-  await expect(page.locator('.lead')).toContainText('We sent an e-mail with a 6-digit code');
+  await expect(page.locator('.lead')).toContainText('Enter the 6-digit code from the e-mail');
   await hydrated(page, true);
   const code = await latestCode(page.request, address);
   await page.getByLabel(english.codeLabel).fill(code);

@@ -45,7 +45,7 @@ async function enterCode(page: Page, code: string) {
   await page.getByLabel('Verification code').fill(code);
   await page.getByRole('button', { name: /^Verify$/ }).click();
   await expect(page).toHaveURL(/\/success$/);
-  await page.getByRole('button', { name: /Continue to 127\.0\.0\.1/ }).click();
+  await page.getByRole('button', { name: 'Continue to Acme Mail' }).click();
 }
 
 test('a user takes the code from a phone call and returns verified', async ({ page }) => {
