@@ -84,8 +84,8 @@ async function walkWithAxe(page: Page, label: string) {
   await page.goto('/start?request=not-a-request');
   await expect(page).toHaveURL(/\/failure$/);
   await check('failure');
-  // A title of its own for every page.
-  expect(titles.size).toBe(10);
+  // A title of its own for every page (a refusal keeps its page's title).
+  expect(titles.size).toBe(8);
 }
 
 for (const [label, locale, colorScheme] of [
@@ -111,10 +111,12 @@ test.describe('at 320 px', () => {
   });
 });
 
-test('at 200 % text size the token page needs no sideways scrolling', async ({ page }) => {
+test('at 200 % text size a page needs no sideways scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 640, height: 900 });
   await page.goto('/demo');
-  await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
+  // As a browser's text size setting does (an inline <style> would break the pages' CSP).
+  await page.evaluate(() => document.documentElement.style.setProperty('font-size', '200%'));
+  expect(await page.locator('#user').evaluate((e) => parseFloat(getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(32);
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });
 
@@ -138,9 +140,8 @@ test('the whole flow works with the keyboard alone, and a wrong code leaves the 
   await expect(page.locator('#number')).toHaveAttribute('aria-describedby', /\bnotice\b/);
   await expect(page.locator('#notice')).toHaveAttribute('role', 'alert');
   await page.locator('#number').fill('');
-  await page.keyboard.type(phone.national);
-  await tabTo(page, '#country');
-  await page.keyboard.press('Shift+Tab');
+  // In international format: the country list stays on the browser's region.
+  await page.keyboard.type(phone.e164);
   await tabTo(page, 'main form.form button[type="submit"]');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/verify$/);
@@ -203,16 +204,22 @@ test('each language in the picker is named in itself and marked with its languag
   expect(options).toContainEqual(['ar', 'ar', 'العربية']);
 });
 
-test('the resend countdown is not read out every second, and its end is announced once', async ({ page }) => {
+/** From the demo to the token page of a new number, by text message. */
+async function reachTokenPage(page: Page, label: string) {
   const phone = uniqueFrenchMobile();
   await page.goto('/demo');
-  await page.locator('#user').fill(uniqueUser('countdown'));
+  await page.locator('#user').fill(uniqueUser(label));
   await page.locator('main form button[type="submit"]').click();
   await page.locator('button[data-channel="sms"]').click();
-  await page.locator('#number').fill(phone.national);
+  await page.locator('#number').fill(phone.e164);
   await page.locator('main form.form button[type="submit"]').click();
   await expect(page).toHaveURL(/\/verify$/);
   await hydrated(page, true);
+  return phone;
+}
+
+test('the resend countdown is not read out every second, and its end is announced once', async ({ page }) => {
+  const phone = await reachTokenPage(page, 'countdown');
   const wait = page.locator('#resend-wait');
   await expect(wait).toHaveText(/You can ask for a new code in \d+ seconds?\./);
   // No live region around the ticking seconds.
@@ -226,21 +233,17 @@ test('the resend countdown is not read out every second, and its end is announce
   expect(sms[0].body).toMatch(/\n\n@127\.0\.0\.1 #\d{6}$/);
   await expect(page.locator('#code')).toHaveAttribute('autocomplete', 'one-time-code');
   await expect(page.locator('#code')).toHaveAttribute('inputmode', 'numeric');
+  // Once the wait is over the button works, and the polite region says so, once.
+  await expect(page.locator('.resend [role="status"]')).toHaveText('You can now ask for a new code.', { timeout: 40_000 });
+  await expect(page.getByRole('button', { name: 'Send a new code' })).toBeEnabled();
+  await expect(wait).toHaveText('');
 });
 
 test.describe('in Arabic', () => {
   test.use({ locale: 'ar-EG' });
   test('the page turns right to left and the masked number stays left to right', async ({ page }) => {
-    const phone = uniqueFrenchMobile();
-    await page.goto('/demo');
+    const phone = await reachTokenPage(page, 'rtl');
     await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
-    await page.locator('#user').fill(uniqueUser('rtl'));
-    await page.locator('main form button[type="submit"]').click();
-    await page.locator('button[data-channel="sms"]').click();
-    await page.locator('#number').fill(phone.national);
-    await page.locator('main form.form button[type="submit"]').click();
-    await expect(page).toHaveURL(/\/verify$/);
-    await hydrated(page, true);
     const lead = await page.locator('.lead').textContent();
     expect(lead).toContain(`\u2066+33`);
     expect(lead).toContain(`${phone.e164.slice(-2)}\u2069`);

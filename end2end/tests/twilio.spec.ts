@@ -57,7 +57,7 @@ test('a user takes the code from a phone call and returns verified', async ({ pa
   });
   const user = await signInThroughRelyingApp(page, TWILIO_PORTAL_URL, 'call');
   await registerPhone(page, 'call', phone.national);
-  await expect(page.locator('.lead')).toContainText('We are calling');
+  await expect(page.locator('.lead')).toContainText('that the call to');
   const atLoad = await page.locator('.delivery-state').getAttribute('data-delivery');
   // The call's progress arrives through Twilio's callbacks and shows without a reload.
   await expect(page.locator('.delivery-state')).toHaveText('The call ended.');
@@ -78,7 +78,7 @@ test('a text message that is not delivered offers a call, which gets the code th
   await expect(page.locator('.delivery-state')).toHaveText('Not delivered.');
   await shot(page, test.info(), 'undelivered-01-offer-a-call');
   await page.getByRole('button', { name: 'Call me instead' }).click();
-  await expect(page.locator('.lead')).toContainText('We are calling');
+  await expect(page.locator('.lead')).toContainText('that the call to');
   await hydrated(page, true);
   await expect(page.locator('.delivery-state')).toHaveText('The call ended.');
   await enterCode(page, await codeHeardOnCall(page, phone.e164));
