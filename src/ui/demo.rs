@@ -24,7 +24,7 @@ pub fn DemoPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="phone">{t!(i18n, demo.phone)}</label>
-                    <input id="phone" name="phone" type="tel" autocomplete="tel" placeholder="+33 6 12 34 56 78"/>
+                    <input id="phone" name="phone" type="tel" autocomplete="tel" dir="ltr" placeholder="+33 6 12 34 56 78"/>
                 </div>
                 <button type="submit" class="button primary">{t!(i18n, demo.submit)}</button>
             </form>
