@@ -38,7 +38,11 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(PortalChrome);
     view! {
-        <I18nContextProvider cookie_options=locale_cookie_options() ssr_lang_header_getter=accepted_language()>
+        // The portal decides the language (`extract::locale`) and only the picker sets its cookie:
+        // leptos_i18n's own cookie, written from effects that may outlive their request, went out
+        // without a path on other responses (a server function's made it `Path=/api`, shadowing
+        // the picker's choice for the texts and calls those send).
+        <I18nContextProvider enable_cookie=false ssr_lang_header_getter=negotiated_language()>
             <DocumentTitle/>
             <Router>
                 <Routes fallback=NotFound>
@@ -84,7 +88,7 @@ fn TwoFactorScope() -> impl IntoView {
                 set_lang_attr_on_html=false
                 set_dir_attr_on_html=false
                 cookie_options=locale_cookie_options()
-                ssr_lang_header_getter=accepted_language()
+                ssr_lang_header_getter=negotiated_language()
             >
                 <Outlet/>
             </I18nContextProvider>
@@ -108,16 +112,17 @@ fn locale_cookie_options() -> leptos_i18n::context::CookieOptions<crate::i18n::L
         .max_age(365 * 24 * 60 * 60 * 1000_i64)
 }
 
-/// The language leptos_i18n falls back on after the picker's cookie: the portal's best match
-/// for the browser's `Accept-Language` (quality values, regions and scripts), which leptos_i18n's
-/// own reading of the header ignores.
-fn accepted_language() -> leptos_i18n::context::UseLocalesOptions {
+/// The language the portal negotiated for this request (`extract::locale::locale_of`: the
+/// picker's cookie, then the best match for `Accept-Language` by quality, region and script),
+/// handed to leptos_i18n as the only language the browser accepts: its own reading of the header
+/// ignores quality values.
+fn negotiated_language() -> leptos_i18n::context::UseLocalesOptions {
     let options = leptos_i18n::context::UseLocalesOptions::default();
     #[cfg(feature = "ssr")]
     let options = options.ssr_lang_header_getter(|| {
         use leptos_i18n::Locale as _;
         let request = use_context::<axum::http::request::Parts>()?;
-        crate::extract::locale::accepted_locale(&request.headers).map(|locale| locale.as_str().to_owned())
+        Some(crate::extract::locale::locale_of(&request.headers).as_str().to_owned())
     });
     options
 }

@@ -29,8 +29,10 @@ mod context {
         Ok((app, session))
     }
 
+    /// The portal's negotiation, as for the pages (leptos_i18n's `resolve_locale` ignores quality
+    /// values and writes its cookie back without a path, which then shadows the picker's under `/api`).
     pub fn locale() -> Locale {
-        leptos_i18n::locale::resolve_locale::<Locale>()
+        use_context::<axum::http::request::Parts>().map(|parts| crate::extract::locale::locale_of(&parts.headers)).unwrap_or_default()
     }
 
     /// The user's language, and their address as the portal's `client_ip` layer recorded it.

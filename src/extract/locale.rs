@@ -11,7 +11,9 @@ use crate::i18n::Locale;
 /// The cookie leptos_i18n reads first when it picks the language of a page.
 pub const LOCALE_COOKIE: &str = "i18n_pref_locale";
 
-/// The user's language: the language picker's cookie, else the browser's languages.
+/// The user's language: the language picker's cookie, else the browser's languages. Of several
+/// cookies of that name the last counts: browsers list the one of the shortest path last, and the
+/// picker's is the site's (`Path=/`).
 pub fn locale_of(headers: &HeaderMap) -> Locale {
     let chosen = headers
         .get_all(header::COOKIE)
@@ -19,12 +21,13 @@ pub fn locale_of(headers: &HeaderMap) -> Locale {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|cookie| cookie.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('='))
-        .find_map(|tag| tag.parse::<Locale>().ok());
+        .filter_map(|tag| tag.parse::<Locale>().ok())
+        .last();
     chosen.or_else(|| accepted_locale(headers)).unwrap_or_default()
 }
 
 /// The shipped language that best matches the browser's `Accept-Language`, if any does.
-pub fn accepted_locale(headers: &HeaderMap) -> Option<Locale> {
+fn accepted_locale(headers: &HeaderMap) -> Option<Locale> {
     let accepted = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
     best_match(accepted)
 }

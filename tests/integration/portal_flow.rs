@@ -434,6 +434,10 @@ async fn pages_follow_the_browser_language_and_the_picker() {
     let app = spawn_app().await;
     app.begin("pia").await;
     let french = app.client.get(app.url("/methods")).header("accept", "text/html").header("accept-language", "fr-FR,fr;q=0.9").send().await.unwrap();
+    // Only the picker sets the language cookie: a page that did would pin its guess, and one
+    // without a path (as leptos_i18n's went out) would shadow the picker's choice under its path.
+    let sets_language = |response: &reqwest::Response| response.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("i18n_pref_locale"));
+    assert!(!sets_language(&french));
     let french = visible_text(&french.text().await.unwrap());
     assert!(french.contains("Comment recevoir votre code ?"), "{french}");
 
@@ -455,6 +459,8 @@ async fn pages_follow_the_browser_language_and_the_picker() {
     assert_eq!(back, "/methods");
     let picked = visible_text(&app.page_text("/methods").await);
     assert!(picked.contains("Comment recevoir votre code ?"), "the cookie wins over Accept-Language: {picked}");
+    let chose = app.client.post(app.url("/api/choose_method")).form(&[("channel", "sms")]).send().await.unwrap();
+    assert!(!sets_language(&chose), "a server function sets no language cookie");
     assert_eq!(app.post_form("/locale", &[("locale", "fr"), ("back", "https://evil.example")]).await, "/");
 }
 

@@ -123,7 +123,29 @@ async fn a_call_in_french_speaks_french() {
     standin.wait_until("the call completed", |s| s.calls().iter().any(|c| c.status == "completed")).await;
     let call = standin.calls().pop().unwrap();
     assert!(call.heard[0].starts_with("Bonjour"), "{:?}", call.heard);
+    assert_eq!(call.voice.as_deref(), Some("alice fr-FR"));
     assert_eq!(call.digits_heard.len(), 12);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_speaks_each_language_a_twilio_voice_speaks_and_english_otherwise() {
+    let (app, standin) = twilio_portal().await;
+    for (locale, voice, greeting) in [
+        ("ar", "Polly.Zeina arb", "مرحبًا"),
+        ("cs", "Google.cs-CZ-Standard-A cs-CZ", "Dobrý den"),
+        ("ja", "alice ja-JP", "こちらは"),
+        // No Twilio voice speaks Persian: the call speaks English, in English.
+        ("fa", "alice en-US", "Hello, this is leptos-2fa"),
+    ] {
+        let calls = standin.calls().len();
+        app.client.post(app.url("/locale")).form(&[("locale", locale)]).send().await.unwrap();
+        app.reach_token_page_by(&format!("caller-{locale}"), "call").await;
+        standin.wait_until("the call completed", |s| s.calls().len() > calls && s.calls().last().is_some_and(|c| c.status == "completed")).await;
+        let call = standin.calls().pop().unwrap();
+        assert_eq!(call.voice.as_deref(), Some(voice), "{locale}");
+        assert!(call.heard.first().is_some_and(|said| said.contains(greeting)), "{locale}: {:?}", call.heard);
+        assert_eq!(call.digits_heard.len(), 12, "{locale}: the code read twice");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

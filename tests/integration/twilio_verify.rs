@@ -59,6 +59,16 @@ async fn start_by(app: &TestApp, user: &str, channel: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_gets_its_own_locale_for_the_users_language_or_none_to_pick_by_country() {
+    let (app, standin, _events) = verify_portal().await;
+    for (locale, expected) in [("pt", Some("pt-BR")), ("zh-Hant", Some("zh-HK")), ("de", Some("de")), ("fa", None)] {
+        app.client.post(app.url("/locale")).form(&[("locale", locale)]).send().await.unwrap();
+        start_by(&app, &format!("speaker-{locale}"), "sms").await;
+        assert_eq!(last_send(&standin).locale.as_deref(), expected, "{locale}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_channel_is_verified_by_twilio_and_the_events_say_so() {
     let (app, standin, mut events) = verify_portal().await;
     for (index, channel) in ["sms", "call", "email", "whatsapp"].into_iter().enumerate() {

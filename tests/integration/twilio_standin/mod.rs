@@ -95,6 +95,8 @@ pub struct PlacedCall {
     pub events: Vec<String>,
     /// Every `<Say>` the call heard, in order.
     pub heard: Vec<String>,
+    /// The voice and language of the first `<Say>`: `alice fr-FR`.
+    pub voice: Option<String>,
     /// The single digits said after the key was pressed: the code, read twice.
     pub digits_heard: String,
     pub status: String,
@@ -637,6 +639,7 @@ async fn create_call(
         status_callback: field(&fields, "StatusCallback"),
         events: fields.iter().filter(|(k, _)| k == "StatusCallbackEvent").map(|(_, v)| v.clone()).collect(),
         heard: Vec::new(),
+        voice: None,
         digits_heard: String::new(),
         status: "queued".into(),
     };
@@ -682,11 +685,12 @@ async fn run_call(standin: Standin, call: PlacedCall) {
     let mut final_status = "no-answer";
     if answered {
         events.push(event("in-progress", 2));
-        let (heard, digits) = listen(&standin, &call, call_fields("in-progress")).await;
+        let (heard, voice, digits) = listen(&standin, &call, call_fields("in-progress")).await;
         {
             let mut shared = standin.shared.lock().unwrap();
             if let Some(record) = shared.calls.iter_mut().find(|c| c.sid == call.sid) {
                 record.heard = heard;
+                record.voice = voice;
                 record.digits_heard = digits;
             }
         }
@@ -704,10 +708,14 @@ async fn run_call(standin: Standin, call: PlacedCall) {
 }
 
 /// Fetches the call's TwiML as Twilio does, and presses "1" at its `<Gather>`.
-async fn listen(standin: &Standin, call: &PlacedCall, fields: Vec<(String, String)>) -> (Vec<String>, String) {
+async fn listen(standin: &Standin, call: &PlacedCall, fields: Vec<(String, String)>) -> (Vec<String>, Option<String>, String) {
     let mut heard = Vec::new();
     let (_, first) = standin.callback(&call.url, fields.clone(), new_sid("ID")).await;
-    let Some(gather) = read_twiml(&first, &mut heard) else { return (heard, String::new()) };
+    let voice = roxmltree::Document::parse(&first).ok().and_then(|document| {
+        let say = document.descendants().find(|node| node.has_tag_name("Say"))?;
+        Some(format!("{} {}", say.attribute("voice").unwrap_or("man"), say.attribute("language").unwrap_or("en-US")))
+    });
+    let Some(gather) = read_twiml(&first, &mut heard) else { return (heard, voice, String::new()) };
     let mut pressed = fields;
     pressed.push(("Digits".to_owned(), "1".to_owned()));
     pressed.push(("FinishedOnKey".to_owned(), String::new()));
@@ -715,7 +723,23 @@ async fn listen(standin: &Standin, call: &PlacedCall, fields: Vec<(String, Strin
     let before = heard.len();
     read_twiml(&second, &mut heard);
     let digits = heard[before..].iter().filter(|s| s.len() == 1 && s.chars().all(|c| c.is_ascii_digit())).cloned().collect();
-    (heard, digits)
+    (heard, voice, digits)
+}
+
+/// Whether Twilio's `voice` speaks `language` (its TwiML `<Say>` reference): `man` and `woman` a
+/// few languages, `alice` its list, a Google voice the language in its name; Amazon Polly's voices
+/// are too many to list here and are taken as they come.
+fn speaks(voice: &str, language: &str) -> bool {
+    const ALICE: &[&str] = &[
+        "da-DK", "de-DE", "en-AU", "en-CA", "en-GB", "en-IN", "en-US", "ca-ES", "es-ES", "es-MX", "fi-FI", "fr-CA", "fr-FR",
+        "it-IT", "ja-JP", "ko-KR", "nb-NO", "nl-NL", "pl-PL", "pt-BR", "pt-PT", "ru-RU", "sv-SE", "zh-CN", "zh-HK", "zh-TW",
+    ];
+    match voice {
+        "man" | "woman" => ["en", "en-gb", "en-US", "es", "fr", "de"].contains(&language),
+        "alice" => ALICE.contains(&language),
+        google if google.starts_with("Google.") => google["Google.".len()..].starts_with(&format!("{language}-")),
+        polly => polly.starts_with("Polly."),
+    }
 }
 
 /// Appends every `<Say>` text to `heard`; returns the action of the first `<Gather>`.
@@ -725,7 +749,10 @@ fn read_twiml(xml: &str, heard: &mut Vec<String>) -> Option<String> {
     let mut action = None;
     for node in document.descendants() {
         match node.tag_name().name() {
-            "Say" => heard.push(node.text().unwrap_or_default().to_owned()),
+            // A voice that does not speak the language makes Twilio fail the `<Say>`: nothing is heard.
+            "Say" if speaks(node.attribute("voice").unwrap_or("man"), node.attribute("language").unwrap_or("en-US")) => {
+                heard.push(node.text().unwrap_or_default().to_owned())
+            }
             "Gather" if action.is_none() => action = node.attribute("action").map(str::to_owned),
             _ => {}
         }
