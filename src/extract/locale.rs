@@ -22,7 +22,7 @@ pub fn locale_of(headers: &HeaderMap) -> Locale {
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|cookie| cookie.trim().strip_prefix(LOCALE_COOKIE)?.strip_prefix('='))
         .filter_map(|tag| tag.parse::<Locale>().ok())
-        .last();
+        .next_back();
     chosen.or_else(|| accepted_locale(headers)).unwrap_or_default()
 }
 
