@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use leptos_i18n::reexports::icu::plurals::{PluralCategory, PluralRuleType, PluralRules};
 
+use super::placeholders;
+
 const FORMS: [(&str, PluralCategory); 6] = [
     ("zero", PluralCategory::Zero),
     ("one", PluralCategory::One),
@@ -48,10 +50,6 @@ fn sentences(path: &Path) -> Sentences {
     let mut out = Sentences::new();
     walk("", &json, &mut out);
     out
-}
-
-fn placeholders(text: &str) -> BTreeSet<&str> {
-    text.split("{{").skip(1).filter_map(|rest| Some(rest.split_once("}}")?.0.trim())).collect()
 }
 
 fn plural_forms(tag: &str) -> BTreeSet<&'static str> {

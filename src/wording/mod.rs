@@ -7,7 +7,8 @@ pub mod messages;
 #[cfg(test)]
 mod catalogue;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use crate::domain::Channel;
 use crate::i18n::{Locale, td_string};
@@ -104,7 +105,9 @@ impl<'a> Wording<'a> {
     }
 }
 
-/// Refuses overrides for a language the portal does not have or a key it does not know.
+/// Refuses overrides for a language the portal does not have, a key it does not know, or a
+/// placeholder the sentence does not have (it would be shown as written: an override kept from
+/// before a sentence's placeholder was renamed).
 pub fn validate_overrides(overrides: &MessageOverrides) -> Result<(), String> {
     use leptos_i18n::Locale as _;
     for (language, messages) in overrides {
@@ -114,8 +117,30 @@ pub fn validate_overrides(overrides: &MessageOverrides) -> Result<(), String> {
         if let Some(key) = messages.keys().find(|key| !is_overridable(key)) {
             return Err(format!("{key:?} is not a message that can be overridden"));
         }
+        for (key, text) in messages {
+            let known = english_placeholders(key);
+            let unknown: Vec<&str> = placeholders(text).into_iter().filter(|name| !known.contains(*name)).collect();
+            if !unknown.is_empty() {
+                return Err(format!("{key:?} names {unknown:?}, which its sentence does not have (it has {known:?})"));
+            }
+        }
     }
     Ok(())
+}
+
+/// The names of a sentence's `{{ placeholders }}`.
+pub(crate) fn placeholders(text: &str) -> BTreeSet<&str> {
+    text.split("{{").skip(1).filter_map(|rest| Some(rest.split_once("}}")?.0.trim())).collect()
+}
+
+/// The placeholders of English's sentence for `key` (its plural forms share them).
+fn english_placeholders(key: &str) -> BTreeSet<String> {
+    static ENGLISH: LazyLock<serde_json::Value> =
+        LazyLock::new(|| serde_json::from_str(include_str!("../../locales/en.json")).unwrap_or(serde_json::Value::Null));
+    let Some((group, name)) = key.split_once('.') else { return BTreeSet::new() };
+    let section = &ENGLISH[group];
+    let text = section[name].as_str().or_else(|| section[format!("{name}_other")].as_str()).unwrap_or_default();
+    placeholders(text).into_iter().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -156,6 +181,10 @@ mod tests {
     fn unknown_keys_and_languages_are_refused() {
         assert!(validate_overrides(&overrides("channel.sms", "SMS")).is_ok());
         assert!(validate_overrides(&overrides("errors.made_up", "x")).is_err());
+        // A placeholder the sentence does not have would be shown as written: `seconds` became `count`.
+        assert!(validate_overrides(&overrides("errors.resend_cooldown", "Wait {{ count }} s.")).is_ok());
+        let stale = validate_overrides(&overrides("errors.resend_cooldown", "Wait {{ seconds }} s.")).unwrap_err();
+        assert!(stale.contains("seconds") && stale.contains("count"), "{stale}");
         let mut klingon = overrides("channel.sms", "x");
         klingon.insert("tlh".into(), BTreeMap::new());
         assert!(validate_overrides(&klingon).is_err());

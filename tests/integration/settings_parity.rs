@@ -159,4 +159,9 @@ async fn an_override_of_an_unknown_message_is_refused_at_start() {
         .merge(figment::providers::Serialized::global("messages", serde_json::json!({ "en": { "errors.made_up": "x" } })));
     let error = leptos_2fa::config::Settings::from_figment(figment).unwrap_err().to_string();
     assert!(error.contains("TWOFA_MESSAGES") && error.contains("errors.made_up"), "{error}");
+    // An override kept from before a placeholder was renamed would show `{{ seconds }}` as written.
+    let figment = figment::Figment::from(figment::providers::Serialized::defaults(leptos_2fa::config::Settings::default()))
+        .merge(figment::providers::Serialized::global("messages", serde_json::json!({ "en": { "errors.check_wait": "Wait {{ seconds }} s." } })));
+    let error = leptos_2fa::config::Settings::from_figment(figment).unwrap_err().to_string();
+    assert!(error.contains("TWOFA_MESSAGES") && error.contains("seconds"), "{error}");
 }
