@@ -221,6 +221,9 @@ async fn a_signed_request_with_an_oversized_claim_is_refused_and_stores_nothing(
         ("phone", json!(format!("+33612{}", "0".repeat(40)))),
         ("email", json!(format!("{}@example.com", "a".repeat(250)))),
         ("sub", json!("ali\u{202e}ce")),
+        // The name on the user's "Continue to …" button: bounded, and no character that reorders it.
+        ("app_name", json!("A".repeat(65))),
+        ("app_name", json!("Acme\u{202e}liaM")),
     ];
     for (claim, value) in oversized {
         let mut request = claims(&app, "mia", 300);
@@ -238,6 +241,18 @@ async fn a_link_made_by_the_api_lives_fifteen_minutes_at_most() {
         client_call(&app, "/api/v1/requests", json!({ "user_id": "noa", "return_url": "https://app.example/back", "expires_in": 3600 })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["expires_at"].as_i64(), Some(START.0 + 15 * 60));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_name_over_its_bound_or_with_a_reordering_character_gets_no_link() {
+    let app = portal_with_api_key().await;
+    for name in ["A".repeat(65), "Acme\u{202e}liaM".to_owned()] {
+        let body = json!({ "user_id": "pia", "return_url": "https://app.example/back", "app_name": name });
+        let (status, refused) = client_call(&app, "/api/v1/requests", body).await;
+        assert_eq!((status, refused["error_code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_request")), "{refused}");
+    }
+    let body = json!({ "user_id": "pia", "return_url": "https://app.example/back", "app_name": "Acme Mail" });
+    assert_eq!(client_call(&app, "/api/v1/requests", body).await.0, StatusCode::CREATED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
